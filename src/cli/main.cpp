@@ -1,0 +1,317 @@
+// convpad: train, evaluate, predict and benchmark from the command line.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "data/image.h"
+#include "engine/model.h"
+#include "engine/model_file.h"
+#include "kernels/gemm.h"
+#include "train/metrics.h"
+#include "train/trainer.h"
+
+using namespace convpad;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: convpad <command> [options]
+
+commands:
+  train    train a model on Fashion-MNIST and save it
+             --data DIR        IDX files (default /usr/share/datasets/fashion-mnist)
+             --arch STRING     architecture (default: the Keras seed CNN; see `convpad archs`)
+             --epochs N        maximum epochs (15)       --batch N      batch size (64)
+             --lr X            learning rate (0.001)     --optimizer    adam | sgd (adam)
+             --seed N          weights, dropout, shuffling (42)
+             --val N           validation images held out of the 60k (5000)
+             --patience N      early-stopping patience in epochs, 0 = off (3)
+             --lr-patience N   halve the learning rate after N epochs without a better
+                               validation loss, 0 = off (2)
+             --limit N         train on the first N training images only (all)
+             --out FILE        where to save the model (model.cpm)
+  eval     classification report on the 10k test set
+             --model FILE (default: the bundled pretrained model)  --data DIR  --json
+  predict  classify PNG/PGM images of any size (top 3 classes)
+             --model FILE  IMAGE...
+  bench    training and inference throughput of an architecture on real data
+             --arch STRING  --batch N (64)  --steps N (100)  --data DIR
+  archs    list the architecture presets and the grammar
+)";
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// --name value pairs, a --flag set, and positional arguments; every option must be known.
+struct Args {
+    std::map<std::string, std::string> values;
+    std::vector<std::string> positional;
+    bool flag(const std::string& name) const { return values.count(name) != 0; }
+    std::string text(const std::string& name, const std::string& fallback) const {
+        auto it = values.find(name);
+        return it == values.end() ? fallback : it->second;
+    }
+    long integer(const std::string& name, long fallback, long lo, long hi) const {
+        auto it = values.find(name);
+        if (it == values.end()) return fallback;
+        char* end = nullptr;
+        long v = std::strtol(it->second.c_str(), &end, 10);
+        if (it->second.empty() || *end || v < lo || v > hi)
+            throw UsageError("--" + name + " expects a whole number in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                             ", got '" + it->second + "'");
+        return v;
+    }
+    double real(const std::string& name, double fallback) const {
+        auto it = values.find(name);
+        if (it == values.end()) return fallback;
+        char* end = nullptr;
+        double v = std::strtod(it->second.c_str(), &end);
+        if (it->second.empty() || *end || !std::isfinite(v))
+            throw UsageError("--" + name + " expects a number, got '" + it->second + "'");
+        return v;
+    }
+};
+
+Args parse_args(int argc, char** argv, const std::vector<std::string>& with_value, const std::vector<std::string>& flags) {
+    Args args;
+    for (int i = 2; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.rfind("--", 0) != 0) {
+            args.positional.push_back(a);
+            continue;
+        }
+        std::string name = a.substr(2), value;
+        if (auto eq = name.find('='); eq != std::string::npos) value = name.substr(eq + 1), name.resize(eq);
+        bool takes_value = std::find(with_value.begin(), with_value.end(), name) != with_value.end();
+        bool is_flag = std::find(flags.begin(), flags.end(), name) != flags.end();
+        if (!takes_value && !is_flag) throw UsageError("unknown option --" + name + " for '" + argv[1] + "'");
+        if (takes_value && value.empty() && a.find('=') == std::string::npos) {
+            if (i + 1 >= argc) throw UsageError("--" + name + " needs a value");
+            value = argv[++i];
+        }
+        args.values[name] = value;
+    }
+    return args;
+}
+
+std::vector<std::uint8_t> read_model_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ModelFileError("cannot open model file '" + path + "'");
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+Model load_model_file(const std::string& path) {
+    auto bytes = read_model_bytes(path);
+    try {
+        return load_model(bytes.data(), bytes.size());
+    } catch (const ModelFileError& e) {
+        throw ModelFileError(path + ": " + e.what());
+    }
+}
+
+std::string format_duration(double seconds) {
+    if (!std::isfinite(seconds) || seconds < 0) return "--:--";
+    long s = long(seconds + 0.5);
+    char text[32];
+    if (s >= 3600) std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
+    return text;
+}
+
+std::vector<std::string> class_names() { return {kClassNames.begin(), kClassNames.end()}; }
+
+// [SECTION] train
+int cmd_train(const Args& args) {
+    const std::string data_dir = args.text("data", CONVPAD_DEFAULT_DATA);
+    const std::string arch = args.text("arch", kDefaultArch);
+    const std::string out = args.text("out", "model.cpm");
+    TrainConfig config;
+    config.epochs = int(args.integer("epochs", 15, 1, 1000));
+    config.batch_size = int(args.integer("batch", 64, 1, 4096));
+    config.optimizer.kind = args.text("optimizer", "adam");
+    config.optimizer.learning_rate = float(args.real("lr", config.optimizer.kind == "sgd" ? 0.01 : 0.001));
+    config.seed = std::uint64_t(args.integer("seed", 42, 0, 2147483647));
+    config.patience = int(args.integer("patience", 3, 0, 1000));
+    config.lr_patience = int(args.integer("lr-patience", 2, 0, 1000));
+    const int val_count = int(args.integer("val", 5000, 0, 59999));
+    const long limit = args.integer("limit", 0, 0, 60000);
+
+    Model model(arch, config.seed);
+    FashionMnist data = load_fashion_mnist(data_dir);
+    Dataset train, val;
+    split_validation(data.train, val_count, train, val);
+    if (limit > 0 && limit < train.count()) {
+        train.images.resize(std::size_t(limit) * kImagePixels);
+        train.labels.resize(limit);
+    }
+    std::printf("architecture %s (%zu parameters, gemm: %s)\n", arch.c_str(), model.num_params(), sgemm_backend());
+    std::printf("training on %d images, validating on %d, batch %d, %s lr %g, up to %d epochs, patience %d, "
+                "lr patience %d, seed %llu\n",
+                train.count(), val.count(), config.batch_size, config.optimizer.kind.c_str(),
+                double(config.optimizer.learning_rate), config.epochs, config.patience, config.lr_patience,
+                (unsigned long long)config.seed);
+
+    Trainer trainer(model, train, val, config);
+    const bool tty = isatty(STDOUT_FILENO);
+    trainer.on_step = [&](const StepReport& s) {
+        const double remaining_images = double(s.steps_per_epoch - s.step) * config.batch_size +
+                                        double(config.epochs - s.epoch) * train.count();
+        const double eta = s.images_per_second > 0 ? remaining_images / s.images_per_second : NAN;
+        if (tty) {
+            const int width = 30, filled = int(double(width) * s.step / s.steps_per_epoch);
+            std::printf("\repoch %d/%d [%s%s] %d/%d loss %.4f %6.0f img/s ETA %s   ", s.epoch, config.epochs,
+                        std::string(filled, '=').c_str(), std::string(width - filled, ' ').c_str(), s.step,
+                        s.steps_per_epoch, s.loss, s.images_per_second, format_duration(eta).c_str());
+            std::fflush(stdout);
+        } else if (s.step % 200 == 0) {
+            std::printf("epoch %d step %d/%d loss %.4f %.0f img/s ETA %s\n", s.epoch, s.step, s.steps_per_epoch, s.loss,
+                        s.images_per_second, format_duration(eta).c_str());
+            std::fflush(stdout);
+        }
+    };
+    trainer.on_epoch = [&](const EpochReport& e) {
+        std::printf("%sepoch %d: loss %.4f acc %.4f | val_loss %.4f val_acc %.4f%s | lr %g | %.1f s\n", tty ? "\r" : "",
+                    e.epoch, e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy, e.improved ? " *" : "",
+                    double(e.learning_rate), e.seconds);
+        std::fflush(stdout);
+    };
+    trainer.run();
+    std::printf("%s\n", trainer.stop_reason().c_str());
+
+    const Evaluation test = evaluate_model(model, data.test);
+    std::printf("test accuracy %.4f, macro F1 %.4f, loss %.4f\n", test.accuracy, test.macro.f1, test.loss);
+    const auto bytes = save_model(model);
+    std::ofstream file(out, std::ios::binary);
+    if (!file.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size())))
+        throw std::runtime_error("cannot write model file '" + out + "'");
+    std::printf("saved %s (%zu bytes)\n", out.c_str(), bytes.size());
+    return 0;
+}
+
+// [SECTION] eval
+int cmd_eval(const Args& args) {
+    Model model = load_model_file(args.text("model", CONVPAD_DEFAULT_MODEL));
+    FashionMnist data = load_fashion_mnist(args.text("data", CONVPAD_DEFAULT_DATA));
+    const Evaluation e = evaluate_model(model, data.test);
+    if (args.flag("json")) std::printf("%s\n", format_json(e, class_names()).c_str());
+    else std::printf("model %s\n%s", model.arch().c_str(), format_report(e, class_names()).c_str());
+    return 0;
+}
+
+// [SECTION] predict
+int cmd_predict(const Args& args) {
+    if (args.positional.empty()) throw UsageError("predict needs at least one image file");
+    Model model = load_model_file(args.text("model", CONVPAD_DEFAULT_MODEL));
+    int failures = 0;
+    for (const std::string& path : args.positional) {
+        try {
+            const std::vector<float> input = preprocess_to_28x28(load_image(path));
+            std::vector<float> probs(kNumClasses);
+            model.predict(input.data(), 1, probs.data());
+            std::vector<int> order(kNumClasses);
+            for (int c = 0; c < kNumClasses; ++c) order[c] = c;
+            std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return probs[a] > probs[b]; });
+            std::printf("%s:", path.c_str());
+            for (int r = 0; r < 3; ++r) std::printf("  %s %.3f", kClassNames[order[r]], double(probs[order[r]]));
+            std::printf("\n");
+        } catch (const DataError& e) {
+            std::fprintf(stderr, "convpad: %s\n", e.what());
+            ++failures;
+        }
+    }
+    return failures ? 1 : 0;
+}
+
+// [SECTION] bench
+int cmd_bench(const Args& args) {
+    const std::string arch = args.text("arch", kDefaultArch);
+    const int batch = int(args.integer("batch", 64, 1, 4096));
+    const int steps = int(args.integer("steps", 100, 1, 100000));
+    Model model(arch, 1);
+    FashionMnist data = load_fashion_mnist(args.text("data", CONVPAD_DEFAULT_DATA));
+    Dataset train, val;
+    split_validation(data.train, 0, train, val);
+    TrainConfig config;
+    config.batch_size = batch;
+    config.epochs = 1000;
+    config.patience = 0;
+    Trainer trainer(model, train, val, config);
+    using Clock = std::chrono::steady_clock;
+    const int warmup = std::max(1, steps / 10);
+    for (int i = 0; i < warmup; ++i) trainer.advance();
+    auto t0 = Clock::now();
+    for (int i = 0; i < steps; ++i) trainer.advance();
+    const double train_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double train_ips = double(steps) * batch / train_seconds;
+
+    const int infer_images = std::min(data.test.count(), 5120);
+    std::vector<float> probs(std::size_t(infer_images) * kNumClasses);
+    model.predict(data.test.image(0), 256, probs.data());  // warm-up
+    t0 = Clock::now();
+    model.predict(data.test.image(0), infer_images, probs.data());
+    const double infer_ips = infer_images / std::chrono::duration<double>(Clock::now() - t0).count();
+
+    t0 = Clock::now();
+    const int singles = 200;
+    for (int i = 0; i < singles; ++i) model.predict(data.test.image(i), 1, probs.data());
+    const double single_ms = 1e3 * std::chrono::duration<double>(Clock::now() - t0).count() / singles;
+
+    std::printf("arch %s\ngemm backend %s, 1 thread\n", arch.c_str(), sgemm_backend());
+    std::printf("training   %8.0f images/s (batch %d, %d steps after %d warm-up)\n", train_ips, batch, steps, warmup);
+    std::printf("inference  %8.0f images/s (batch 256)\n", infer_ips);
+    std::printf("single     %8.3f ms per image (batch 1)\n", single_ms);
+    std::printf("{\"arch\":\"%s\",\"backend\":\"%s\",\"batch\":%d,\"train_images_per_s\":%.1f,\"infer_images_per_s\":%.1f,"
+                "\"single_ms\":%.4f}\n",
+                arch.c_str(), sgemm_backend(), batch, train_ips, infer_ips, single_ms);
+    return 0;
+}
+
+int cmd_archs() {
+    for (const ArchPreset& p : kArchPresets) std::printf("%-26s %s\n", p.name, p.arch);
+    std::printf("\ngrammar: tokens joined by '-'\n"
+                "  conv<F>k<K>[same]  convolution, F filters KxK, stride 1, valid padding unless 'same'\n"
+                "  pool<S>            max pooling SxS, stride S\n"
+                "  dense<U>           fully connected, U units\n"
+                "  relu | flatten | drop<R> (dropout rate R in [0,1))\n"
+                "input is 1x28x28; the last layer must output 10 values\n");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    try {
+        if (command == "train")
+            return cmd_train(parse_args(argc, argv,
+                                        {"data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience", "lr-patience",
+                                         "limit", "out"},
+                                        {}));
+        if (command == "eval") return cmd_eval(parse_args(argc, argv, {"model", "data"}, {"json"}));
+        if (command == "predict") return cmd_predict(parse_args(argc, argv, {"model"}, {}));
+        if (command == "bench") return cmd_bench(parse_args(argc, argv, {"arch", "batch", "steps", "data"}, {}));
+        if (command == "archs") return cmd_archs();
+        throw UsageError("unknown command '" + command + "'");
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "convpad: %s\n(run 'convpad help' for usage)\n", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "convpad: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,27 @@
+// Turning an arbitrary picture into the 28x28 white-on-black input the network was trained on.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace convpad {
+
+// A grayscale picture, values in [0,1], row-major.
+struct GrayImage {
+    int width = 0, height = 0;
+    std::vector<float> pixels;
+};
+
+// Decode PNG/PGM (any size, gray/RGB/RGBA; alpha composited over white) from bytes. Throws DataError.
+GrayImage decode_image(const std::uint8_t* data, std::size_t size, const std::string& what);
+GrayImage load_image(const std::string& path);
+
+// The documented preprocessing (README "Preprocessing"):
+//  1. If the picture is dark-on-light (mean border brightness > 0.5), invert it so ink is bright.
+//  2. Crop to the bounding box of pixels brighter than `ink_threshold`.
+//  3. Scale the box, keeping aspect, so its longer side is 20 px (area-averaging), like MNIST.
+//  4. Place it in a 28x28 black frame so its centre of mass sits at (14,14) (clamped inside the frame).
+// An empty picture (no ink) gives an all-zero 28x28 image.
+std::vector<float> preprocess_to_28x28(const GrayImage& img, float ink_threshold = 0.1f);
+
+}  // namespace convpad

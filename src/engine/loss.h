@@ -1,0 +1,16 @@
+// Softmax fused with categorical cross-entropy, the numerically stable way (log-sum-exp).
+#pragma once
+#include <cstdint>
+
+namespace convpad {
+
+// logits: (n, classes)  labels: (n)  probs: (n, classes) out.  Returns the mean loss over the batch.
+double softmax_cross_entropy_forward(const float* logits, const std::uint8_t* labels, int n, int classes,
+                                     float* probs);
+// dlogits (n, classes) = (probs - onehot(labels)) / n, the gradient of the mean loss.
+void softmax_cross_entropy_backward(const float* probs, const std::uint8_t* labels, int n, int classes,
+                                    float* dlogits);
+// probs (n, classes) = softmax(logits), row by row.
+void softmax(const float* logits, int n, int classes, float* probs);
+
+}  // namespace convpad

@@ -1,0 +1,201 @@
+#include "engine/model.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "data/dataset.h"
+#include "engine/activations.h"
+#include "engine/conv2d.h"
+#include "engine/dense.h"
+#include "engine/loss.h"
+#include "engine/maxpool2d.h"
+
+namespace convpad {
+
+const std::vector<ArchPreset> kArchPresets = {
+    {"small (fast)", "conv16k5-relu-pool2-flatten-dense64-relu-dense10"},
+    {"default (Keras seed CNN)", kDefaultArch},
+    {"large", "conv32k3same-relu-conv32k3-relu-pool2-conv64k3same-relu-conv64k3-relu-pool2-flatten-dense256-relu-drop0.5-dense10"},
+};
+
+namespace {
+
+// Limits keep a hostile string (a URL parameter, a model file) from asking for gigabytes.
+constexpr long kMaxParams = 20'000'000;
+constexpr long kMaxActivationsPerSample = 2'000'000;
+
+[[noreturn]] void fail(const std::string& arch, std::size_t pos, std::size_t len, const std::string& why) {
+    std::string token = arch.substr(pos, len);
+    throw ArchError("architecture token '" + token + "' at position " + std::to_string(pos) + ": " + why + "\n  " +
+                        arch + "\n  " + std::string(pos, ' ') + std::string(std::max<std::size_t>(len, 1), '^'),
+                    pos);
+}
+
+// Parses a decimal integer in [lo, hi] spanning the whole of `text`; -1 when it doesn't.
+long parse_int(const std::string& text, long lo, long hi) {
+    if (text.empty() || text.size() > 9) return -1;
+    for (char c : text)
+        if (c < '0' || c > '9') return -1;
+    long v = std::strtol(text.c_str(), nullptr, 10);
+    return v >= lo && v <= hi ? v : -1;
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+}  // namespace
+
+Model::Model(const std::string& arch, std::uint64_t seed) : arch_(arch) {
+    if (arch.empty()) fail(arch, 0, 0, "the architecture is empty");
+    Shape3 shape{1, kImageSide, kImageSide};
+    long activations = long(shape.size());
+    // Checked before a layer allocates anything.
+    auto check_size = [&](const std::string& a, std::size_t pos, std::size_t len, long new_params, long new_outputs) {
+        if (long(num_params_) + new_params > kMaxParams || activations + new_outputs > kMaxActivationsPerSample)
+            fail(a, pos, len, "the network is too large for ConvPad (limits: 20M parameters, 2M activations per image)");
+    };
+    std::size_t pos = 0;
+    while (pos <= arch.size()) {
+        std::size_t end = arch.find('-', pos);
+        if (end == std::string::npos) end = arch.size();
+        const std::string tok = arch.substr(pos, end - pos);
+        const std::size_t len = tok.size();
+        const bool image_input = shape.h > 1 || shape.w > 1;
+        LayerPtr layer;
+        if (tok.empty()) {
+            fail(arch, pos, 0, "empty token (two '-' in a row, or a '-' at an end)");
+        } else if (starts_with(tok, "conv")) {
+            std::size_t k = tok.find('k', 4);
+            std::string rest = k == std::string::npos ? "" : tok.substr(k + 1);
+            Padding padding = Padding::Valid;
+            if (rest.size() > 4 && rest.compare(rest.size() - 4, 4, "same") == 0) {
+                padding = Padding::Same;
+                rest.resize(rest.size() - 4);
+            }
+            long filters = k == std::string::npos ? -1 : parse_int(tok.substr(4, k - 4), 1, 1024);
+            long kernel = parse_int(rest, 1, 15);
+            if (filters < 0 || kernel < 0)
+                fail(arch, pos, len, "expected conv<filters 1..1024>k<kernel 1..15>[same], e.g. conv32k3");
+            if (!image_input) fail(arch, pos, len, "a convolution needs an image input, but its input is flat");
+            check_size(arch, pos, len, filters * (long(shape.c) * kernel * kernel + 1), long(filters) * shape.h * shape.w);
+            try {
+                layer = std::make_unique<Conv2D>(shape, int(filters), int(kernel), padding);
+            } catch (const std::invalid_argument& e) {
+                fail(arch, pos, len, e.what());
+            }
+        } else if (starts_with(tok, "pool")) {
+            long size = parse_int(tok.substr(4), 2, 8);
+            if (size < 0) fail(arch, pos, len, "expected pool<size 2..8>, e.g. pool2");
+            if (!image_input) fail(arch, pos, len, "pooling needs an image input, but its input is flat");
+            try {
+                layer = std::make_unique<MaxPool2D>(shape, int(size));
+            } catch (const std::invalid_argument& e) {
+                fail(arch, pos, len, e.what());
+            }
+        } else if (starts_with(tok, "dense")) {
+            long units = parse_int(tok.substr(5), 1, 65536);
+            if (units < 0) fail(arch, pos, len, "expected dense<units 1..65536>, e.g. dense128");
+            check_size(arch, pos, len, units * (long(shape.size()) + 1), units);
+            layer = std::make_unique<Dense>(shape, int(units));
+        } else if (tok == "relu") {
+            layer = std::make_unique<ReLU>(shape);
+        } else if (tok == "flatten") {
+            layer = std::make_unique<Flatten>(shape);
+        } else if (starts_with(tok, "drop")) {
+            const std::string num = tok.substr(4);
+            char* endp = nullptr;
+            double rate = num.empty() ? -1 : std::strtod(num.c_str(), &endp);
+            bool plain = !num.empty() && num.find_first_not_of("0123456789.") == std::string::npos;
+            if (!plain || endp != num.c_str() + num.size() || !(rate >= 0.0 && rate < 1.0))
+                fail(arch, pos, len, "expected drop<rate in [0,1)>, e.g. drop0.5");
+            layer = std::make_unique<Dropout>(shape, float(rate));
+        } else {
+            fail(arch, pos, len, "unknown layer; expected conv, pool, dense, relu, drop or flatten");
+        }
+        for (const ParamRef& p : layer->params()) num_params_ += p.size;
+        shape = layer->output_shape();
+        activations += long(shape.size());
+        check_size(arch, pos, len, 0, 0);
+        layers_.push_back(std::move(layer));
+        pos = end + 1;
+    }
+    if (shape.size() != std::size_t(kNumClasses))
+        fail(arch, arch.rfind('-') == std::string::npos ? 0 : arch.rfind('-') + 1,
+             arch.size() - (arch.rfind('-') == std::string::npos ? 0 : arch.rfind('-') + 1),
+             "the last layer must output 10 class scores (e.g. dense10), but it outputs " +
+                 std::to_string(shape.size()));
+
+    // He initialisation where a ReLU follows, Glorot elsewhere (the output layer).
+    Rng rng(seed);
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+        bool relu_next = i + 1 < layers_.size() && dynamic_cast<ReLU*>(layers_[i + 1].get());
+        if (auto* c = dynamic_cast<Conv2D*>(layers_[i].get())) c->set_he_init(relu_next);
+        if (auto* d = dynamic_cast<Dense*>(layers_[i].get())) d->set_he_init(relu_next);
+        layers_[i]->init_params(rng);
+    }
+}
+
+std::vector<ParamRef> Model::params() {
+    std::vector<ParamRef> all;
+    for (std::size_t i = 0; i < layers_.size(); ++i)
+        for (ParamRef p : layers_[i]->params()) {
+            p.name = "layer" + std::to_string(i) + "." + layers_[i]->token() + "." + p.name;
+            all.push_back(p);
+        }
+    return all;
+}
+
+const float* Model::forward(const float* x, int n, bool training) {
+    acts_.resize(layers_.size() + 1);
+    batch_ = n;
+    acts_[0].assign(x, x + long(n) * kImagePixels);
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+        acts_[i + 1].resize(std::size_t(n) * layers_[i]->output_shape().size());
+        layers_[i]->forward(acts_[i].data(), acts_[i + 1].data(), n, training);
+    }
+    return acts_.back().data();
+}
+
+void Model::backward(const float* dlogits, int n) {
+    std::size_t widest = 0;
+    for (const auto& a : acts_) widest = std::max(widest, a.size());
+    grad_a_.resize(widest);
+    grad_b_.resize(widest);
+    std::memcpy(grad_a_.data(), dlogits, sizeof(float) * std::size_t(n) * kNumClasses);
+    for (std::size_t i = layers_.size(); i-- > 0;) {
+        float* dx = i == 0 ? nullptr : grad_b_.data();  // the input image needs no gradient
+        layers_[i]->backward(acts_[i].data(), acts_[i + 1].data(), grad_a_.data(), dx, n);
+        std::swap(grad_a_, grad_b_);
+    }
+}
+
+void Model::predict(const float* x, int n, float* probs) {
+    constexpr int kChunk = 256;
+    for (int start = 0; start < n; start += kChunk) {
+        int count = std::min(kChunk, n - start);
+        const float* logits = forward(x + long(start) * kImagePixels, count, false);
+        softmax(logits, count, kNumClasses, probs + long(start) * kNumClasses);
+    }
+}
+
+std::vector<float> Model::weights() const {
+    std::vector<float> flat;
+    flat.reserve(num_params_);
+    for (const auto& layer : layers_)
+        for (const ParamRef& p : layer->params()) flat.insert(flat.end(), p.value, p.value + p.size);
+    return flat;
+}
+
+void Model::set_weights(const std::vector<float>& flat) {
+    if (flat.size() != num_params_)
+        throw std::invalid_argument("expected " + std::to_string(num_params_) + " weights, got " +
+                                    std::to_string(flat.size()));
+    std::size_t at = 0;
+    for (auto& layer : layers_)
+        for (const ParamRef& p : layer->params()) {
+            std::memcpy(p.value, flat.data() + at, sizeof(float) * p.size);
+            at += p.size;
+        }
+}
+
+}  // namespace convpad

@@ -1,0 +1,73 @@
+// A sequential CNN built from an architecture string.
+//
+// Grammar (tokens joined by '-', case-sensitive):
+//   conv<F>k<K>[same]   convolution, F filters of KxK, stride 1; `valid` padding unless `same`
+//   pool<S>             max pooling, SxS window, stride S
+//   dense<U>            fully connected, U units (flattens its input)
+//   relu                rectified linear unit
+//   drop<R>             dropout with rate R in [0, 1), e.g. drop0.5
+//   flatten             (C,H,W) -> (C*H*W)
+// The input is one 28x28 grayscale image; the last layer must produce 10 outputs (the logits).
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/layer.h"
+
+namespace convpad {
+
+// The Keras project's CNN: conv 32@3x3 -> pool -> conv 64@3x3 -> pool -> dense 128 -> dropout -> dense 10.
+constexpr const char* kDefaultArch = "conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10";
+
+struct ArchPreset {
+    const char* name;
+    const char* arch;
+};
+extern const std::vector<ArchPreset> kArchPresets;  // small / default / large, for the UI and CLI
+
+// A bad architecture string. `position` is the byte offset of the offending token.
+struct ArchError : std::invalid_argument {
+    ArchError(const std::string& message, std::size_t position)
+        : std::invalid_argument(message), position(position) {}
+    std::size_t position;
+};
+
+class Model {
+public:
+    // Throws ArchError, whose message quotes the bad token and marks it with a caret.
+    explicit Model(const std::string& arch, std::uint64_t seed = 42);
+    Model(Model&&) = default;
+    Model& operator=(Model&&) = default;
+
+    const std::string& arch() const { return arch_; }
+    const std::vector<LayerPtr>& layers() const { return layers_; }
+    std::size_t num_params() const { return num_params_; }
+    std::vector<ParamRef> params();
+
+    // x: (n, 784) pixels in [0,1] -> logits (n, 10). Keeps the activations for backward().
+    const float* forward(const float* x, int n, bool training);
+    // dlogits: (n, 10) for the batch of the last forward(). Fills every parameter gradient.
+    void backward(const float* dlogits, int n);
+    // probs: (n, 10) softmax outputs, inference mode, processed in chunks of at most 256.
+    void predict(const float* x, int n, float* probs);
+
+    // Input of layer i from the last forward(); activation(layers().size()) is the logits.
+    const std::vector<float>& activation(std::size_t i) const { return acts_.at(i); }
+
+    // All parameters, layer by layer, in params() order.
+    std::vector<float> weights() const;
+    void set_weights(const std::vector<float>& flat);  // size must equal num_params()
+
+private:
+    std::string arch_;
+    std::vector<LayerPtr> layers_;
+    std::size_t num_params_ = 0;
+    std::vector<std::vector<float>> acts_;  // acts_[i]: input of layer i; acts_.back(): logits
+    std::vector<float> grad_a_, grad_b_;    // ping-pong buffers for backward
+    std::vector<float> chunk_logits_;
+    int batch_ = 0;
+};
+
+}  // namespace convpad

@@ -1,0 +1,135 @@
+#include "engine/model_file.h"
+
+#include <array>
+#include <cmath>
+#include <cstring>
+
+namespace convpad {
+
+namespace {
+
+constexpr char kMagic[8] = {'C', 'O', 'N', 'V', 'P', 'A', 'D', 0x1a};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kMaxArchLength = 4096;
+
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(std::uint8_t(v >> (8 * i)));
+}
+void put_u64(std::vector<std::uint8_t>& out, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(std::uint8_t(v >> (8 * i)));
+}
+
+// Bounds-checked little-endian reader.
+struct Reader {
+    const std::uint8_t* data;
+    std::size_t size, at = 0;
+    void need(std::size_t n, const char* what) {
+        if (size - at < n)
+            throw ModelFileError(std::string("model file is truncated: it ends inside the ") + what + " (" +
+                                 std::to_string(size) + " bytes in all)");
+    }
+    std::uint64_t uint(int bytes, const char* what) {
+        need(std::size_t(bytes), what);
+        std::uint64_t v = 0;
+        for (int i = 0; i < bytes; ++i) v |= std::uint64_t(data[at + i]) << (8 * i);
+        at += std::size_t(bytes);
+        return v;
+    }
+};
+
+}  // namespace
+
+std::uint32_t crc32(const std::uint8_t* data, std::size_t size) {
+    static const std::array<std::uint32_t, 256> table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::size_t i = 0; i < size; ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+std::vector<std::uint8_t> save_model(const Model& model) {
+    const std::vector<float> weights = model.weights();
+    std::vector<std::uint8_t> weight_bytes(weights.size() * 4);
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+        std::uint32_t bits;
+        std::memcpy(&bits, &weights[i], 4);
+        for (int b = 0; b < 4; ++b) weight_bytes[i * 4 + b] = std::uint8_t(bits >> (8 * b));
+    }
+    std::vector<std::uint8_t> out(kMagic, kMagic + 8);
+    put_u32(out, kVersion);
+    put_u32(out, std::uint32_t(model.arch().size()));
+    out.insert(out.end(), model.arch().begin(), model.arch().end());
+    put_u64(out, weights.size());
+    put_u32(out, crc32(weight_bytes.data(), weight_bytes.size()));
+    out.insert(out.end(), weight_bytes.begin(), weight_bytes.end());
+    return out;
+}
+
+Model load_model(const std::uint8_t* data, std::size_t size) {
+    if (!data && size) throw ModelFileError("model file: no data");
+    Reader r{data, size};
+    r.need(8, "header");
+    if (std::memcmp(data, kMagic, 8) != 0) throw ModelFileError("not a ConvPad model file (wrong magic bytes)");
+    r.at = 8;
+    const auto version = std::uint32_t(r.uint(4, "header"));
+    if (version != kVersion)
+        throw ModelFileError("model file format version " + std::to_string(version) + " is not supported (this build reads version 1)");
+    const auto arch_length = std::uint32_t(r.uint(4, "header"));
+    if (arch_length == 0 || arch_length > kMaxArchLength)
+        throw ModelFileError("model file has an invalid architecture length (" + std::to_string(arch_length) + ")");
+    r.need(arch_length, "architecture string");
+    std::string arch(reinterpret_cast<const char*>(data + r.at), arch_length);
+    r.at += arch_length;
+    for (char c : arch)
+        if (c < 0x20 || c > 0x7e) throw ModelFileError("model file's architecture string has non-printable bytes");
+    const std::uint64_t count = r.uint(8, "parameter count");
+    const auto expected_crc = std::uint32_t(r.uint(4, "checksum"));
+
+    // Sizes first, so a hostile header cannot make us build a huge model for a tiny file.
+    if (count > (r.size - r.at) / 4)
+        throw ModelFileError("model file is truncated: it declares " + std::to_string(count) + " parameters but holds " +
+                             std::to_string((r.size - r.at) / 4));
+    const std::size_t weight_bytes = std::size_t(count) * 4;
+    if (r.size - r.at != weight_bytes)
+        throw ModelFileError("model file has " + std::to_string(r.size - r.at - weight_bytes) +
+                             " unexpected bytes after the weights");
+    Model model = [&] {
+        try {
+            return Model(arch);
+        } catch (const ArchError& e) {
+            throw ModelFileError(std::string("model file's architecture is invalid: ") + e.what());
+        }
+    }();
+    if (count != model.num_params())
+        throw ModelFileError("model file declares " + std::to_string(count) + " parameters but its architecture '" +
+                             arch + "' has " + std::to_string(model.num_params()));
+    const std::uint8_t* w = data + r.at;
+    const std::uint32_t actual_crc = crc32(w, weight_bytes);
+    if (actual_crc != expected_crc) throw ModelFileError("model file is corrupted (weight checksum mismatch)");
+    std::vector<float> weights(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t bits = std::uint32_t(w[4 * i]) | std::uint32_t(w[4 * i + 1]) << 8 |
+                             std::uint32_t(w[4 * i + 2]) << 16 | std::uint32_t(w[4 * i + 3]) << 24;
+        std::memcpy(&weights[i], &bits, 4);
+        if (!std::isfinite(weights[i]))
+            throw ModelFileError("model file has a non-finite weight at index " + std::to_string(i));
+    }
+    model.set_weights(weights);
+    return model;
+}
+
+Model load_model_expecting(const std::uint8_t* data, std::size_t size, const std::string& expected_arch) {
+    Model model = load_model(data, size);
+    if (model.arch() != expected_arch)
+        throw ModelFileError("model file is for architecture '" + model.arch() + "', expected '" + expected_arch + "'");
+    return model;
+}
+
+}  // namespace convpad

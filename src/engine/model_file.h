@@ -1,0 +1,34 @@
+// ConvPad's model file (.cpm), version 1. All integers little-endian.
+//
+//   offset  size  field
+//   0       8     magic "CONVPAD\x1a"
+//   8       4     format version (1)
+//   12      4     architecture string length L (1..4096)
+//   16      L     architecture string (ASCII, see engine/model.h)
+//   16+L    8     parameter count P (must equal what the architecture implies)
+//   24+L    4     CRC-32 (IEEE) of the weight bytes
+//   28+L    4P    weights, float32, in Model::params() order
+// Nothing may follow the weights.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/model.h"
+
+namespace convpad {
+
+struct ModelFileError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::vector<std::uint8_t> save_model(const Model& model);
+// Validates everything; throws ModelFileError naming the problem. Never reads out of bounds.
+Model load_model(const std::uint8_t* data, std::size_t size);
+// As load_model, and additionally requires the file's architecture to be `expected_arch`.
+Model load_model_expecting(const std::uint8_t* data, std::size_t size, const std::string& expected_arch);
+
+std::uint32_t crc32(const std::uint8_t* data, std::size_t size);
+
+}  // namespace convpad

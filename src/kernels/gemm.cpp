@@ -1,0 +1,429 @@
+// Packed single-precision GEMM in the GotoBLAS/BLIS style.
+//
+//   C (M x N) = alpha * op(A) (M x K) * op(B) (K x N) + beta * C        (row-major, see gemm.h)
+//
+// [SECTION] map
+//   for jc < N step NC:                        B block (KC x NC) lives in L2
+//     for pc < K step KC:                      pack op(B)[pc:+KC, jc:+NC] into NR-wide panels
+//       for ic < M step MC:                    pack op(A)[ic:+MC, pc:+KC] into MR-tall panels
+//         for jr < NC step NR:                 one B panel (KC x NR) stays in L1 ...
+//           for ir < MC step MR:               ... while the A panels stream past it
+//             micro-kernel: C[MR x NR] (+)= Ap panel * Bp panel
+//
+// Packing is where the transposes are absorbed: every Trans combination feeds the same micro-kernel
+// with contiguous, zero-padded panels, so edges need no special compute code, only a masked write-back.
+// Micro-kernels: gemm_avx2.cpp (6x16 AVX2+FMA, chosen at run time on x86-64) and micro_f32x4 below
+// (simd.h's F32x4: wasm SIMD128, SSE2, or scalar). M == 1 / N == 1 go to matrix-vector loops instead.
+#include "kernels/gemm.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/gemm_internal.h"
+#include "kernels/simd.h"
+
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(__EMSCRIPTEN__)
+#define CONVPAD_GEMM_HAVE_AVX2 1
+#else
+#define CONVPAD_GEMM_HAVE_AVX2 0
+#endif
+
+// Register tile of the F32x4 micro-kernel: MR rows x (4 * NV) columns. Chosen by measurement
+// (tests/bench/bench_gemm.cpp); override with -D only to re-tune.
+#ifndef CONVPAD_GEMM_F32X4_MR
+#define CONVPAD_GEMM_F32X4_MR 4
+#endif
+#ifndef CONVPAD_GEMM_F32X4_NV
+#define CONVPAD_GEMM_F32X4_NV 2
+#endif
+
+namespace convpad {
+namespace {
+
+// [SECTION] Blocking
+
+struct Blocking {
+    int mc, nc, kc;  // A block MC x KC (L2), B block KC x NC (L2), B panel KC x NR (L1)
+};
+
+constexpr int kF32x4MR = CONVPAD_GEMM_F32X4_MR;
+constexpr int kF32x4NR = 4 * CONVPAD_GEMM_F32X4_NV;
+constexpr Blocking kF32x4Blocking = {kF32x4MR * 20, 1024, 256};
+#if CONVPAD_GEMM_HAVE_AVX2
+constexpr Blocking kAvx2Blocking = {kAvx2MR * 24, 1024, 256};
+#endif
+
+int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+// Grows and never shrinks, so after the first call of a given size sgemm() does not allocate.
+// thread_local: each thread packs into its own buffers (plain statics in single-thread wasm).
+class PackBuffer {
+public:
+    float* get(std::size_t floats) {
+        if (storage_.size() < floats + 16) storage_.resize(floats + 16);
+        auto addr = reinterpret_cast<std::uintptr_t>(storage_.data());
+        return storage_.data() + ((64 - addr % 64) % 64) / sizeof(float);  // 64-byte aligned panels
+    }
+
+private:
+    std::vector<float> storage_;
+};
+
+thread_local PackBuffer t_pack_a, t_pack_b, t_vec;
+
+// [SECTION] Packing
+
+// dst (kc, W): dst[k*W + r] = src[r*ld + k] for r < rows, 0 for rows <= r < W.
+// Reads `rows` rows of a row-major matrix and interleaves them: op(A) = A and op(B) = B^T take this path.
+template <int W>
+void pack_interleave_rows(const float* src, int ld, int rows, int kc, float* dst) {
+    int r = 0;
+#if CONVPAD_HAVE_F32X4
+    // Four rows at a time through 4x4 register transposes; the k tail and leftover rows go scalar.
+    for (; r + 4 <= rows; r += 4) {
+        const float* s0 = src + r * ld;
+        const float* s1 = s0 + ld;
+        const float* s2 = s1 + ld;
+        const float* s3 = s2 + ld;
+        int k = 0;
+        for (; k + 4 <= kc; k += 4) {
+            F32x4 v0 = f32x4_load(s0 + k), v1 = f32x4_load(s1 + k);
+            F32x4 v2 = f32x4_load(s2 + k), v3 = f32x4_load(s3 + k);
+            f32x4_transpose4(v0, v1, v2, v3);
+            f32x4_store(dst + (k + 0) * W + r, v0);
+            f32x4_store(dst + (k + 1) * W + r, v1);
+            f32x4_store(dst + (k + 2) * W + r, v2);
+            f32x4_store(dst + (k + 3) * W + r, v3);
+        }
+        for (; k < kc; ++k) {
+            dst[k * W + r + 0] = s0[k];
+            dst[k * W + r + 1] = s1[k];
+            dst[k * W + r + 2] = s2[k];
+            dst[k * W + r + 3] = s3[k];
+        }
+    }
+#endif
+    for (; r < rows; ++r) {
+        const float* s = src + r * ld;
+        for (int k = 0; k < kc; ++k) dst[k * W + r] = s[k];
+    }
+    for (; r < W; ++r)
+        for (int k = 0; k < kc; ++k) dst[k * W + r] = 0.0f;
+}
+
+// dst (kc, W): dst[k*W + c] = src[k*ld + c] for c < cols, 0 for cols <= c < W.
+// Row slices copied as they are: op(A) = A^T and op(B) = B take this path.
+template <int W>
+void pack_copy_rows(const float* src, int ld, int cols, int kc, float* dst) {
+    if (cols == W) {
+        for (int k = 0; k < kc; ++k) {
+            const float* s = src + k * ld;
+            float* d = dst + k * W;
+#if CONVPAD_HAVE_F32X4
+            if (W % 4 == 0) {
+                for (int c = 0; c < W; c += 4) f32x4_store(d + c, f32x4_load(s + c));
+                continue;
+            }
+#endif
+            for (int c = 0; c < W; ++c) d[c] = s[c];
+        }
+        return;
+    }
+    for (int k = 0; k < kc; ++k) {
+        const float* s = src + k * ld;
+        float* d = dst + k * W;
+        int c = 0;
+        for (; c < cols; ++c) d[c] = s[c];
+        for (; c < W; ++c) d[c] = 0.0f;
+    }
+}
+
+// op(A)[i0:+mc, p0:+kc] -> ceil(mc/MR) panels of (kc, MR), one after the other.
+template <int MR>
+void pack_a(Trans ta, const float* A, int lda, int i0, int mc, int p0, int kc, float* Ap) {
+    for (int ir = 0; ir < mc; ir += MR, Ap += kc * MR) {
+        const int m = std::min(MR, mc - ir);
+        if (ta == Trans::No)  // op(A)(i, k) = A[i*lda + k]
+            pack_interleave_rows<MR>(A + std::size_t(i0 + ir) * lda + p0, lda, m, kc, Ap);
+        else                  // op(A)(i, k) = A[k*lda + i]
+            pack_copy_rows<MR>(A + std::size_t(p0) * lda + i0 + ir, lda, m, kc, Ap);
+    }
+}
+
+// op(B)[p0:+kc, j0:+nc] -> ceil(nc/NR) panels of (kc, NR), one after the other.
+template <int NR>
+void pack_b(Trans tb, const float* B, int ldb, int p0, int kc, int j0, int nc, float* Bp) {
+    for (int jr = 0; jr < nc; jr += NR, Bp += kc * NR) {
+        const int n = std::min(NR, nc - jr);
+        if (tb == Trans::No)  // op(B)(k, j) = B[k*ldb + j]
+            pack_copy_rows<NR>(B + std::size_t(p0) * ldb + j0 + jr, ldb, n, kc, Bp);
+        else                  // op(B)(k, j) = B[j*ldb + k]
+            pack_interleave_rows<NR>(B + std::size_t(j0 + jr) * ldb + p0, ldb, n, kc, Bp);
+    }
+}
+
+// [SECTION] F32x4 micro-kernel (wasm SIMD128 / SSE2 / scalar)
+
+// MR x (4*NV) tile held in MR*NV F32x4 accumulators. Without FMA each step is mul then add, which needs one
+// more temporary register than an FMA; V8 and SSE2 both have 16 xmm registers, so 6x8 (12 accumulators +
+// 2 B vectors + 1 A broadcast + 1 product) is the largest tile that does not spill.
+//
+// Scalar equivalent:
+//   for k < kc: for i < MR: for j < NR: acc[i][j] += Ap[k*MR + i] * Bp[k*NR + j];
+//   C[i*ldc + j] = alpha * acc[i][j] + beta * C[i*ldc + j]   (i < m, j < n; beta == 0: C not read)
+template <int MR, int NV>
+void micro_f32x4(int kc, const float* Ap, const float* Bp, float alpha, float beta, float* C, int ldc,
+                 int m, int n) {
+    constexpr int NR = 4 * NV;
+    F32x4 acc[MR][NV];
+    for (int i = 0; i < MR; ++i)
+        for (int v = 0; v < NV; ++v) acc[i][v] = f32x4_zero();
+
+    for (int k = 0; k < kc; ++k) {
+        F32x4 b[NV];
+        for (int v = 0; v < NV; ++v) b[v] = f32x4_load(Bp + 4 * v);
+        for (int i = 0; i < MR; ++i) {
+            const F32x4 a = f32x4_load_splat(Ap + i);
+            for (int v = 0; v < NV; ++v) acc[i][v] = f32x4_mul_add(a, b[v], acc[i][v]);
+        }
+        Ap += MR;
+        Bp += NR;
+    }
+
+    const F32x4 va = f32x4_splat(alpha);
+    if (m == MR && n == NR) {
+        if (beta == 0.0f) {
+            for (int i = 0; i < MR; ++i)
+                for (int v = 0; v < NV; ++v) f32x4_store(C + i * ldc + 4 * v, f32x4_mul(va, acc[i][v]));
+        } else {
+            const F32x4 vb = f32x4_splat(beta);
+            for (int i = 0; i < MR; ++i)
+                for (int v = 0; v < NV; ++v) {
+                    float* c = C + i * ldc + 4 * v;
+                    f32x4_store(c, f32x4_mul_add(va, acc[i][v], f32x4_mul(vb, f32x4_load(c))));
+                }
+        }
+        return;
+    }
+    // Edge tile: spill the register tile, write back only the valid m x n corner.
+    float tile[MR * NR];
+    for (int i = 0; i < MR; ++i)
+        for (int v = 0; v < NV; ++v) f32x4_store(tile + i * NR + 4 * v, f32x4_mul(va, acc[i][v]));
+    for (int i = 0; i < m; ++i) {
+        float* c = C + i * ldc;
+        if (beta == 0.0f) {
+            for (int j = 0; j < n; ++j) c[j] = tile[i * NR + j];
+        } else {
+            for (int j = 0; j < n; ++j) c[j] = tile[i * NR + j] + beta * c[j];
+        }
+    }
+}
+
+// [SECTION] Packed driver
+
+template <int MR, int NR>
+void gemm_packed(GemmMicroKernel micro, Blocking blk, Trans ta, Trans tb, int M, int N, int K, float alpha,
+                 const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+    // Split K into equal blocks of at most blk.kc (K = 288 stays whole at KC = 288 rather than 256 + 32).
+    const int k_blocks = (K + blk.kc - 1) / blk.kc;
+    const int kc_max = (K + k_blocks - 1) / k_blocks;
+    const int mc_max = std::min(blk.mc, round_up(M, MR));
+    const int nc_max = std::min(blk.nc, round_up(N, NR));
+    float* Ap = t_pack_a.get(std::size_t(round_up(mc_max, MR)) * kc_max);
+    float* Bp = t_pack_b.get(std::size_t(round_up(nc_max, NR)) * kc_max);
+
+    // With a single A block (M <= MC and K <= KC, e.g. every forward conv here: M = out channels) pack it once.
+    const bool single_a_block = M <= blk.mc && k_blocks == 1;
+    if (single_a_block) pack_a<MR>(ta, A, lda, 0, M, 0, K, Ap);
+
+    for (int jc = 0; jc < N; jc += blk.nc) {
+        const int nc = std::min(blk.nc, N - jc);
+        for (int pc = 0; pc < K; pc += kc_max) {
+            const int kc = std::min(kc_max, K - pc);
+            const float beta_block = pc == 0 ? beta : 1.0f;  // later K blocks accumulate onto C
+            pack_b<NR>(tb, B, ldb, pc, kc, jc, nc, Bp);
+            for (int ic = 0; ic < M; ic += blk.mc) {
+                const int mc = std::min(blk.mc, M - ic);
+                if (!single_a_block) pack_a<MR>(ta, A, lda, ic, mc, pc, kc, Ap);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    const float* bp = Bp + std::size_t(jr / NR) * kc * NR;
+                    const int n = std::min(NR, nc - jr);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        micro(kc, Ap + std::size_t(ir / MR) * kc * MR, bp, alpha, beta_block,
+                              C + std::size_t(ic + ir) * ldc + jc + jr, ldc, std::min(MR, mc - ir), n);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// [SECTION] Matrix-vector paths (M == 1 or N == 1)
+// A 1-row or 1-column product would waste MR-1 (or NR-1) of every micro-kernel tile and pack a whole
+// matrix for a single use; these loops stream the matrix once instead.
+
+// y[i*incy] = alpha * dot(X[i*ldx : +K], v) + beta * y[i*incy]     X: (rows, K) row-major, v: (K)
+void gemv_dot(int rows, int K, const float* X, int ldx, const float* v, float alpha, float beta, float* y,
+              int incy) {
+    for (int i = 0; i < rows; ++i) {
+        const float* x = X + std::size_t(i) * ldx;
+        float sum = 0.0f;
+        int k = 0;
+#if CONVPAD_HAVE_F32X4
+        F32x4 s0 = f32x4_zero(), s1 = f32x4_zero(), s2 = f32x4_zero(), s3 = f32x4_zero();
+        for (; k + 16 <= K; k += 16) {  // 4 independent chains hide the add latency
+            s0 = f32x4_mul_add(f32x4_load(x + k), f32x4_load(v + k), s0);
+            s1 = f32x4_mul_add(f32x4_load(x + k + 4), f32x4_load(v + k + 4), s1);
+            s2 = f32x4_mul_add(f32x4_load(x + k + 8), f32x4_load(v + k + 8), s2);
+            s3 = f32x4_mul_add(f32x4_load(x + k + 12), f32x4_load(v + k + 12), s3);
+        }
+        for (; k + 4 <= K; k += 4) s0 = f32x4_mul_add(f32x4_load(x + k), f32x4_load(v + k), s0);
+        sum = f32x4_reduce_add(f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3)));
+#endif
+        for (; k < K; ++k) sum += x[k] * v[k];
+        float& out = y[std::size_t(i) * incy];
+        out = beta == 0.0f ? alpha * sum : alpha * sum + beta * out;
+    }
+}
+
+// y[j*incy] = alpha * sum_k v[k] * X[k*ldx + j] + beta * y[j*incy]  X: (K, cols) row-major, v: (K)
+void gemv_axpy(int cols, int K, const float* X, int ldx, const float* v, float alpha, float beta, float* y,
+               int incy) {
+    int j = 0;
+    auto write = [&](int col, float sum) {
+        float& out = y[std::size_t(col) * incy];
+        out = beta == 0.0f ? alpha * sum : alpha * sum + beta * out;
+    };
+#if CONVPAD_HAVE_F32X4
+    // 16 columns at a time: 4 accumulators stay in registers for the whole K loop.
+    for (; j + 16 <= cols; j += 16) {
+        F32x4 s0 = f32x4_zero(), s1 = f32x4_zero(), s2 = f32x4_zero(), s3 = f32x4_zero();
+        for (int k = 0; k < K; ++k) {
+            const float* x = X + std::size_t(k) * ldx + j;
+            const F32x4 a = f32x4_load_splat(v + k);
+            s0 = f32x4_mul_add(a, f32x4_load(x), s0);
+            s1 = f32x4_mul_add(a, f32x4_load(x + 4), s1);
+            s2 = f32x4_mul_add(a, f32x4_load(x + 8), s2);
+            s3 = f32x4_mul_add(a, f32x4_load(x + 12), s3);
+        }
+        alignas(16) float sums[16];
+        f32x4_store(sums, s0);
+        f32x4_store(sums + 4, s1);
+        f32x4_store(sums + 8, s2);
+        f32x4_store(sums + 12, s3);
+        for (int c = 0; c < 16; ++c) write(j + c, sums[c]);
+    }
+    for (; j + 4 <= cols; j += 4) {
+        F32x4 s = f32x4_zero();
+        for (int k = 0; k < K; ++k)
+            s = f32x4_mul_add(f32x4_load_splat(v + k), f32x4_load(X + std::size_t(k) * ldx + j), s);
+        alignas(16) float sums[4];
+        f32x4_store(sums, s);
+        for (int c = 0; c < 4; ++c) write(j + c, sums[c]);
+    }
+#endif
+    for (; j < cols; ++j) {
+        float sum = 0.0f;
+        for (int k = 0; k < K; ++k) sum += v[k] * X[std::size_t(k) * ldx + j];
+        write(j, sum);
+    }
+}
+
+// Returns v[k] = src[k*inc] as a contiguous array (src itself when inc == 1).
+const float* gather_vector(const float* src, int inc, int K) {
+    if (inc == 1) return src;
+    float* dst = t_vec.get(std::size_t(K));
+    for (int k = 0; k < K; ++k) dst[k] = src[std::size_t(k) * inc];
+    return dst;
+}
+
+void gemv_paths(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda,
+                const float* B, int ldb, float beta, float* C, int ldc) {
+    if (M == 1) {  // C (1, N) = a (1, K) * op(B) (K, N)
+        const float* a = gather_vector(A, ta == Trans::No ? 1 : lda, K);
+        if (tb == Trans::No)
+            gemv_axpy(N, K, B, ldb, a, alpha, beta, C, 1);
+        else
+            gemv_dot(N, K, B, ldb, a, alpha, beta, C, 1);
+    } else {  // N == 1: C (M, 1) = op(A) (M, K) * b (K, 1)
+        const float* b = gather_vector(B, tb == Trans::No ? ldb : 1, K);
+        if (ta == Trans::No)
+            gemv_dot(M, K, A, lda, b, alpha, beta, C, ldc);
+        else
+            gemv_axpy(M, K, A, lda, b, alpha, beta, C, ldc);
+    }
+}
+
+// [SECTION] Dispatch
+
+GemmPath detect_best_path() {
+#if CONVPAD_GEMM_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return GemmPath::Avx2Fma;
+#endif
+    return GemmPath::F32x4;
+}
+
+GemmPath best_path() {
+    static const GemmPath path = detect_best_path();
+    return path;
+}
+
+}  // namespace
+
+bool sgemm_path_available(GemmPath path) {
+    switch (path) {
+        case GemmPath::Auto:
+        case GemmPath::F32x4: return true;
+        case GemmPath::Avx2Fma: return best_path() == GemmPath::Avx2Fma;
+    }
+    return false;
+}
+
+const char* sgemm_path_name(GemmPath path) {
+    switch (path) {
+        case GemmPath::Auto: return sgemm_path_name(best_path());
+        case GemmPath::F32x4: return CONVPAD_SIMD_NAME;
+        case GemmPath::Avx2Fma: return "avx2-fma";
+    }
+    return "?";
+}
+
+void sgemm_with_path(GemmPath path, Trans ta, Trans tb, int M, int N, int K, float alpha,
+                     const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+    assert(M >= 0 && N >= 0 && K >= 0);
+    assert(ldc >= N && lda >= (ta == Trans::No ? K : M) && ldb >= (tb == Trans::No ? N : K));
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) {  // C = beta * C, and beta == 0 must not read C (it may hold NaN)
+        for (int i = 0; i < M; ++i) {
+            float* c = C + std::size_t(i) * ldc;
+            for (int j = 0; j < N; ++j) c[j] = beta == 0.0f ? 0.0f : beta * c[j];
+        }
+        return;
+    }
+    if (M == 1 || N == 1) {
+        gemv_paths(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    if (path == GemmPath::Auto || !sgemm_path_available(path)) path = best_path();
+#if CONVPAD_GEMM_HAVE_AVX2
+    if (path == GemmPath::Avx2Fma) {
+        gemm_packed<kAvx2MR, kAvx2NR>(gemm_micro_avx2_6x16, kAvx2Blocking, ta, tb, M, N, K, alpha, A, lda, B,
+                                      ldb, beta, C, ldc);
+        return;
+    }
+#endif
+    gemm_packed<kF32x4MR, kF32x4NR>(micro_f32x4<kF32x4MR, CONVPAD_GEMM_F32X4_NV>, kF32x4Blocking, ta, tb, M, N,
+                                    K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void sgemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+           int ldb, float beta, float* C, int ldc) {
+    sgemm_with_path(GemmPath::Auto, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+const char* sgemm_backend() { return sgemm_path_name(GemmPath::Auto); }
+
+}  // namespace convpad

@@ -1,0 +1,129 @@
+// Dataset assembly: scaling, shape/count checks, the validation split and loading a folder.
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+#include <sys/stat.h>
+
+#include "data/dataset.h"
+#include "test_data_helpers.h"
+
+using namespace convpad;
+using Catch::Contains;
+using convpad_test::idx_images;
+using convpad_test::idx_labels;
+
+namespace {
+
+// `count` 28x28 images; image i has every pixel equal to i (mod 256), label i % 10.
+IdxImages tiny_images(int count) {
+    IdxImages img;
+    img.count = count;
+    img.rows = img.cols = 28;
+    img.pixels.resize(std::size_t(count) * 784);
+    for (int i = 0; i < count; ++i)
+        for (int p = 0; p < 784; ++p) img.pixels[std::size_t(i) * 784 + p] = std::uint8_t(i);
+    return img;
+}
+
+IdxLabels tiny_labels(int count) {
+    IdxLabels lab;
+    for (int i = 0; i < count; ++i) lab.labels.push_back(std::uint8_t(i % 10));
+    return lab;
+}
+
+}  // namespace
+
+TEST_CASE("class names are Fashion-MNIST's", "[dataset]") {
+    CHECK(std::string(kClassNames[0]) == "T-shirt/top");
+    CHECK(std::string(kClassNames[1]) == "Trouser");
+    CHECK(std::string(kClassNames[6]) == "Shirt");
+    CHECK(std::string(kClassNames[9]) == "Ankle boot");
+}
+
+TEST_CASE("make_dataset scales pixels by 1/255", "[dataset]") {
+    IdxImages img = tiny_images(1);
+    img.pixels[0] = 0;
+    img.pixels[1] = 255;
+    img.pixels[2] = 51;
+    Dataset ds = make_dataset(img, tiny_labels(1), "x");
+    REQUIRE(ds.count() == 1);
+    CHECK(ds.image(0)[0] == 0.0f);
+    CHECK(ds.image(0)[1] == 1.0f);
+    CHECK(ds.image(0)[2] == 51.0f / 255.0f);
+    CHECK(ds.labels[0] == 0);
+}
+
+TEST_CASE("make_dataset rejects wrong sizes and counts", "[dataset]") {
+    IdxImages img = tiny_images(3);
+    REQUIRE_THROWS_WITH(make_dataset(img, tiny_labels(2), "pair"),
+                        Contains("pair") && Contains("count mismatch: 3 images but 2 labels"));
+    IdxImages odd;
+    odd.count = 1;
+    odd.rows = 32;
+    odd.cols = 28;
+    odd.pixels.resize(32 * 28);
+    REQUIRE_THROWS_WITH(make_dataset(odd, tiny_labels(1), "cifar"), Contains("32x28, expected 28x28"));
+}
+
+TEST_CASE("split_validation holds out the last images", "[dataset]") {
+    Dataset full = make_dataset(tiny_images(10), tiny_labels(10), "x");
+    Dataset train, val;
+    split_validation(full, 3, train, val);
+    REQUIRE(train.count() == 7);
+    REQUIRE(val.count() == 3);
+    CHECK(train.images.size() == 7u * 784u);
+    CHECK(val.images.size() == 3u * 784u);
+    CHECK(train.image(6)[100] == 6.0f / 255.0f);
+    CHECK(val.image(0)[0] == 7.0f / 255.0f);
+    CHECK(val.labels == std::vector<std::uint8_t>{7, 8, 9});
+
+    split_validation(full, 0, train, val);
+    CHECK(train.count() == 10);
+    CHECK(val.count() == 0);
+
+    // The output may be the input itself.
+    split_validation(full, 4, full, val);
+    CHECK(full.count() == 6);
+    CHECK(val.labels == std::vector<std::uint8_t>{6, 7, 8, 9});
+
+    Dataset again = make_dataset(tiny_images(10), tiny_labels(10), "x");
+    REQUIRE_THROWS_AS(split_validation(again, 10, train, val), std::invalid_argument);
+    REQUIRE_THROWS_AS(split_validation(again, -1, train, val), std::invalid_argument);
+}
+
+TEST_CASE("load_fashion_mnist reads raw files and names missing ones", "[dataset]") {
+    convpad_test::TempDir dir;
+    REQUIRE_THROWS_WITH(load_fashion_mnist(dir.path), Contains("missing") && Contains("train-images-idx3-ubyte") &&
+                                                          Contains("t10k-labels-idx1-ubyte"));
+    auto as_bytes = [](const IdxImages& img) { return idx_images(img.count, 28, 28, img.pixels); };
+    dir.write("train-images-idx3-ubyte", as_bytes(tiny_images(5)));
+    dir.write("train-labels-idx1-ubyte", idx_labels(tiny_labels(5).labels));
+    dir.write("t10k-images-idx3-ubyte", as_bytes(tiny_images(2)));
+    REQUIRE_THROWS_WITH(load_fashion_mnist(dir.path),
+                        Contains("t10k-labels-idx1-ubyte") && !Contains("train-images-idx3-ubyte"));
+    dir.write("t10k-labels-idx1-ubyte", idx_labels(tiny_labels(3).labels));  // one label too many
+    REQUIRE_THROWS_WITH(load_fashion_mnist(dir.path), Contains("3 labels"));
+    dir.write("t10k-labels-idx1-ubyte", idx_labels(tiny_labels(2).labels));
+    FashionMnist fm = load_fashion_mnist(dir.path);
+    CHECK(fm.train.count() == 5);
+    CHECK(fm.test.count() == 2);
+    CHECK(fm.train.image(4)[0] == 4.0f / 255.0f);
+}
+
+#ifdef CONVPAD_HAVE_ZLIB
+TEST_CASE("load_fashion_mnist: the real data set", "[dataset]") {
+    struct stat st {};
+    if (::stat((std::string(CONVPAD_DATA_DIR) + "/train-images-idx3-ubyte.gz").c_str(), &st) != 0) {
+        WARN("skipped: Fashion-MNIST not installed in " CONVPAD_DATA_DIR);
+        return;
+    }
+    FashionMnist fm = load_fashion_mnist(CONVPAD_DATA_DIR);
+    CHECK(fm.train.count() == 60000);
+    CHECK(fm.test.count() == 10000);
+    CHECK(fm.train.images.size() == 60000u * 784u);
+    Dataset train, val;
+    split_validation(fm.train, 5000, train, val);
+    CHECK(train.count() == 55000);
+    CHECK(val.count() == 5000);
+}
+#endif

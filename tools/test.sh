@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what the tests need, then builds and runs every test:
+#   native   Catch2 unit and end-to-end tests (g++)
+#   wasm     the same tests compiled with Emscripten (-msimd128), run under node
+#   fuzz     libFuzzer targets (clang, ASan+UBSan), each for FUZZ_SECONDS (default 60)
+#   browser  the web app in headless Chromium (playwright-core), screenshots in build/test-artifacts
+# Usage: tools/test.sh [native] [wasm] [fuzz] [browser]   (default: all)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${CONVPAD_BUILD_DIR:-$ROOT/build}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+JOBS=$(nproc)
+export NODE_PATH=/usr/share/nodejs   # Emscripten trap 1
+cd "$ROOT"
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(native wasm fuzz browser)
+wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
+
+groups=(core)
+wants wasm && groups+=(wasm)
+wants browser && groups+=(web browser)
+tools/deps.sh "${groups[@]}"
+
+passed=0 failed=0 failed_names=()
+run_ctest() {   # run_ctest NAME BUILD_DIR [ctest args...]
+  local name=$1 dir=$2; shift 2
+  echo "== $name: ctest"
+  if ctest --test-dir "$dir" --output-on-failure "$@"; then passed=$((passed + 1))
+  else failed=$((failed + 1)); failed_names+=("$name"); fi
+}
+
+if wants native; then
+  echo "== native: build"
+  cmake -S . -B "$BUILD/native" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  cmake --build "$BUILD/native" -j "$JOBS"
+  run_ctest native "$BUILD/native"
+fi
+
+if wants wasm; then
+  echo "== wasm: build"
+  emcmake cmake -S . -B "$BUILD/wasm" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  cmake --build "$BUILD/wasm" -j "$JOBS" --target convpad_tests
+  run_ctest wasm "$BUILD/wasm"
+fi
+
+if wants fuzz; then
+  echo "== fuzz: build (clang, libFuzzer, ASan+UBSan)"
+  CC=clang CXX=clang++ cmake -S . -B "$BUILD/fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVPAD_FUZZ=ON \
+    -DCONVPAD_TESTS=OFF -DCONVPAD_FUZZ_SECONDS="$FUZZ_SECONDS" > /dev/null
+  cmake --build "$BUILD/fuzz" -j "$JOBS"
+  run_ctest fuzz "$BUILD/fuzz" -j "$JOBS"
+fi
+
+if wants browser && [ -f tests/web/CMakeLists.txt ]; then
+  echo "== browser: build"
+  emcmake cmake -S . -B "$BUILD/web" -DCMAKE_BUILD_TYPE=Release -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF \
+    -DCONVPAD_DEPS_DIR="${CONVPAD_DEPS_DIR:-$ROOT/.deps}" > /dev/null
+  cmake --build "$BUILD/web" -j "$JOBS"
+  run_ctest browser "$BUILD/web"
+fi
+
+echo
+[ $failed -eq 0 ] || echo "failed suites: ${failed_names[*]}"
+echo "suites: $passed passed, $failed failed"
+[ $failed -eq 0 ]
