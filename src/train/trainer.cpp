@@ -10,8 +10,6 @@
 namespace convpad {
 
 namespace {
-constexpr int kValidationChunk = 500;
-
 int argmax10(const float* p) {
     int best = 0;
     for (int c = 1; c < kNumClasses; ++c)
@@ -27,16 +25,19 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset& val, const T
         throw std::invalid_argument("batch size must be in 1..4096, got " + std::to_string(config.batch_size));
     if (config.epochs < 1 || config.epochs > 1000)
         throw std::invalid_argument("epochs must be in 1..1000, got " + std::to_string(config.epochs));
+    if (config.micro_batch < 0 || config.eval_chunk < 1) throw std::invalid_argument("micro-batch and eval chunk must be positive");
     if (config.patience < 0 || config.lr_patience < 0) throw std::invalid_argument("patience must be >= 0");
     if (!(config.lr_factor > 0.0f && config.lr_factor <= 1.0f))
         throw std::invalid_argument("learning-rate factor must be in (0, 1]");
     optimizer_ = make_optimizer(config.optimizer);
+    params_ = model_.params();
     steps_per_epoch_ = (train.count() + config.batch_size - 1) / config.batch_size;
     order_.resize(train.count());
     for (int i = 0; i < train.count(); ++i) order_[i] = i;
-    batch_x_.resize(std::size_t(config.batch_size) * kImagePixels);
-    batch_y_.resize(config.batch_size);
-    probs_.resize(std::size_t(std::max(config.batch_size, kValidationChunk)) * kNumClasses);
+    if (config_.micro_batch == 0 || config_.micro_batch > config_.batch_size) config_.micro_batch = config_.batch_size;
+    batch_x_.resize(std::size_t(config_.micro_batch) * kImagePixels);
+    batch_y_.resize(config_.micro_batch);
+    probs_.resize(std::size_t(std::max(config_.micro_batch, config_.eval_chunk)) * kNumClasses);
     dlogits_.resize(std::size_t(config.batch_size) * kNumClasses);
     start_epoch();
 }
@@ -66,8 +67,10 @@ bool Trainer::advance() {
 
 void Trainer::train_batch() {
     const auto t0 = Clock::now();
-    const int first = step_ * config_.batch_size;
-    const int n = std::min(config_.batch_size, train_.count() - first);
+    const int batch_first = step_ * config_.batch_size;
+    const int batch_n = std::min(config_.batch_size, train_.count() - batch_first);
+    const int first = batch_first + micro_at_;
+    const int n = std::min(config_.micro_batch, batch_n - micro_at_);
     for (int i = 0; i < n; ++i) {
         const int src = order_[first + i];
         std::memcpy(batch_x_.data() + std::size_t(i) * kImagePixels, train_.image(src), sizeof(float) * kImagePixels);
@@ -76,22 +79,47 @@ void Trainer::train_batch() {
     const float* logits = model_.forward(batch_x_.data(), n, true);
     const double loss = softmax_cross_entropy_forward(logits, batch_y_.data(), n, kNumClasses, probs_.data());
     softmax_cross_entropy_backward(probs_.data(), batch_y_.data(), n, kNumClasses, dlogits_.data());
+    // The loss is the mean over the whole batch: each micro-batch contributes n / batch_n of it.
+    if (n != batch_n)
+        for (int i = 0; i < n * kNumClasses; ++i) dlogits_[i] *= float(n) / float(batch_n);
     model_.backward(dlogits_.data(), n);
-    optimizer_->step(model_.params());
-
     for (int i = 0; i < n; ++i) epoch_correct_ += argmax10(probs_.data() + i * kNumClasses) == batch_y_[i];
-    epoch_loss_sum_ += loss * n;
-    epoch_images_ += n;
-    images_seen_ += n;
-    last_loss_ = loss;
-    ++step_;
+    batch_loss_sum_ += loss * n;
+    micro_at_ += n;
+
+    const std::vector<ParamRef>& params = params_;
+    const bool split = n != batch_n;
+    if (split) {
+        if (grad_sum_.size() != params.size()) grad_sum_.resize(params.size());
+        for (std::size_t k = 0; k < params.size(); ++k) {
+            std::vector<float>& sum = grad_sum_[k];
+            if (micro_at_ == n) sum.assign(params[k].grad, params[k].grad + params[k].size);
+            else for (std::size_t j = 0; j < params[k].size; ++j) sum[j] += params[k].grad[j];
+        }
+    }
     epoch_train_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!std::isfinite(loss)) {
-        finish("stopped: the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
+    if (micro_at_ < batch_n) return;
+
+    const auto t1 = Clock::now();
+    if (split)
+        for (std::size_t k = 0; k < params.size(); ++k)
+            std::memcpy(params[k].grad, grad_sum_[k].data(), sizeof(float) * params[k].size);
+    optimizer_->step(params);
+    const double batch_loss = batch_loss_sum_ / batch_n;
+    epoch_loss_sum_ += batch_loss_sum_;
+    epoch_images_ += batch_n;
+    images_seen_ += batch_n;
+    last_loss_ = batch_loss;
+    micro_at_ = 0;
+    batch_loss_sum_ = 0;
+    ++step_;
+    epoch_train_seconds_ += std::chrono::duration<double>(Clock::now() - t1).count();
+    if (!std::isfinite(batch_loss)) {
+        finish("stopped: the loss became " + std::string(std::isnan(batch_loss) ? "NaN" : "infinite") +
                " (try a smaller learning rate)");
         return;
     }
-    if (on_step) on_step({epoch_ + 1, step_, steps_per_epoch_, loss, images_per_second()});
+    if (on_step) on_step({epoch_ + 1, step_, steps_per_epoch_, batch_loss, images_per_second()});
     if (step_ == steps_per_epoch_) {
         phase_ = TrainPhase::Validating;
         val_at_ = 0;
@@ -102,7 +130,7 @@ void Trainer::train_batch() {
 }
 
 void Trainer::validate_chunk() {
-    const int n = std::min(kValidationChunk, val_.count() - val_at_);
+    const int n = std::min(config_.eval_chunk, val_.count() - val_at_);
     const float* logits = model_.forward(val_.image(val_at_), n, false);
     val_loss_sum_ += softmax_cross_entropy_forward(logits, val_.labels.data() + val_at_, n, kNumClasses, probs_.data()) * n;
     for (int i = 0; i < n; ++i) val_correct_ += argmax10(probs_.data() + i * kNumClasses) == val_.labels[val_at_ + i];

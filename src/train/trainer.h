@@ -24,6 +24,11 @@ struct TrainConfig {
     // ReduceLROnPlateau); 0 = off. Counts restart after each cut.
     int lr_patience = 2;
     float lr_factor = 0.5f;
+    // Work per advance() call, so a browser frame never waits for a whole batch: a batch is split
+    // into micro-batches whose gradients are summed before one optimiser step (same result as the
+    // whole batch up to float rounding). 0 = whole batch. Validation runs in chunks of eval_chunk.
+    int micro_batch = 0;
+    int eval_chunk = 500;
 };
 
 struct StepReport {
@@ -49,7 +54,7 @@ public:
     // for a bad configuration (empty training set, batch size outside 1..4096, ...).
     Trainer(Model& model, const Dataset& train, const Dataset& val, const TrainConfig& config);
 
-    // One unit of work: a training batch or a validation chunk. Returns false once training is over.
+    // One unit of work: a (micro-)batch or a validation chunk. Returns false once training is over.
     bool advance();
     void run() { while (advance()) {} }
 
@@ -81,9 +86,13 @@ private:
     const Dataset& val_;
     TrainConfig config_;
     std::unique_ptr<Optimizer> optimizer_;
+    std::vector<ParamRef> params_;
     Rng shuffle_rng_;
     std::vector<int> order_;
     std::vector<float> batch_x_, probs_, dlogits_;
+    std::vector<std::vector<float>> grad_sum_;  // per parameter, while a batch is split in micro-batches
+    int micro_at_ = 0;                          // images of the current batch already done
+    double batch_loss_sum_ = 0;
     std::vector<std::uint8_t> batch_y_;
 
     TrainPhase phase_ = TrainPhase::Training;
