@@ -53,7 +53,7 @@ if wants fuzz; then
   run_ctest fuzz "$BUILD/fuzz" -j "$JOBS"
 fi
 
-if wants browser && [ -f tests/web/CMakeLists.txt ]; then
+if wants browser; then
   echo "== browser: build"
   emcmake cmake -S . -B "$BUILD/web" -DCMAKE_BUILD_TYPE=Release -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF \
     -DCONVPAD_DEPS_DIR="${CONVPAD_DEPS_DIR:-$ROOT/.deps}" > /dev/null

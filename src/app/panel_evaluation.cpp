@@ -1,0 +1,16 @@
+// Stub until the panel lands.
+#include <imgui.h>
+
+#include "app/app.h"
+
+namespace convpad::app {
+
+void panel_evaluation(const Rect& area) {
+    ImGui::SetNextWindowPos(ImVec2(area.x, area.y));
+    ImGui::SetNextWindowSize(ImVec2(area.w, area.h));
+    ImGui::Begin("evaluation", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+    ImGui::TextUnformatted("evaluation");
+    ImGui::End();
+}
+
+}  // namespace convpad::app

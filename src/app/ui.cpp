@@ -1,0 +1,125 @@
+// The app's layout: training controls on the left, the drawing pad on the right, curves and a
+// tabbed predictions/evaluation view in the middle, a status bar at the bottom. Each frame also
+// gives the session a time slice for training or evaluation.
+#include "app/ui.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "app/app.h"
+#include "kernels/gemm.h"
+
+namespace convpad::app {
+
+namespace {
+Notice g_notice;
+BottomTab g_bottom_tab = BottomTab::Predictions;
+bool g_tab_requested = false;
+// Training gets this much of each frame; rendering (~5 ms) and the rest keep the page above 30 fps.
+constexpr double kWorkBudgetMs = 18.0;
+constexpr float kStatusBarHeight = 26.0f;
+}  // namespace
+
+Session& session() {
+    static Session instance;
+    return instance;
+}
+
+SessionSettings& edited_settings() {
+    static SessionSettings settings;
+    return settings;
+}
+
+void notify(const std::string& text, bool is_error) {
+    g_notice = {text, is_error, ImGui::GetCurrentContext() ? ImGui::GetTime() : 0.0};
+    std::fprintf(is_error ? stderr : stdout, "convpad: %s\n", text.c_str());
+}
+
+const Notice& current_notice() { return g_notice; }
+
+void show_bottom_tab(BottomTab tab) {
+    g_bottom_tab = tab;
+    g_tab_requested = true;
+}
+
+void ui_init() {
+    ImGui::StyleColorsDark();
+    ImGuiStyle& style = ImGui::GetStyle();
+    style.WindowRounding = 0.0f;  // panels tile the page
+    style.WindowBorderSize = 1.0f;
+    style.FrameRounding = 3.0f;
+    style.GrabRounding = 3.0f;
+    style.WindowPadding = ImVec2(10, 8);
+}
+
+static void begin_panel(const char* name, const Rect& r) {
+    ImGui::SetNextWindowPos(ImVec2(r.x, r.y));
+    ImGui::SetNextWindowSize(ImVec2(r.w, r.h));
+}
+
+static void draw_bottom_tabs(const Rect& r) {
+    begin_panel("##bottom", r);
+    ImGui::Begin("##bottom", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
+    if (ImGui::BeginTabBar("bottom-tabs")) {
+        const bool force = g_tab_requested;
+        g_tab_requested = false;
+        auto flags_for = [&](BottomTab t) {
+            return force && g_bottom_tab == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+        };
+        const ImVec2 origin = ImGui::GetCursorScreenPos();
+        const Rect inner{origin.x, origin.y, r.x + r.w - origin.x, r.y + r.h - origin.y};
+        if (ImGui::BeginTabItem("Sample predictions", nullptr, flags_for(BottomTab::Predictions))) {
+            if (!force) g_bottom_tab = BottomTab::Predictions;
+            panel_samples(inner);
+            ImGui::EndTabItem();
+        }
+        if (ImGui::BeginTabItem("Evaluation", nullptr, flags_for(BottomTab::Evaluation))) {
+            if (!force) g_bottom_tab = BottomTab::Evaluation;
+            panel_evaluation(inner);
+            ImGui::EndTabItem();
+        }
+        ImGui::EndTabBar();
+    }
+    ImGui::End();
+}
+
+static void draw_status_bar(const Rect& r, const FrameInfo& frame) {
+    begin_panel("##status", r);
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(10, 4));
+    ImGui::Begin("##status", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
+    ImGui::PopStyleVar();
+    const Session& s = session();
+    const float fps = ImGui::GetIO().Framerate;
+    ImGui::TextDisabled("%s", phase_name(s.phase()));
+    ImGui::SameLine();
+    ImGui::TextDisabled("| wasm SIMD128 (%s), 1 thread | frame %.1f ms (%.0f fps)", sgemm_backend(),
+                        fps > 0 ? 1000.0f / fps : 0.0f, fps);
+    const Notice& n = current_notice();
+    const std::string& text = n.text.empty() ? s.message() : n.text;
+    if (!text.empty()) {
+        ImGui::SameLine();
+        if (n.is_error && !n.text.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "| %s", text.c_str());
+        else ImGui::TextUnformatted(("| " + text).c_str());
+    }
+    ImGui::End();
+}
+
+void ui_draw(const FrameInfo& frame) {
+    session().tick(kWorkBudgetMs);
+
+    const float W = float(frame.width), H = float(frame.height) - kStatusBarHeight;
+    const float left_w = std::clamp(W * 0.24f, 250.0f, 320.0f);
+    const float right_w = std::clamp(W * 0.26f, 280.0f, 360.0f);
+    const float mid_w = std::max(200.0f, W - left_w - right_w);
+    const float curves_h = std::floor(H * 0.42f);
+    panel_training({0, 0, left_w, H}, frame);
+    panel_curves({left_w, 0, mid_w, curves_h});
+    draw_bottom_tabs({left_w, curves_h, mid_w, H - curves_h});
+    panel_pad({left_w + mid_w, 0, W - left_w - mid_w, H});
+    draw_status_bar({0, H, W, kStatusBarHeight}, frame);
+}
+
+}  // namespace convpad::app

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Build the browser app and serve it at http://127.0.0.1:${PORT:-8080}/ until interrupted.
+#   tools/serve.sh               deps (core wasm web), configure, build, serve
+#   tools/serve.sh --no-serve    stop after the build (the site is in build-web/site)
+# Environment: PORT, CONVPAD_DEPS_DIR (default <repo>/.deps), CONVPAD_WEB_BUILD (default <repo>/build-web).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export CONVPAD_DEPS_DIR=${CONVPAD_DEPS_DIR:-$ROOT/.deps}
+BUILD=${CONVPAD_WEB_BUILD:-$ROOT/build-web}
+export NODE_PATH=/usr/share/nodejs   # Emscripten trap 1
+
+serve=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-serve) serve=0 ;;
+    *) echo "usage: tools/serve.sh [--no-serve]" >&2; exit 2 ;;
+  esac
+done
+
+"$ROOT/tools/deps.sh" core wasm web
+
+mkdir -p "$BUILD"
+echo "serve: configure $BUILD"
+emcmake cmake -S "$ROOT" -B "$BUILD" -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF \
+  -DCONVPAD_DEPS_DIR="$CONVPAD_DEPS_DIR" -DCMAKE_BUILD_TYPE=Release > "$BUILD/configure.log" 2>&1 \
+  || { cat "$BUILD/configure.log"; exit 1; }
+echo "serve: build"
+start=$(date +%s)
+cmake --build "$BUILD" -j "$(nproc)"
+echo "serve: built $BUILD/site in $(( $(date +%s) - start )) s"
+
+[ "$serve" -eq 1 ] || exit 0
+exec python3 "$ROOT/tools/server.py" --dir "$BUILD/site" --port "${PORT:-8080}"
