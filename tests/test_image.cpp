@@ -254,6 +254,12 @@ TEST_CASE("decode: bad input is a DataError that says why", "[image]") {
     auto huge_png = png;
     huge_png[16] = 0x00, huge_png[17] = 0x00, huge_png[18] = 0x27, huge_png[19] = 0x10;  // IHDR width 10000
     REQUIRE_THROWS_WITH(decode_image(huge_png.data(), huge_png.size(), "huge.png"), Contains("limit"));
+    // A forged chunk length must not make the decoder allocate for data that is not there.
+    auto forged = png;
+    REQUIRE(std::string(forged.begin() + 37, forged.begin() + 41) == "IDAT");  // after the 8+25 bytes of IHDR
+    forged[33] = 0x7F, forged[34] = 0xFF;
+    REQUIRE_THROWS_WITH(decode_image(forged.data(), forged.size(), "forged.png"),
+                        Contains("corrupt PNG") && Contains("claims"));
     auto cut_png = std::vector<std::uint8_t>(png.begin(), png.begin() + png.size() / 2);
     REQUIRE_THROWS_AS(decode_image(cut_png.data(), cut_png.size(), "cut.png"), DataError);
 }

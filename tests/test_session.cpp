@@ -124,7 +124,9 @@ TEST_CASE("session: reset returns to the model loaded last; bad files keep the c
     load_bars(session, 300, 100);
     const auto original = session.model().weights();
     session.start_training(tiny_settings());
-    session.tick(20.0);
+    session.tick(0.0);
+    session.tick(0.0);  // two micro-batches of 16: one optimiser step
+    REQUIRE(session.phase() == Phase::Training);
     CHECK(session.model().weights() != original);
     CHECK_THROWS_AS(session.load_model(nullptr, 0), std::logic_error);  // busy
     session.reset();

@@ -22,8 +22,9 @@ namespace {
 constexpr std::uint32_t kImagesMagic = 0x00000803;  // unsigned byte, 3 dimensions
 constexpr std::uint32_t kLabelsMagic = 0x00000801;  // unsigned byte, 1 dimension
 constexpr std::uint8_t kTypeUnsignedByte = 0x08;
-// The full Fashion-MNIST training set is 47 MB; anything past 2 GiB is a corrupt or hostile header.
-constexpr std::uint64_t kMaxPayloadBytes = std::uint64_t(1) << 31;
+// The full Fashion-MNIST training set is 47 MB; anything near 2 GiB is a corrupt or hostile header.
+// Kept below 2^31 so that every count fits the int fields of IdxImages.
+constexpr std::uint64_t kMaxPayloadBytes = (std::uint64_t(1) << 31) - 1;
 
 std::uint32_t read_be32(const std::uint8_t* p) {
     return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
@@ -105,7 +106,7 @@ IdxImages parse_idx_images(const std::uint8_t* data, std::size_t size, const std
     check_payload_size(size, 16, payload, "pixels", what);
 
     IdxImages out;
-    out.count = int(count);  // < 2^31 by the limit above
+    out.count = int(count);  // all three are <= kMaxPayloadBytes < 2^31
     out.rows = int(rows);
     out.cols = int(cols);
     out.pixels.assign(data + 16, data + 16 + payload);
