@@ -86,31 +86,31 @@ TEST_CASE("preprocess: a white square in a corner ends up centred at 20x20", "[i
     GrayImage img = filled(100, 100, 0.0f);
     fill_rect(img, 0, 0, 10, 10, 1.0f);
     // 10x10 box scaled x2 to 20x20; centre of mass 10 → offset 14 - 10 = 4: pixels 4..23 on both axes.
-    check_rect(preprocess_to_28x28(img), 4, 4, 23, 23, 1.0f);
+    check_rect(preprocess_to_28x28(img, 0.1f, 20), 4, 4, 23, 23, 1.0f);
 }
 
 TEST_CASE("preprocess: dark-on-light is inverted", "[image]") {
     GrayImage img = filled(100, 100, 1.0f);
     fill_rect(img, 90, 90, 10, 10, 0.0f);  // black square in the bottom-right corner of white paper
-    check_rect(preprocess_to_28x28(img), 4, 4, 23, 23, 1.0f);
+    check_rect(preprocess_to_28x28(img, 0.1f, 20), 4, 4, 23, 23, 1.0f);
 }
 
 TEST_CASE("preprocess: aspect ratio is kept", "[image]") {
     GrayImage img = filled(80, 60, 0.0f);
     fill_rect(img, 5, 30, 40, 10, 1.0f);
     // 40x10 → 20x5. x: centre 10 → offset 4 (4..23). y: centre 2.5 → floor(14 - 2.5 + 0.5) = 12 (12..16).
-    check_rect(preprocess_to_28x28(img), 4, 12, 23, 16, 1.0f);
+    check_rect(preprocess_to_28x28(img, 0.1f, 20), 4, 12, 23, 16, 1.0f);
 
     GrayImage tall = filled(60, 80, 0.0f);
     fill_rect(tall, 30, 5, 10, 40, 1.0f);
-    check_rect(preprocess_to_28x28(tall), 12, 4, 16, 23, 1.0f);
+    check_rect(preprocess_to_28x28(tall, 0.1f, 20), 12, 4, 16, 23, 1.0f);
 }
 
 TEST_CASE("preprocess: shrinking averages areas", "[image]") {
     // 40x40 box whose columns alternate 1.0 and 0.2: each output pixel covers two columns → 0.6.
     GrayImage img = filled(50, 50, 0.0f);
     for (int x = 0; x < 40; ++x) fill_rect(img, 5 + x, 5, 1, 40, x % 2 == 0 ? 1.0f : 0.2f);
-    check_rect(preprocess_to_28x28(img), 4, 4, 23, 23, 0.6f);
+    check_rect(preprocess_to_28x28(img, 0.1f, 20), 4, 4, 23, 23, 0.6f);
 }
 
 TEST_CASE("preprocess: a non-integer scale preserves mass per area", "[image]") {
@@ -126,7 +126,7 @@ TEST_CASE("preprocess: a non-integer scale preserves mass per area", "[image]") 
             img.pixels[std::size_t(y) * 40 + x] = v;
             box_sum += v;
         }
-    std::vector<float> frame = preprocess_to_28x28(img);
+    std::vector<float> frame = preprocess_to_28x28(img, 0.1f, 20);
     CHECK(sum(frame) == Approx(box_sum * (20.0 * 11.0) / (30.0 * 17.0)).epsilon(1e-5));
     int inked_rows = 0, inked_cols = 0;
     for (int i = 0; i < 28; ++i) {
@@ -148,7 +148,7 @@ TEST_CASE("preprocess: centring is clamped so nothing is cut off", "[image]") {
     GrayImage img = filled(30, 30, 0.0f);
     fill_rect(img, 5, 5, 1, 20, 1.0f);
     fill_rect(img, 24, 5, 1, 1, 0.2f);
-    std::vector<float> frame = preprocess_to_28x28(img);
+    std::vector<float> frame = preprocess_to_28x28(img, 0.1f, 20);
     CHECK(sum(frame) == Approx(20.2));
     // y: centre (20*10 + 0.2*0.5) / 20.2 = 9.906 → floor(14 - 9.906 + 0.5) = 4.
     for (int y = 0; y < 20; ++y) CHECK(at28(frame, 8, 4 + y) == Approx(1.0f));
@@ -160,25 +160,25 @@ TEST_CASE("preprocess: empty pictures give zeros", "[image]") {
     CHECK(preprocess_to_28x28(filled(50, 40, 0.0f)) == zeros);
     CHECK(preprocess_to_28x28(filled(50, 40, 1.0f)) == zeros);   // blank white paper
     CHECK(preprocess_to_28x28(filled(50, 40, 0.05f)) == zeros);  // below the ink threshold
-    CHECK(preprocess_to_28x28(GrayImage{}) == zeros);
+    CHECK(preprocess_to_28x28(GrayImage{}, 0.1f, 20) == zeros);
     CHECK(preprocess_to_28x28(filled(1, 1, 0.0f)) == zeros);
 
     GrayImage broken = filled(10, 10, 0.0f);
     broken.pixels.pop_back();
-    REQUIRE_THROWS_AS(preprocess_to_28x28(broken), DataError);
+    REQUIRE_THROWS_AS(preprocess_to_28x28(broken, 0.1f, 20), DataError);
 }
 
 TEST_CASE("preprocess: a single pixel and NaN values", "[image]") {
     GrayImage dot = filled(1, 1, 1.0f);  // all border and all ink: mean border 1 → inverted → empty
-    CHECK(sum(preprocess_to_28x28(dot)) == 0.0);
+    CHECK(sum(preprocess_to_28x28(dot, 0.1f, 20)) == 0.0);
     GrayImage speck = filled(9, 9, 0.0f);
     fill_rect(speck, 4, 4, 1, 1, 1.0f);
-    check_rect(preprocess_to_28x28(speck), 4, 4, 23, 23, 1.0f);  // 1 px stretched to 20x20
+    check_rect(preprocess_to_28x28(speck, 0.1f, 20), 4, 4, 23, 23, 1.0f);  // 1 px stretched to 20x20
 
     GrayImage nan = filled(10, 10, 0.0f);
     fill_rect(nan, 2, 2, 4, 4, 1.0f);
     nan.pixels[0] = std::numeric_limits<float>::quiet_NaN();
-    std::vector<float> frame = preprocess_to_28x28(nan);
+    std::vector<float> frame = preprocess_to_28x28(nan, 0.1f, 20);
     CHECK(std::isfinite(sum(frame)));
     check_rect(frame, 4, 4, 23, 23, 1.0f);
 }
@@ -275,6 +275,22 @@ TEST_CASE("load_image + preprocess: a black stroke on a white PNG", "[image]") {
     GrayImage img = load_image(dir.file("bar.png"));
     REQUIRE(img.width == 56);
     // 28x14 → 20x10: x 4..23; y centre 5 → offset 9: 9..18.
-    check_rect(preprocess_to_28x28(img), 4, 9, 23, 18, 1.0f);
+    check_rect(preprocess_to_28x28(img, 0.1f, 20), 4, 9, 23, 18, 1.0f);
     REQUIRE_THROWS_WITH(load_image(dir.file("missing.png")), Contains("cannot open file"));
+}
+
+TEST_CASE("preprocess: the default box fills the frame like Fashion-MNIST", "[image]") {
+    // A 10x5 box scaled x2.8 to 28x14: x fills 0..27; y centre 7 -> offset 7: rows 7..20.
+    GrayImage img = filled(60, 60, 0.0f);
+    fill_rect(img, 3, 40, 10, 5, 1.0f);
+    check_rect(preprocess_to_28x28(img), 0, 7, 27, 20, 1.0f);
+}
+
+TEST_CASE("preprocess: a drawn stroke and its scaled-up copy give the same input", "[image]") {
+    // What the drawing pad relies on: the network sees the same image whatever the pad's size.
+    GrayImage small = filled(28, 28, 0.0f), big = filled(280, 280, 0.0f);
+    fill_rect(small, 10, 4, 3, 20, 1.0f);
+    fill_rect(big, 100, 40, 30, 200, 1.0f);
+    const auto a = preprocess_to_28x28(small), b = preprocess_to_28x28(big);
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).margin(1e-5));
 }

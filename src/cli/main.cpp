@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "data/dataset.h"
 #include "data/image.h"
 #include "engine/model.h"
@@ -44,6 +46,8 @@ commands:
              --model FILE (default: the bundled pretrained model)  --data DIR  --json
   predict  classify PNG/PGM images of any size (top 3 classes)
              --model FILE  IMAGE...
+             --json   one JSON object per image: {file, label, name, probs}
+             --raw    the images are already 28x28 white on black: skip the preprocessing
   bench    training and inference throughput of an architecture on real data
              --arch STRING  --batch N (64)  --steps N (100)  --data DIR
   archs    list the architecture presets and the grammar
@@ -213,18 +217,35 @@ int cmd_eval(const Args& args) {
 int cmd_predict(const Args& args) {
     if (args.positional.empty()) throw UsageError("predict needs at least one image file");
     Model model = load_model_file(args.text("model", CONVPAD_DEFAULT_MODEL));
+    const bool json = args.flag("json"), raw = args.flag("raw");
     int failures = 0;
     for (const std::string& path : args.positional) {
         try {
-            const std::vector<float> input = preprocess_to_28x28(load_image(path));
+            const GrayImage image = load_image(path);
+            std::vector<float> input;
+            if (raw) {
+                // Already a dataset-style 28x28 white-on-black image: feed it as it is.
+                if (image.width != kImageSide || image.height != kImageSide)
+                    throw DataError(path + ": --raw needs a 28x28 image, this one is " + std::to_string(image.width) +
+                                    "x" + std::to_string(image.height));
+                input = image.pixels;
+            } else {
+                input = preprocess_to_28x28(image);
+            }
             std::vector<float> probs(kNumClasses);
             model.predict(input.data(), 1, probs.data());
             std::vector<int> order(kNumClasses);
             for (int c = 0; c < kNumClasses; ++c) order[c] = c;
             std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return probs[a] > probs[b]; });
-            std::printf("%s:", path.c_str());
-            for (int r = 0; r < 3; ++r) std::printf("  %s %.3f", kClassNames[order[r]], double(probs[order[r]]));
-            std::printf("\n");
+            if (json) {
+                nlohmann::json line = {{"file", path}, {"label", order[0]}, {"name", kClassNames[order[0]]},
+                                       {"probs", probs}};
+                std::printf("%s\n", line.dump().c_str());
+            } else {
+                std::printf("%s:", path.c_str());
+                for (int r = 0; r < 3; ++r) std::printf("  %s %.3f", kClassNames[order[r]], double(probs[order[r]]));
+                std::printf("\n");
+            }
         } catch (const DataError& e) {
             std::fprintf(stderr, "convpad: %s\n", e.what());
             ++failures;
@@ -303,7 +324,7 @@ int main(int argc, char** argv) {
                                          "limit", "out"},
                                         {}));
         if (command == "eval") return cmd_eval(parse_args(argc, argv, {"model", "data"}, {"json"}));
-        if (command == "predict") return cmd_predict(parse_args(argc, argv, {"model"}, {}));
+        if (command == "predict") return cmd_predict(parse_args(argc, argv, {"model"}, {"json", "raw"}));
         if (command == "bench") return cmd_bench(parse_args(argc, argv, {"arch", "batch", "steps", "data"}, {}));
         if (command == "archs") return cmd_archs();
         throw UsageError("unknown command '" + command + "'");

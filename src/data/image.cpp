@@ -33,7 +33,6 @@ namespace {
 
 constexpr int kMaxImageSide = 8192;
 constexpr int kFrame = 28;
-constexpr int kBoxSide = 20;  // MNIST: the digit's longer side is 20 px inside the 28 px frame
 
 [[noreturn]] void fail(const std::string& what, const std::string& problem) {
     throw DataError("'" + what + "': " + problem);
@@ -282,7 +281,8 @@ GrayImage load_image(const std::string& path) {
     return decode_image(bytes.data(), bytes.size(), path);
 }
 
-std::vector<float> preprocess_to_28x28(const GrayImage& img, float ink_threshold) {
+std::vector<float> preprocess_to_28x28(const GrayImage& img, float ink_threshold, int box_side) {
+    if (box_side < 1 || box_side > kFrame) throw DataError("preprocess: box side must be in 1..28");
     std::vector<float> frame(std::size_t(kFrame) * kFrame, 0.0f);
     const int width = img.width, height = img.height;
     if (width < 0 || height < 0 || img.pixels.size() != std::size_t(width) * std::size_t(height))
@@ -301,10 +301,10 @@ std::vector<float> preprocess_to_28x28(const GrayImage& img, float ink_threshold
     if (box.x1 < box.x0) return frame;  // no ink at all
     const int box_w = box.x1 - box.x0 + 1, box_h = box.y1 - box.y0 + 1;
 
-    // 3. Scale the box so its longer side is 20 px, keeping the aspect ratio.
-    const double scale = double(kBoxSide) / std::max(box_w, box_h);
-    const int out_w = std::clamp(int(std::lround(box_w * scale)), 1, kBoxSide);
-    const int out_h = std::clamp(int(std::lround(box_h * scale)), 1, kBoxSide);
+    // 3. Scale the box so its longer side is box_side px, keeping the aspect ratio.
+    const double scale = double(box_side) / std::max(box_w, box_h);
+    const int out_w = std::clamp(int(std::lround(box_w * scale)), 1, box_side);
+    const int out_h = std::clamp(int(std::lround(box_h * scale)), 1, box_side);
     const AxisWeights wx = area_weights(box_w, out_w);
     const AxisWeights wy = area_weights(box_h, out_h);
 

@@ -19,9 +19,11 @@ GrayImage load_image(const std::string& path);
 // The documented preprocessing (README "Preprocessing"):
 //  1. If the picture is dark-on-light (mean border brightness > 0.5), invert it so ink is bright.
 //  2. Crop to the bounding box of pixels brighter than `ink_threshold`.
-//  3. Scale the box, keeping aspect, so its longer side is 20 px (area-averaging), like MNIST.
+//  3. Scale the box, keeping aspect, so its longer side is box_side px (area-averaging). The default, 28,
+//     fills the frame as Fashion-MNIST's own conversion does ("resize the longest edge to 28");
+//     MNIST digits use 20.
 //  4. Place it in a 28x28 black frame so its centre of mass sits at (14,14) (clamped inside the frame).
 // An empty picture (no ink) gives an all-zero 28x28 image.
-std::vector<float> preprocess_to_28x28(const GrayImage& img, float ink_threshold = 0.1f);
+std::vector<float> preprocess_to_28x28(const GrayImage& img, float ink_threshold = 0.1f, int box_side = 28);
 
 }  // namespace convpad
