@@ -95,7 +95,7 @@ static void draw_status_bar(const Rect& r, const FrameInfo& frame) {
     const float fps = ImGui::GetIO().Framerate;
     ImGui::TextDisabled("%s", phase_name(s.phase()));
     ImGui::SameLine();
-    ImGui::TextDisabled("| wasm SIMD128 (%s), 1 thread | frame %.1f ms (%.0f fps)", sgemm_backend(),
+    ImGui::TextDisabled("| %s, 1 thread | frame %.1f ms (%.0f fps)", sgemm_backend(),
                         fps > 0 ? 1000.0f / fps : 0.0f, fps);
     const Notice& n = current_notice();
     const std::string& text = n.text.empty() ? s.message() : n.text;

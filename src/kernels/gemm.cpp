@@ -2,8 +2,7 @@
 //
 //   C (M x N) = alpha * op(A) (M x K) * op(B) (K x N) + beta * C        (row-major, see gemm.h)
 //
-// [SECTION] map
-//   for jc < N step NC:                        B block (KC x NC) lives in L2
+//   for jc < N step NC:                        B block (KC x NC, 512 KB) stays in L2
 //     for pc < K step KC:                      pack op(B)[pc:+KC, jc:+NC] into NR-wide panels
 //       for ic < M step MC:                    pack op(A)[ic:+MC, pc:+KC] into MR-tall panels
 //         for jr < NC step NR:                 one B panel (KC x NR) stays in L1 ...
@@ -13,7 +12,11 @@
 // Packing is where the transposes are absorbed: every Trans combination feeds the same micro-kernel
 // with contiguous, zero-padded panels, so edges need no special compute code, only a masked write-back.
 // Micro-kernels: gemm_avx2.cpp (6x16 AVX2+FMA, chosen at run time on x86-64) and micro_f32x4 below
-// (simd.h's F32x4: wasm SIMD128, SSE2, or scalar). M == 1 / N == 1 go to matrix-vector loops instead.
+// (simd.h's F32x4: wasm SIMD128, SSE2, or scalar). M == 1 / N == 1 go to matrix-vector loops instead, and
+// a C narrower than one tile (N < NR) is computed transposed.
+//
+// Single-threaded on purpose: the browser page may not be cross-origin isolated (no wasm threads), and
+// callers that want two cores can split N themselves.
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -46,14 +49,16 @@ namespace {
 // [SECTION] Blocking
 
 struct Blocking {
-    int mc, nc, kc;  // A block MC x KC (L2), B block KC x NC (L2), B panel KC x NR (L1)
+    int mc;         // A block MC x KC, kept in L2 and re-read for every B panel
+    int kc;         // K block: one B panel KC x NR (16 KB at 256 x 16) stays in L1 while A streams by
+    int l2_floats;  // B block KC x NC is sized to this (NC = l2_floats / KC), so packed B is re-read from L2
 };
 
 constexpr int kF32x4MR = CONVPAD_GEMM_F32X4_MR;
 constexpr int kF32x4NR = 4 * CONVPAD_GEMM_F32X4_NV;
-constexpr Blocking kF32x4Blocking = {kF32x4MR * 20, 1024, 256};
+constexpr Blocking kF32x4Blocking = {kF32x4MR * 24, 256, 128 * 1024};
 #if CONVPAD_GEMM_HAVE_AVX2
-constexpr Blocking kAvx2Blocking = {kAvx2MR * 24, 1024, 256};
+constexpr Blocking kAvx2Blocking = {kAvx2MR * 24, 256, 128 * 1024};
 #endif
 
 int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
@@ -72,7 +77,7 @@ private:
     std::vector<float> storage_;
 };
 
-thread_local PackBuffer t_pack_a, t_pack_b, t_vec;
+thread_local PackBuffer t_pack_a, t_pack_b, t_vec, t_swap;
 
 // [SECTION] Packing
 
@@ -84,7 +89,7 @@ void pack_interleave_rows(const float* src, int ld, int rows, int kc, float* dst
 #if CONVPAD_HAVE_F32X4
     // Four rows at a time through 4x4 register transposes; the k tail and leftover rows go scalar.
     for (; r + 4 <= rows; r += 4) {
-        const float* s0 = src + r * ld;
+        const float* s0 = src + std::size_t(r) * ld;
         const float* s1 = s0 + ld;
         const float* s2 = s1 + ld;
         const float* s3 = s2 + ld;
@@ -107,7 +112,7 @@ void pack_interleave_rows(const float* src, int ld, int rows, int kc, float* dst
     }
 #endif
     for (; r < rows; ++r) {
-        const float* s = src + r * ld;
+        const float* s = src + std::size_t(r) * ld;
         for (int k = 0; k < kc; ++k) dst[k * W + r] = s[k];
     }
     for (; r < W; ++r)
@@ -120,7 +125,7 @@ template <int W>
 void pack_copy_rows(const float* src, int ld, int cols, int kc, float* dst) {
     if (cols == W) {
         for (int k = 0; k < kc; ++k) {
-            const float* s = src + k * ld;
+            const float* s = src + std::size_t(k) * ld;
             float* d = dst + k * W;
 #if CONVPAD_HAVE_F32X4
             if (W % 4 == 0) {
@@ -133,7 +138,7 @@ void pack_copy_rows(const float* src, int ld, int cols, int kc, float* dst) {
         return;
     }
     for (int k = 0; k < kc; ++k) {
-        const float* s = src + k * ld;
+        const float* s = src + std::size_t(k) * ld;
         float* d = dst + k * W;
         int c = 0;
         for (; c < cols; ++c) d[c] = s[c];
@@ -167,9 +172,16 @@ void pack_b(Trans tb, const float* B, int ldb, int p0, int kc, int j0, int nc, f
 
 // [SECTION] F32x4 micro-kernel (wasm SIMD128 / SSE2 / scalar)
 
-// MR x (4*NV) tile held in MR*NV F32x4 accumulators. Without FMA each step is mul then add, which needs one
-// more temporary register than an FMA; V8 and SSE2 both have 16 xmm registers, so 6x8 (12 accumulators +
-// 2 B vectors + 1 A broadcast + 1 product) is the largest tile that does not spill.
+// MR x (4*NV) tile held in MR*NV F32x4 accumulators; per k: NV loads of B, MR broadcasts of A
+// (v128.load32_splat -> one vbroadcastss in V8), MR*NV mul + add pairs (no FMA in baseline SIMD128).
+//
+// 4x8 it is. V8 allocates only 15 xmm registers on x64 (xmm15 is its scratch), and a mul-then-add needs a
+// temporary that an FMA would not: 4x8 uses 8 accumulators + 2 B + 1 A + 1 product. Measured under node 20
+// (bench_gemm, GFLOP/s on conv2 fwd / 512^3 / conv1 wgrad): 4x8 52/59/27, 2x16 52/60/21, 2x12 50/56/25,
+// 3x8 48/36/20, 6x8 28/22/13, 5x8 30/21/14, 4x12 20/30/20, 4x16 29/32/16, 8x8 29/30/15: tiles of 10 or more
+// accumulators spill in V8 and fall to half speed. Natively with SSE2 (GCC, all 16 xmm) 4x8 and 6x8 are
+// within noise (~41 / ~44), so the same tile serves both. Do not let the compiler unroll the k loop: clang's
+// x2 unroll interleaves two iterations' loads and V8 then spills (58 -> 38 GFLOP/s).
 //
 // Scalar equivalent:
 //   for k < kc: for i < MR: for j < NR: acc[i][j] += Ap[k*MR + i] * Bp[k*NR + j];
@@ -182,6 +194,9 @@ void micro_f32x4(int kc, const float* Ap, const float* Bp, float alpha, float be
     for (int i = 0; i < MR; ++i)
         for (int v = 0; v < NV; ++v) acc[i][v] = f32x4_zero();
 
+#if defined(__clang__)
+#pragma clang loop unroll(disable)
+#endif
     for (int k = 0; k < kc; ++k) {
         F32x4 b[NV];
         for (int v = 0; v < NV; ++v) b[v] = f32x4_load(Bp + 4 * v);
@@ -227,20 +242,23 @@ void micro_f32x4(int kc, const float* Ap, const float* Bp, float alpha, float be
 template <int MR, int NR>
 void gemm_packed(GemmMicroKernel micro, Blocking blk, Trans ta, Trans tb, int M, int N, int K, float alpha,
                  const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
-    // Split K into equal blocks of at most blk.kc (K = 288 stays whole at KC = 288 rather than 256 + 32).
-    const int k_blocks = (K + blk.kc - 1) / blk.kc;
+    // Split K into equal blocks of KC/2..1.5*KC: K = 288 (conv2) stays whole rather than 256 + 32, and
+    // K = 7744 becomes 30 blocks of 259.
+    const int k_blocks = std::max(1, (K + blk.kc / 2) / blk.kc);
     const int kc_max = (K + k_blocks - 1) / k_blocks;
+    const int nc_blk = std::max(NR, blk.l2_floats / kc_max / NR * NR);
     const int mc_max = std::min(blk.mc, round_up(M, MR));
-    const int nc_max = std::min(blk.nc, round_up(N, NR));
+    const int nc_max = std::min(nc_blk, round_up(N, NR));
     float* Ap = t_pack_a.get(std::size_t(round_up(mc_max, MR)) * kc_max);
     float* Bp = t_pack_b.get(std::size_t(round_up(nc_max, NR)) * kc_max);
 
-    // With a single A block (M <= MC and K <= KC, e.g. every forward conv here: M = out channels) pack it once.
+    // A fits one block (M <= MC and a single K block, e.g. conv2 fwd: M = 64 filters, K = 288): pack it once
+    // instead of once per NC block.
     const bool single_a_block = M <= blk.mc && k_blocks == 1;
     if (single_a_block) pack_a<MR>(ta, A, lda, 0, M, 0, K, Ap);
 
-    for (int jc = 0; jc < N; jc += blk.nc) {
-        const int nc = std::min(blk.nc, N - jc);
+    for (int jc = 0; jc < N; jc += nc_blk) {
+        const int nc = std::min(nc_blk, N - jc);
         for (int pc = 0; pc < K; pc += kc_max) {
             const int kc = std::min(kc_max, K - pc);
             const float beta_block = pc == 0 ? beta : 1.0f;  // later K blocks accumulate onto C
@@ -371,6 +389,38 @@ GemmPath best_path() {
     return path;
 }
 
+struct TileShape {
+    int mr, nr;
+};
+
+TileShape tile_shape(GemmPath path) {
+#if CONVPAD_GEMM_HAVE_AVX2
+    if (path == GemmPath::Avx2Fma) return {kAvx2MR, kAvx2NR};
+#endif
+    return {kF32x4MR, kF32x4NR};
+}
+
+// Fraction of the computed MR x NR tiles that lands in an M x N result.
+double tile_fill(int M, int N, TileShape t) {
+    return double(M) / round_up(M, t.mr) * double(N) / round_up(N, t.nr);
+}
+
+Trans flip(Trans t) { return t == Trans::No ? Trans::Yes : Trans::No; }
+
+// `path` is resolved (not Auto) and available.
+void run_packed(GemmPath path, Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda,
+                const float* B, int ldb, float beta, float* C, int ldc) {
+#if CONVPAD_GEMM_HAVE_AVX2
+    if (path == GemmPath::Avx2Fma) {
+        gemm_packed<kAvx2MR, kAvx2NR>(gemm_micro_avx2_6x16, kAvx2Blocking, ta, tb, M, N, K, alpha, A, lda, B,
+                                      ldb, beta, C, ldc);
+        return;
+    }
+#endif
+    gemm_packed<kF32x4MR, kF32x4NR>(micro_f32x4<kF32x4MR, CONVPAD_GEMM_F32X4_NV>, kF32x4Blocking, ta, tb, M, N,
+                                    K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 }  // namespace
 
 bool sgemm_path_available(GemmPath path) {
@@ -393,9 +443,8 @@ const char* sgemm_path_name(GemmPath path) {
 
 void sgemm_with_path(GemmPath path, Trans ta, Trans tb, int M, int N, int K, float alpha,
                      const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
-    assert(M >= 0 && N >= 0 && K >= 0);
-    assert(ldc >= N && lda >= (ta == Trans::No ? K : M) && ldb >= (tb == Trans::No ? N : K));
     if (M <= 0 || N <= 0) return;
+    assert(K >= 0 && ldc >= N && lda >= (ta == Trans::No ? K : M) && ldb >= (tb == Trans::No ? N : K));
     if (K <= 0 || alpha == 0.0f) {  // C = beta * C, and beta == 0 must not read C (it may hold NaN)
         for (int i = 0; i < M; ++i) {
             float* c = C + std::size_t(i) * ldc;
@@ -408,15 +457,25 @@ void sgemm_with_path(GemmPath path, Trans ta, Trans tb, int M, int N, int K, flo
         return;
     }
     if (path == GemmPath::Auto || !sgemm_path_available(path)) path = best_path();
-#if CONVPAD_GEMM_HAVE_AVX2
-    if (path == GemmPath::Avx2Fma) {
-        gemm_packed<kAvx2MR, kAvx2NR>(gemm_micro_avx2_6x16, kAvx2Blocking, ta, tb, M, N, K, alpha, A, lda, B,
-                                      ldb, beta, C, ldc);
+
+    // Narrow C (conv1 weight gradient 32 x 9, dense2 64 x 10): most of each NR-wide tile would be padding.
+    // Computing C^T = op(B)^T op(A)^T puts N on the MR side, where the padding is smaller (9 of 12 rows
+    // used instead of 9 of 16 columns), at the cost of one transposed copy of the small C.
+    const TileShape tile = tile_shape(path);
+    if (N < tile.nr && tile_fill(N, M, tile) > 1.2 * tile_fill(M, N, tile)) {
+        float* T = t_swap.get(std::size_t(M) * N);  // (N, M) = alpha * op(B)^T op(A)^T
+        run_packed(path, flip(tb), flip(ta), N, M, K, alpha, B, ldb, A, lda, 0.0f, T, M);
+        for (int i = 0; i < M; ++i) {
+            float* c = C + std::size_t(i) * ldc;
+            if (beta == 0.0f) {
+                for (int j = 0; j < N; ++j) c[j] = T[std::size_t(j) * M + i];
+            } else {
+                for (int j = 0; j < N; ++j) c[j] = T[std::size_t(j) * M + i] + beta * c[j];
+            }
+        }
         return;
     }
-#endif
-    gemm_packed<kF32x4MR, kF32x4NR>(micro_f32x4<kF32x4MR, CONVPAD_GEMM_F32X4_NV>, kF32x4Blocking, ta, tb, M, N,
-                                    K, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_packed(path, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void sgemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
