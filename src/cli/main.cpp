@@ -33,13 +33,13 @@ commands:
   train    train a model on Fashion-MNIST and save it
              --data DIR        IDX files (default /usr/share/datasets/fashion-mnist)
              --arch STRING     architecture (default: the Keras seed CNN; see `convpad archs`)
-             --epochs N        maximum epochs (15)       --batch N      batch size (64)
+             --epochs N        maximum epochs (30)       --batch N      batch size (64)
              --lr X            learning rate (0.001)     --optimizer    adam | sgd (adam)
              --seed N          weights, dropout, shuffling (42)
              --val N           validation images held out of the 60k (5000)
-             --patience N      early-stopping patience in epochs, 0 = off (3)
+             --patience N      early-stopping patience in epochs, 0 = off (4)
              --lr-patience N   halve the learning rate after N epochs without a better
-                               validation loss, 0 = off (2)
+                               validation loss, 0 = off (1)
              --limit N         train on the first N training images only (all)
              --out FILE        where to save the model (model.cpm)
   eval     classification report on the 10k test set
@@ -141,13 +141,13 @@ int cmd_train(const Args& args) {
     const std::string arch = args.text("arch", kDefaultArch);
     const std::string out = args.text("out", "model.cpm");
     TrainConfig config;
-    config.epochs = int(args.integer("epochs", 15, 1, 1000));
+    config.epochs = int(args.integer("epochs", config.epochs, 1, 1000));
     config.batch_size = int(args.integer("batch", 64, 1, 4096));
     config.optimizer.kind = args.text("optimizer", "adam");
     config.optimizer.learning_rate = float(args.real("lr", config.optimizer.kind == "sgd" ? 0.01 : 0.001));
     config.seed = std::uint64_t(args.integer("seed", 42, 0, 2147483647));
-    config.patience = int(args.integer("patience", 3, 0, 1000));
-    config.lr_patience = int(args.integer("lr-patience", 2, 0, 1000));
+    config.patience = int(args.integer("patience", config.patience, 0, 1000));
+    config.lr_patience = int(args.integer("lr-patience", config.lr_patience, 0, 1000));
     const int val_count = int(args.integer("val", 5000, 0, 59999));
     const long limit = args.integer("limit", 0, 0, 60000);
 

@@ -15,14 +15,14 @@
 namespace convpad {
 
 struct TrainConfig {
-    int epochs = 15;
+    int epochs = 30;          // an upper bound: early stopping usually ends the run sooner
     int batch_size = 64;
     OptimizerConfig optimizer;
     std::uint64_t seed = 42;  // shuffling (the model's own seed sets initial weights and dropout)
-    int patience = 3;         // early stopping: epochs without a new best validation loss; 0 = off
+    int patience = 4;         // early stopping: epochs without a new best validation loss; 0 = off
     // Halve the learning rate after this many epochs without a new best validation loss (Keras'
     // ReduceLROnPlateau); 0 = off. Counts restart after each cut.
-    int lr_patience = 2;
+    int lr_patience = 1;
     float lr_factor = 0.5f;
     // Work per advance() call, so a browser frame never waits for a whole batch: a batch is split
     // into micro-batches whose gradients are summed before one optimiser step (same result as the
