@@ -3,7 +3,7 @@
 #   native   Catch2 unit and end-to-end tests (g++)
 #   wasm     the same tests compiled with Emscripten (-msimd128), run under node
 #   fuzz     libFuzzer targets (clang, ASan+UBSan), each for FUZZ_SECONDS (default 60)
-#   browser  the web app in headless Chromium (playwright-core), screenshots in build/test-artifacts
+#   browser  the web app in headless Chromium (playwright-core), screenshots in build/web/test-artifacts/web
 # Usage: tools/test.sh [native] [wasm] [fuzz] [browser]   (default: all)
 set -euo pipefail
 

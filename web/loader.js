@@ -1,32 +1,28 @@
-// ConvPad page loader: downloads the app's files behind one progress bar, starts the Emscripten
-// module (convpad_web.js, built with -sMODULARIZE -sEXPORT_NAME=createConvPad) and shows any
-// failure in the page instead of leaving a blank canvas.
+// ConvPad page loader and JavaScript API.
 //
-// window.convpad exposes the loader to the page, the tests and the browser console:
-//   state       'loading' | 'ready' | 'error'
-//   ready       Promise of the Emscripten Module, resolved once the shell has drawn its first frames
-//   module      the Module (after ready): Module.ccall('convpad_frame_count', 'number', [], [])
-//   fetchBytes  fetch a URL into a Uint8Array with progress, optionally gunzipping it
-//   DATASET, MODEL  the Fashion-MNIST and model files the site carries (not fetched yet)
+// Start-up order: the wasm and the pretrained model download behind the loading screen's progress
+// bar; the Emscripten module (convpad_web.js, built with -sMODULARIZE -sEXPORT_NAME=createConvPad)
+// starts and receives the model, so the drawing pad and classify() work at once. Then the ~30 MB of
+// Fashion-MNIST arrive in the background (progress in status().dataset and the app's status bar),
+// are gunzipped by the browser and handed to the engine file by file.
+//
+// window.convpad is the API for pages, tests and the browser console; tests/web/JS_API.md documents
+// it. Every call into the engine goes through engineCall(): the C side (src/app/js_api.cpp) returns
+// JSON, and {error} becomes a thrown ConvPadError, so a bad argument never crashes the tab.
 
 const APP_SCRIPT = 'convpad_web.js';
-
-// Downloaded before the app starts; files[name] receives each one's bytes.
-// To load the model or the data set at start-up, append MODEL or DATASET entries here, then hand
-// their bytes to the wasm (see copyToHeap).
-const STARTUP_FILES = [
-  { name: 'wasm', url: 'convpad_web.wasm' },
-];
-
-// Fashion-MNIST as served by the site (copied by tools/web.cmake); gunzipped in the browser.
-export const DATASET = [
-  { name: 'train-images', url: 'train-images-idx3-ubyte.gz', gunzip: true },
-  { name: 'train-labels', url: 'train-labels-idx1-ubyte.gz', gunzip: true },
-  { name: 'test-images', url: 't10k-images-idx3-ubyte.gz', gunzip: true },
-  { name: 'test-labels', url: 't10k-labels-idx1-ubyte.gz', gunzip: true },
-];
-// Present only once assets/fashion-cnn.cpm exists; optional files resolve to null on HTTP 404.
+const WASM = { name: 'wasm', url: 'convpad_web.wasm' };
+// Optional: a site built before assets/fashion-cnn.cpm existed has none (the app then starts untrained).
 export const MODEL = { name: 'model', url: 'fashion-cnn.cpm', optional: true };
+// Fashion-MNIST as served by the site (copied by tools/web.cmake); `which` is the engine's DataFile.
+export const DATASET = [
+  { name: 'train-images', url: 'train-images-idx3-ubyte.gz', gunzip: true, which: 0 },
+  { name: 'train-labels', url: 'train-labels-idx1-ubyte.gz', gunzip: true, which: 1 },
+  { name: 'test-images', url: 't10k-images-idx3-ubyte.gz', gunzip: true, which: 2 },
+  { name: 'test-labels', url: 't10k-labels-idx1-ubyte.gz', gunzip: true, which: 3 },
+];
+const IMAGE_PIXELS = 28 * 28;
+const POLL_MS = 50;   // how often train() and evaluate() look at the session's phase
 
 // [SECTION] Progress over several downloads
 
@@ -127,21 +123,277 @@ export async function fetchAll(files, progress) {
 // Copies bytes into the wasm heap; the caller passes the pointer to a C function and frees it
 // with Module._free. (Read Module.HEAPU8 afresh after any call into C: memory growth replaces it.)
 export function copyToHeap(module, bytes) {
-  const ptr = module._malloc(bytes.byteLength);
+  const ptr = module._malloc(Math.max(1, bytes.byteLength));
   if (!ptr) throw new Error(`out of wasm memory for ${bytes.byteLength} bytes`);
   module.HEAPU8.set(bytes, ptr);
   return ptr;
 }
 
-// [SECTION] Page
+// [SECTION] Calls into the engine
+
+// An error of the API. message: "<call>: <reason>"; reason alone is what the app's notices show.
+export class ConvPadError extends Error {
+  constructor(call, reason) {
+    super(`${call}: ${reason}`);
+    this.name = 'ConvPadError';
+    this.call = call;
+    this.reason = reason;
+  }
+}
+
+function requireReady(call) {
+  if (convpad.state === 'ready') return convpad.module;
+  if (convpad.state === 'error') {
+    throw new ConvPadError(call, `ConvPad failed to start (${convpad.error?.message ?? convpad.error})`);
+  }
+  throw new ConvPadError(call, 'ConvPad is still loading: await convpad.ready first');
+}
+
+// Calls a C function of src/app/js_api.cpp that replies with JSON; {error} becomes a ConvPadError.
+function engineCall(call, name, argTypes = [], args = []) {
+  const module = requireReady(call);
+  let text;
+  try {
+    text = module.ccall(name, 'string', argTypes, args);
+  } catch (err) {   // a trap in the engine: report it rather than leave the caller guessing
+    throw new ConvPadError(call, `the engine failed (${err.message ?? err})`);
+  }
+  const reply = JSON.parse(text);
+  if (reply && typeof reply === 'object' && !Array.isArray(reply) && typeof reply.error === 'string') {
+    throw new ConvPadError(call, reply.error);
+  }
+  return reply;
+}
+
+// Runs fn(ptr) with bytes copied into the wasm heap, then frees them.
+function withHeap(call, bytes, fn) {
+  const module = requireReady(call);
+  let ptr;
+  try {
+    ptr = copyToHeap(module, bytes);
+  } catch (err) {
+    throw new ConvPadError(call, err.message);
+  }
+  try {
+    return fn(ptr);
+  } finally {
+    module._free(ptr);
+  }
+}
+
+function notify(text, isError = false) {
+  if (convpad.module) convpad.module.ccall('convpad_notify', null, ['string', 'number'], [text, isError ? 1 : 0]);
+  else (isError ? console.warn : console.log)(`ConvPad: ${text}`);
+}
+
+// Resolves when check() returns a value other than undefined; polls while the app renders frames.
+function poll(check) {
+  return new Promise((resolve, reject) => {
+    const step = () => {
+      let result;
+      try {
+        result = check();
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      if (result === undefined) setTimeout(step, POLL_MS);
+      else resolve(result);
+    };
+    step();
+  });
+}
+
+// [SECTION] API: classification and the drawing pad
+
+// pixels: 784 numbers in [0,1] (Array or typed array), 28x28 row-major, white on black.
+function checkPixels(call, pixels) {
+  const isNumberArray = Array.isArray(pixels) ||
+    (ArrayBuffer.isView(pixels) && !(pixels instanceof DataView) &&
+     !(pixels instanceof BigInt64Array) && !(pixels instanceof BigUint64Array));
+  if (!isNumberArray) {
+    throw new ConvPadError(call, `pixels must be an Array or Float32Array of ${IMAGE_PIXELS} numbers, got ${describe(pixels)}`);
+  }
+  if (pixels.length !== IMAGE_PIXELS) {
+    throw new ConvPadError(call, `pixels must have ${IMAGE_PIXELS} values (28x28), got ${pixels.length}`);
+  }
+  const input = new Float32Array(IMAGE_PIXELS);
+  for (let i = 0; i < IMAGE_PIXELS; ++i) {
+    const v = pixels[i];
+    if (typeof v !== 'number') throw new ConvPadError(call, `pixels[${i}] is ${describe(v)}, not a number`);
+    if (!Number.isFinite(v)) throw new ConvPadError(call, `pixels[${i}] is ${v}, not a finite number`);
+    if (v < 0 || v > 1) throw new ConvPadError(call, `pixels[${i}] is ${v}, outside [0, 1]`);
+    input[i] = v;
+  }
+  return input;
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an Array';
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function classify(pixels) {
+  const input = checkPixels('classify', pixels);
+  return withHeap('classify', new Uint8Array(input.buffer),
+    (ptr) => engineCall('classify', 'convpad_classify', ['number'], [ptr]));
+}
+
+const pad = {
+  clear() { engineCall('pad.clear', 'convpad_pad_clear'); },
+  // {label, name, probs, empty}
+  prediction() { return engineCall('pad.prediction', 'convpad_pad_prediction'); },
+  // Float32Array(784): what the network receives from the drawing.
+  pixels() { return Float32Array.from(engineCall('pad.pixels', 'convpad_pad_pixels')); },
+};
+
+// Rectangles in CSS pixels of the page: the drawing surface (pad) and every panel window.
+function layout() {
+  const { pad: padRect, windows } = engineCall('layout', 'convpad_layout');
+  const canvas = ui.canvas.getBoundingClientRect();
+  const toPage = (r) => ({ x: canvas.left + r.x, y: canvas.top + r.y, width: r.width, height: r.height });
+  return {
+    canvas: { x: canvas.left, y: canvas.top, width: canvas.width, height: canvas.height },
+    pad: toPage(padRect),
+    windows: windows.map((w) => ({ name: w.name, ...toPage(w) })),
+  };
+}
+
+// [SECTION] API: training, status, evaluation
+
+const TRAIN_OPTIONS = {
+  epochs: 'integer', batchSize: 'integer', learningRate: 'number', arch: 'string', optimizer: 'string',
+  dropout: 'number or null', validation: 'integer', patience: 'integer', seed: 'integer',
+};
+
+// Types here; ranges in the engine (convpad_train), which knows the data set.
+function checkTrainOptions(call, options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ConvPadError(call, `options must be an object, got ${describe(options)}`);
+  }
+  for (const [key, value] of Object.entries(options)) {
+    const kind = TRAIN_OPTIONS[key];
+    if (!kind) throw new ConvPadError(call, `unknown option '${key}' (known: ${Object.keys(TRAIN_OPTIONS).join(', ')})`);
+    const ok = kind === 'integer' ? Number.isSafeInteger(value)
+      : kind === 'string' ? typeof value === 'string'
+      : (value === null && kind === 'number or null') || (typeof value === 'number' && Number.isFinite(value));
+    if (!ok) throw new ConvPadError(call, `${key} must be ${kind === 'integer' ? 'an integer' : `a ${kind}`}, got ${describe(value)}`);
+  }
+}
+
+function status() {
+  return engineCall('status', 'convpad_status');
+}
+
+// What convpad.status() answers before the engine is ready (the data set may already be downloading).
+function loadingStatus() {
+  return {
+    phase: 'loading',
+    dataset: { loaded: datasetProgress.loaded, total: datasetProgress.total, ready: false, error: null },
+  };
+}
+
+// Resolves with the final status when run `runId` ends; rejects if a reset or a newer run replaced it.
+function waitForRunEnd(call, runId) {
+  return poll(() => {
+    const s = status();
+    if (s.runId !== runId) throw new ConvPadError(call, 'the run was stopped by reset(), loadModel() or a newer run');
+    return s.phase === 'training' || s.phase === 'paused' ? undefined : s;
+  });
+}
+
+async function train(options = {}) {
+  checkTrainOptions('train', options);
+  const { runId } = engineCall('train', 'convpad_train', ['string'], [JSON.stringify(options)]);
+  return waitForRunEnd('train', runId);
+}
+
+async function evaluate() {
+  const { runId } = engineCall('evaluate', 'convpad_start_evaluation');
+  await poll(() => {
+    const s = status();
+    if (s.runId !== runId) throw new ConvPadError('evaluate', 'the evaluation was stopped by reset()');
+    return s.phase === 'evaluating' ? undefined : s;
+  });
+  const result = engineCall('evaluate', 'convpad_evaluation');
+  if (!result) throw new ConvPadError('evaluate', 'the evaluation did not finish');
+  return result;
+}
+
+// [SECTION] API: model files
+
+function saveModel() {
+  const { ptr, size } = engineCall('saveModel', 'convpad_save_model');
+  const bytes = convpad.module.HEAPU8.slice(ptr, ptr + size);
+  convpad.module._free(ptr);
+  return bytes;
+}
+
+// bytes: Uint8Array, ArrayBuffer, any ArrayBufferView, or a Blob/File. Resolves {arch, params}.
+async function loadModel(bytes) {
+  requireReady('loadModel');
+  let data;
+  if (bytes instanceof Blob) data = new Uint8Array(await bytes.arrayBuffer());
+  else if (bytes instanceof ArrayBuffer) data = new Uint8Array(bytes);
+  else if (ArrayBuffer.isView(bytes)) data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  else throw new ConvPadError('loadModel', `expected a Uint8Array, ArrayBuffer or Blob, got ${describe(bytes)}`);
+  if (data.byteLength === 0) throw new ConvPadError('loadModel', 'the model file is empty');
+  return withHeap('loadModel', data,
+    (ptr) => engineCall('loadModel', 'convpad_load_model', ['number', 'number'], [ptr, data.byteLength]));
+}
+
+const DOWNLOAD_NAME = 'convpad-model.cpm';
+
+function downloadModel() {
+  requireReady('downloadModel');
+  try {
+    const bytes = saveModel();
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = DOWNLOAD_NAME;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);   // after the browser has started the download
+    notify(`saved ${DOWNLOAD_NAME} (${(bytes.byteLength / 1024).toFixed(0)} KB)`);
+  } catch (err) {
+    notify(`could not save the model: ${err.reason ?? err.message}`, true);
+  }
+}
+
+// The file picker's and drag-and-drop's path: the outcome goes to the app's notice line.
+async function loadModelFile(file) {
+  try {
+    const { arch } = await loadModel(file);
+    notify(`loaded ${file.name} (${arch})`);
+  } catch (err) {
+    notify(`could not load ${file.name}: ${err.reason ?? err.message}`, true);
+  }
+}
+
+// Opens the browser's file dialog (needs a recent user gesture, e.g. the click on "Load model").
+function pickModelFile() {
+  requireReady('pickModelFile');
+  ui.modelFile.value = '';   // choosing the same file again still fires 'change'
+  ui.modelFile.click();
+}
+
+// [SECTION] Loading screen and fatal errors
 
 const ui = {
   loading: document.getElementById('loading'),
   fill: document.getElementById('progress-fill'),
   text: document.getElementById('progress-text'),
   error: document.getElementById('error'),
+  errorTitle: document.getElementById('error-title'),
   errorText: document.getElementById('error-text'),
   canvas: document.getElementById('canvas'),
+  modelFile: document.getElementById('model-file'),
+  dropHint: document.getElementById('drop-hint'),
 };
 
 const megabytes = (n) => `${(n / 1e6).toFixed(1)} MB`;
@@ -162,6 +414,7 @@ function showError(err) {
   if (convpad.state === 'error') return;   // keep the first error: later ones are usually its echo
   convpad.state = 'error';
   convpad.error = err;
+  if (convpad.module) ui.errorTitle.textContent = 'ConvPad stopped';
   ui.errorText.textContent = err && err.message ? err.message : String(err);
   ui.error.hidden = false;
   ui.loading.hidden = true;
@@ -185,13 +438,17 @@ function hasWasmSimd() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(module);
 }
 
+// [SECTION] Start-up
+
 async function start() {
   if (!hasWasmSimd()) throw new Error('This browser does not support WebAssembly SIMD.');
   if (typeof DecompressionStream !== 'function') throw new Error('This browser lacks DecompressionStream (gzip).');
 
   const progress = new Progress(showProgress);
-  const [files] = await Promise.all([fetchAll(STARTUP_FILES, progress), loadScript(APP_SCRIPT)]);
+  const [files] = await Promise.all([fetchAll([WASM, MODEL], progress), loadScript(APP_SCRIPT)]);
   ui.text.textContent = 'Starting…';
+  // The data set downloads while the wasm compiles; it is handed over once the engine runs.
+  const datasetFiles = fetchDataset();
 
   let shellReady;
   const shellStarted = new Promise((resolve, reject) => { shellReady = { resolve, reject }; });
@@ -206,40 +463,230 @@ async function start() {
     onShellError: (message) => fail(new Error(message)),
     onAbort: (what) => fail(new Error(`The app stopped: ${what}`)),
   });
-  await shellStarted;
   convpad.module = module;
+  pushDatasetProgress();
+  const modelNotice = loadPretrainedModel(module, files.model);
+  const settingsNotice = applyUrlParameters(module);
+  await shellStarted;
+
+  convpad.state = 'ready';
+  convpad.timings.readyMs = performance.now();
+  const notices = [modelNotice, settingsNotice].filter((n) => n);
+  if (notices.length) notify(notices.map((n) => n.text).join('; '), notices.some((n) => n.isError));
+  handDatasetToEngine(datasetFiles).then(datasetLoaded.resolve, datasetLoaded.reject);
+  if (urlAutostart) startWhenDataArrives();
   return module;
 }
 
+// Hands the pretrained model to the engine; returns a notice for the user, or null when all went well.
+function loadPretrainedModel(module, bytes) {
+  if (!bytes) return { text: `no pretrained model on this site (${MODEL.url}): the network starts untrained`, isError: true };
+  const ptr = copyToHeap(module, bytes);
+  try {
+    const reply = JSON.parse(module.ccall('convpad_load_model', 'string', ['number', 'number'], [ptr, bytes.byteLength]));
+    if (reply.error) return { text: `the pretrained model could not be loaded (${reply.error}): the network starts untrained`, isError: true };
+    return null;
+  } finally {
+    module._free(ptr);
+  }
+}
+
+// [SECTION] Data set in the background
+
+const datasetProgress = new Progress(() => pushDatasetProgress());
+
+function pushDatasetProgress() {
+  convpad.module?.ccall('convpad_set_dataset_progress', null, ['number', 'number'],
+    [datasetProgress.loaded, datasetProgress.fraction === null ? 0 : datasetProgress.total]);
+}
+
+// Starts the four downloads; each promise resolves to the gunzipped bytes.
+function fetchDataset() {
+  const downloads = DATASET.map((file) => fetchBytes(file.url, { ...file, progress: datasetProgress }));
+  downloads.forEach((d) => d.catch(() => {}));   // failures are reported by handDatasetToEngine
+  return downloads;
+}
+
+// Gives each file to the engine as it arrives (the engine builds the data set when it has all four).
+// Resolves once the data set is ready; rejects with the first problem, which the app shows too.
+async function handDatasetToEngine(downloads) {
+  try {
+    await Promise.all(DATASET.map(async (file, i) => {
+      const bytes = await downloads[i];
+      withHeap('loadDataset', bytes, (ptr) => engineCall('loadDataset', 'convpad_set_data_file',
+        ['number', 'number', 'number'], [file.which, ptr, bytes.byteLength]));
+    }));
+  } catch (err) {
+    const reason = err.reason ?? err.message;
+    convpad.module.ccall('convpad_set_dataset_error', null, ['string'], [reason]);
+    throw new ConvPadError('loadDataset', reason);
+  }
+  convpad.timings.datasetMs = performance.now();
+  return status();
+}
+
+// [SECTION] URL parameters: ?arch=...&epochs=3&lr=0.001&autostart=1 prefill the Training panel
+
+const URL_PARAMETERS = {
+  arch: ['arch', 'string'],
+  epochs: ['epochs', 'integer'],
+  batch: ['batchSize', 'integer'],
+  batchSize: ['batchSize', 'integer'],
+  lr: ['learningRate', 'number'],
+  learningRate: ['learningRate', 'number'],
+  optimizer: ['optimizer', 'string'],
+  dropout: ['dropout', 'number'],
+  val: ['validation', 'integer'],
+  validation: ['validation', 'integer'],
+  patience: ['patience', 'integer'],
+  seed: ['seed', 'integer'],
+};
+let urlAutostart = false;
+
+function parseUrlValue(kind, text) {
+  if (kind === 'string') return text;
+  if (kind === 'integer') return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : undefined;
+}
+
+// Applies each parameter on its own, so one bad value costs only that setting (its default stays).
+// Returns a notice listing the problems, or null.
+function applyUrlParameters(module) {
+  const problems = [];
+  for (const [name, text] of new URLSearchParams(location.search)) {
+    if (name === 'autostart') {
+      if (text === '1' || text === 'true') urlAutostart = true;
+      else if (text !== '0' && text !== 'false') problems.push(`autostart=${text}: use 1 or 0`);
+      continue;
+    }
+    const known = URL_PARAMETERS[name];
+    if (!known) {
+      problems.push(`unknown parameter '${name}'`);
+      continue;
+    }
+    const [key, kind] = known;
+    const value = parseUrlValue(kind, text);
+    if (value === undefined) {
+      problems.push(`${name}=${text}: not ${kind === 'integer' ? 'an integer' : 'a number'}`);
+      continue;
+    }
+    const reply = JSON.parse(module.ccall('convpad_edit_settings', 'string', ['string'], [JSON.stringify({ [key]: value })]));
+    if (reply.error) problems.push(`${name}: ${reply.error}`);
+    for (const message of reply.errors ?? []) problems.push(`${name}=${text}: ${message.split('\n')[0]}`);
+  }
+  if (!problems.length) return null;
+  return { text: `URL parameters: ${problems.join('; ')} (defaults kept)`, isError: true };
+}
+
+function startWhenDataArrives() {
+  convpad.datasetReady.then(() => train({})).catch((err) => {
+    if (err.call !== 'loadDataset') notify(`autostart: ${err.reason ?? err.message}`, true);
+  });
+}
+
+// [SECTION] Drag and drop of a model file anywhere on the page
+
+function setupDropTarget() {
+  let depth = 0;   // dragenter/dragleave fire for every child element crossed
+  const carriesFiles = (event) => Array.from(event.dataTransfer?.types ?? []).includes('Files');
+  window.addEventListener('dragenter', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    if (++depth === 1 && convpad.state === 'ready') ui.dropHint.hidden = false;
+  });
+  window.addEventListener('dragleave', () => {
+    if (depth > 0 && --depth === 0) ui.dropHint.hidden = true;
+  });
+  window.addEventListener('dragover', (event) => {
+    if (carriesFiles(event)) event.preventDefault();   // allows the drop (the browser would open the file)
+  });
+  window.addEventListener('drop', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    ui.dropHint.hidden = true;
+    const file = event.dataTransfer.files[0];
+    if (!file) return;
+    if (convpad.state !== 'ready') {
+      console.warn(`ConvPad: ${file.name} dropped before the app was ready; drop it again`);
+      return;
+    }
+    loadModelFile(file);
+  });
+  ui.modelFile.addEventListener('change', () => {
+    const file = ui.modelFile.files[0];
+    if (file) loadModelFile(file);
+  });
+}
+
+// [SECTION] window.convpad
+
+// convpad.datasetReady exists from the start, so a page can await it at any time.
+const datasetLoaded = {};
+const datasetReady = new Promise((resolve, reject) => Object.assign(datasetLoaded, { resolve, reject }));
+datasetReady.catch(() => {});   // reported in the app and in status(); not an unhandled rejection
+
 // Declared before anything can fail, so showError can record its state.
 const convpad = {
-  state: 'loading',
+  state: 'loading',   // 'loading' | 'ready' | 'error'
   error: null,
   module: null,
   ready: null,
+  datasetReady,
+  timings: { readyMs: null, datasetMs: null },   // performance.now() at each milestone
+  classify,
+  pad,
+  layout,
+  train,
+  pause: () => engineCall('pause', 'convpad_pause'),
+  resume: () => engineCall('resume', 'convpad_resume'),
+  reset: () => engineCall('reset', 'convpad_reset'),
+  status: () => (convpad.state === 'loading' ? loadingStatus() : status()),
+  history: () => engineCall('history', 'convpad_history'),
+  settings: () => engineCall('settings', 'convpad_settings'),
+  evaluate,
+  saveModel,
+  loadModel,
+  downloadModel,
+  pickModelFile,
+  // The loader's own pieces, for tests and the console.
   fetchBytes,
   fetchAll,
   copyToHeap,
   Progress,
+  ConvPadError,
   DATASET,
   MODEL,
 };
 window.convpad = convpad;
 
-window.addEventListener('error', (event) => showError(event.error || new Error(event.message)));
-window.addEventListener('unhandledrejection', (event) => showError(event.reason));
+// Before ready, any uncaught error means the app did not start. After it, one is reported in the
+// app's notice line and the app keeps running (only the engine's own abort is fatal, via onAbort).
+function reportUncaught(err) {
+  if (convpad.state === 'ready') {
+    console.error('ConvPad:', err);
+    notify(String(err?.message ?? err), true);
+  } else {
+    showError(err);
+  }
+}
+window.addEventListener('error', (event) => reportUncaught(event.error || new Error(event.message)));
+window.addEventListener('unhandledrejection', (event) => reportUncaught(event.reason));
 ui.canvas.addEventListener('webglcontextlost', (event) => {
   event.preventDefault();
   showError(new Error('The WebGL context was lost (the GPU was reset or is out of memory). Reload the page.'));
 });
+setupDropTarget();
 
 convpad.ready = start();
 convpad.ready.then(
   () => {
-    convpad.state = 'ready';
     window.convpadShellReady = true;
     ui.loading.classList.add('done');
     ui.canvas.focus();
   },
-  showError,
+  (err) => {
+    showError(err);
+    datasetLoaded.reject(err);
+  },
 );

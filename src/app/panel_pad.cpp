@@ -1,15 +1,561 @@
-// Stub until the panel lands.
+// The drawing pad: strokes rendered into a 280x280 grayscale buffer (white on black, anti-aliased
+// round brush, centripetal Catmull-Rom through the mouse positions so fast strokes stay smooth and
+// continuous), turned into the network's 28x28 input by preprocess_to_28x28 and classified live.
+#include "app/pad.h"
+
+#include <SDL.h>
 #include <imgui.h>
 
-#include "app/app.h"
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "app/widgets.h"
+#include "data/image.h"
 
 namespace convpad::app {
+namespace {
+
+// [SECTION] Strokes and the buffer
+constexpr int kPadPixels = kPadSide * kPadSide;
+constexpr float kMinPointGap = 0.75f;       // buffer px: closer mouse positions add nothing
+constexpr int kTrainingRefreshFrames = 6;   // while training, re-classify every 6th frame (~5 Hz)
+constexpr int kDisplayLevels = 32;          // gray steps of the on-screen pad (the model sees floats)
+constexpr int kDisplayMaxRects = 14000;     // 56k vertices: under ImGui's 64k per draw list (widgets.h)
+
+struct Point {
+    float x, y;
+};
+
+struct Stroke {
+    std::vector<Point> points;  // buffer coordinates: pixel (i, j) covers [i, i+1) x [j, j+1)
+    float radius = kPadBrushDefault;
+};
+
+// History entries: a stroke, or a clear (which hides every earlier stroke until undone).
+struct Entry {
+    bool is_clear = false;
+    Stroke stroke;
+};
+
+// Max-composites the capsule of `radius` around segment a-b into buf (kPadSide, kPadSide), with one
+// pixel of anti-aliasing: coverage = radius + 0.5 - distance from the pixel centre, clamped to [0,1].
+void stamp_capsule(float* buf, Point a, Point b, float radius) {
+    const float reach = radius + 0.5f;
+    const int x0 = std::max(0, int(std::floor(std::min(a.x, b.x) - reach)));
+    const int x1 = std::min(kPadSide - 1, int(std::ceil(std::max(a.x, b.x) + reach)));
+    const int y0 = std::max(0, int(std::floor(std::min(a.y, b.y) - reach)));
+    const int y1 = std::min(kPadSide - 1, int(std::ceil(std::max(a.y, b.y) + reach)));
+    const float dx = b.x - a.x, dy = b.y - a.y, len2 = dx * dx + dy * dy;
+    const float inv_len2 = len2 > 1e-12f ? 1.0f / len2 : 0.0f;
+    const float reach2 = reach * reach;
+    for (int y = y0; y <= y1; ++y) {
+        const float py = float(y) + 0.5f - a.y;
+        float* row = buf + std::size_t(y) * kPadSide;
+        for (int x = x0; x <= x1; ++x) {
+            const float px = float(x) + 0.5f - a.x;
+            const float t = std::clamp((px * dx + py * dy) * inv_len2, 0.0f, 1.0f);
+            const float ex = px - t * dx, ey = py - t * dy, d2 = ex * ex + ey * ey;
+            if (d2 >= reach2) continue;
+            const float coverage = std::min(1.0f, reach - std::sqrt(d2));
+            if (coverage > row[x]) row[x] = coverage;
+        }
+    }
+}
+
+// Segment i of the stroke (points[i] -> points[i+1]) as a centripetal Catmull-Rom curve through its
+// neighbours; a missing neighbour (stroke start, or the newest point while drawing) is mirrored, so
+// the segment is final only once points[i+2] exists. A one-point stroke is a dot.
+void draw_segment(float* buf, const Stroke& s, int i) {
+    const std::vector<Point>& p = s.points;
+    const int n = int(p.size());
+    if (n == 1) {
+        stamp_capsule(buf, p[0], p[0], s.radius);
+        return;
+    }
+    const Point p1 = p[i], p2 = p[i + 1];
+    const Point p0 = i > 0 ? p[i - 1] : Point{2 * p1.x - p2.x, 2 * p1.y - p2.y};
+    const Point p3 = i + 2 < n ? p[i + 2] : Point{2 * p2.x - p1.x, 2 * p2.y - p1.y};
+    auto knot = [](Point a, Point b) { return std::max(std::sqrt(std::hypot(b.x - a.x, b.y - a.y)), 1e-3f); };
+    const float t0 = 0, t1 = t0 + knot(p0, p1), t2 = t1 + knot(p1, p2), t3 = t2 + knot(p2, p3);
+    auto lerp = [](Point a, Point b, float ta, float tb, float t) {
+        const float u = (t - ta) / (tb - ta);
+        return Point{a.x + (b.x - a.x) * u, a.y + (b.y - a.y) * u};
+    };
+    auto curve = [&](float t) {  // Barry-Goldman pyramid
+        const Point a1 = lerp(p0, p1, t0, t1, t), a2 = lerp(p1, p2, t1, t2, t), a3 = lerp(p2, p3, t2, t3, t);
+        const Point b1 = lerp(a1, a2, t0, t2, t), b2 = lerp(a2, a3, t1, t3, t);
+        return lerp(b1, b2, t1, t2, t);
+    };
+    // Short pieces keep the polyline within a fraction of a pixel of the curve.
+    const float chord = std::hypot(p2.x - p1.x, p2.y - p1.y);
+    const int pieces = std::clamp(int(std::ceil(chord / std::max(2.0f, s.radius * 0.25f))), 1, 256);
+    Point from = p1;
+    for (int k = 1; k <= pieces; ++k) {
+        const Point to = k == pieces ? p2 : curve(t1 + (t2 - t1) * float(k) / float(pieces));
+        stamp_capsule(buf, from, to, s.radius);
+        from = to;
+    }
+}
+
+void draw_stroke(float* buf, const Stroke& s) {
+    const int segments = std::max(1, int(s.points.size()) - 1);
+    for (int i = 0; i < segments; ++i) draw_segment(buf, s, i);
+}
+
+// Identifies the weights a prediction was made with: every load/reset/start bumps run_id, every
+// optimiser step grows the loss history, and the end of a run may restore the best weights.
+struct ModelVersion {
+    long run_id = -1;
+    std::size_t steps = 0;
+    Phase phase = Phase::Loading;
+};
+
+ModelVersion current_model_version() {
+    const Session& s = session();
+    return {s.run_id(), s.loss_history().size(), s.phase()};
+}
+
+struct Pad {
+    GrayImage image{kPadSide, kPadSide, std::vector<float>(kPadPixels, 0.0f)};  // what the model sees
+    std::vector<float> settled = std::vector<float>(kPadPixels, 0.0f);  // image without the live stroke's unfinished tail
+    std::vector<Entry> history;  // oldest first
+    int strokes_since_clear = 0;
+    bool drawing = false;
+    Stroke live;
+    int live_final = 0;  // segments of the live stroke already in `settled`
+    bool live_changed = false;
+    float brush = kPadBrushDefault;
+
+    std::vector<float> input = std::vector<float>(kImagePixels, 0.0f);
+    bool input_stale = false;  // the image changed since `input` was made
+    Prediction prediction;
+    bool prediction_valid = false;  // made from the current input
+    ModelVersion classified_with;
+    int frames_since_classify = 0;
+    double classify_ms = 0;
+
+    // What the screen shows: gray runs of the image, found again only when it changed.
+    std::vector<GrayRun> display_runs;
+    int display_side = kPadSide;  // kPadSide / 2 when full resolution has too many runs for one draw list
+    bool display_stale = true;
+
+    Rect canvas{0, 0, 0, 0};
+    bool bars_expanded = false;
+
+    void image_changed() {
+        input_stale = true;
+        prediction_valid = false;
+        display_stale = true;
+    }
+
+    // Rebuilds `settled` and `image` from the history (after an undo).
+    void replay() {
+        std::fill(settled.begin(), settled.end(), 0.0f);
+        std::size_t first = 0;
+        for (std::size_t i = history.size(); i-- > 0;)
+            if (history[i].is_clear) {
+                first = i + 1;
+                break;
+            }
+        strokes_since_clear = 0;
+        for (std::size_t i = first; i < history.size(); ++i) {
+            draw_stroke(settled.data(), history[i].stroke);
+            ++strokes_since_clear;
+        }
+        image.pixels = settled;
+        image_changed();
+    }
+
+    // Strokes grow by points; update_live() renders what they added (once per frame).
+    void begin_stroke(Point p) {
+        drawing = true;
+        live = Stroke{{p}, brush};
+        live_final = 0;
+        live_changed = true;
+    }
+
+    void extend_stroke(Point p) {
+        const Point last = live.points.back();
+        if (std::hypot(p.x - last.x, p.y - last.y) < kMinPointGap) return;
+        live.points.push_back(p);
+        live_changed = true;
+    }
+
+    // Segment i is final once points[i+2] exists; the rest is drawn on a copy of `settled`.
+    void update_live() {
+        if (!drawing || !live_changed) return;
+        live_changed = false;
+        const int n = int(live.points.size());
+        for (; live_final <= n - 3; ++live_final) draw_segment(settled.data(), live, live_final);
+        std::memcpy(image.pixels.data(), settled.data(), sizeof(float) * kPadPixels);
+        if (n == 1) draw_segment(image.pixels.data(), live, 0);
+        for (int i = live_final; i <= n - 2; ++i) draw_segment(image.pixels.data(), live, i);
+        image_changed();
+    }
+
+    void end_stroke() {
+        if (!drawing) return;
+        drawing = false;
+        const int n = int(live.points.size());
+        if (n == 1) draw_segment(settled.data(), live, 0);
+        for (; live_final <= n - 2; ++live_final) draw_segment(settled.data(), live, live_final);
+        image.pixels = settled;
+        history.push_back(Entry{false, std::move(live)});
+        live = Stroke{};
+        ++strokes_since_clear;
+        image_changed();
+    }
+
+    void clear() {
+        if (drawing) {  // a stroke in progress is dropped, not kept
+            drawing = false;
+            live = Stroke{};
+            replay();
+        }
+        if (strokes_since_clear == 0) return;
+        history.push_back(Entry{true, {}});
+        std::fill(settled.begin(), settled.end(), 0.0f);
+        image.pixels = settled;
+        strokes_since_clear = 0;
+        image_changed();
+    }
+
+    bool undo() {
+        if (drawing || history.empty()) return false;
+        history.pop_back();
+        replay();
+        return true;
+    }
+
+    bool empty() const { return strokes_since_clear == 0 && !drawing; }
+
+    void update_input() {
+        if (!input_stale) return;
+        input = preprocess_to_28x28(image);
+        input_stale = false;
+    }
+
+    // Classifies when the drawing changed or the model did; during training at most every
+    // kTrainingRefreshFrames frames when `throttled`, since the weights change with every step.
+    void refresh(bool throttled) {
+        ++frames_since_classify;
+        const ModelVersion now = current_model_version();
+        bool needed = input_stale || !prediction_valid || now.run_id != classified_with.run_id ||
+                      now.phase != classified_with.phase;
+        if (!needed && now.steps != classified_with.steps)
+            needed = !throttled || frames_since_classify >= kTrainingRefreshFrames;
+        if (!needed) return;
+        const auto start = std::chrono::steady_clock::now();
+        update_input();
+        prediction = session().classify(input.data());
+        classify_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        prediction_valid = true;
+        classified_with = now;
+        frames_since_classify = 0;
+    }
+
+    // Finds the on-screen rectangles. A dense scribble with a thin brush can have more runs than one
+    // draw list takes; it is then shown at half (or quarter) resolution, which always fits.
+    void update_display() {
+        if (!display_stale) return;
+        display_stale = false;
+        std::vector<float> coarse;
+        for (int factor = 1;; factor *= 2) {
+            const int side = kPadSide / factor;
+            const float* pixels = image.pixels.data();
+            if (factor > 1) {
+                coarse.assign(std::size_t(side) * side, 0.0f);
+                const float weight = 1.0f / float(factor * factor);
+                for (int y = 0; y < kPadSide; ++y)
+                    for (int x = 0; x < kPadSide; ++x)
+                        coarse[std::size_t(y / factor) * side + x / factor] += weight * pixels[std::size_t(y) * kPadSide + x];
+                pixels = coarse.data();
+            }
+            find_gray_runs(pixels, side, side, kDisplayLevels, display_runs);
+            display_side = side;
+            if (display_runs.size() <= std::size_t(kDisplayMaxRects) || side * side <= kDisplayMaxRects) return;
+        }
+    }
+};
+
+Pad& pad() {
+    static Pad instance;
+    return instance;
+}
+
+// [SECTION] Input watch
+// ImGui 1.86 samples the mouse and keys once per frame, and a frame lasts 30+ ms while training: the
+// corners of a quick stroke would be cut, and a key tapped within one frame would be missed. An SDL
+// event watch (called as each event is queued, before the shell hands it to ImGui's backend) keeps
+// every pointer position and key press of the frame. Touch arrives here as mouse events too (SDL
+// turns the first finger into the mouse).
+enum class PointerKind { Move, Down, Up };
+struct PointerEvent {
+    float x, y;  // CSS pixels, like io.MousePos
+    PointerKind kind;
+};
+struct KeyPress {
+    SDL_Scancode key;
+    bool command;  // Ctrl or Cmd held
+    bool repeat;
+};
+std::vector<PointerEvent> g_pointer_events;  // since the last frame
+std::vector<KeyPress> g_key_presses;
+bool g_pointer_is_touch = false;  // the last pointer event came from a finger: nothing hovers
+constexpr std::size_t kMaxEvents = 4096;
+
+int SDLCALL watch_input(void*, SDL_Event* event) {
+    switch (event->type) {
+        case SDL_MOUSEMOTION:
+            g_pointer_is_touch = event->motion.which == SDL_TOUCH_MOUSEID;
+            if (g_pointer_events.size() < kMaxEvents)
+                g_pointer_events.push_back({float(event->motion.x), float(event->motion.y), PointerKind::Move});
+            break;
+        case SDL_MOUSEBUTTONDOWN:
+        case SDL_MOUSEBUTTONUP:
+            g_pointer_is_touch = event->button.which == SDL_TOUCH_MOUSEID;
+            if (event->button.button == SDL_BUTTON_LEFT && g_pointer_events.size() < kMaxEvents)
+                g_pointer_events.push_back({float(event->button.x), float(event->button.y),
+                                            event->type == SDL_MOUSEBUTTONDOWN ? PointerKind::Down : PointerKind::Up});
+            break;
+        case SDL_KEYDOWN:
+            if (g_key_presses.size() < kMaxEvents)
+                g_key_presses.push_back({event->key.keysym.scancode, (event->key.keysym.mod & (KMOD_CTRL | KMOD_GUI)) != 0,
+                                         event->key.repeat != 0});
+            break;
+        default: break;
+    }
+    return 1;  // a watch cannot drop events; the value is ignored
+}
+
+void install_input_watch() {
+    static const bool installed = [] {
+        SDL_AddEventWatch(watch_input, nullptr);
+        return true;
+    }();
+    (void)installed;
+}
+
+// [SECTION] Panel parts
+
+// The canvas in its own child window, so its rectangles get a draw list of their own.
+void draw_canvas(Pad& p, float side) {
+    ImGuiIO& io = ImGui::GetIO();
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse |
+                                   ImGuiWindowFlags_NoNav;
+    ImGui::BeginChild("##pad-canvas", ImVec2(side, side), false, flags);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    p.canvas = {origin.x, origin.y, side, side};
+
+    ImGui::InvisibleButton("##pad-surface", ImVec2(side, side));
+    const bool hovered = ImGui::IsItemHovered();
+    const float to_buffer = float(kPadSide) / side;
+    auto buffer_point = [&](ImVec2 m) {
+        // Strokes may leave the surface; points far outside add nothing but cost, so they are held close.
+        const float margin = kPadBrushMax + 2.0f;
+        return Point{std::clamp((m.x - origin.x) * to_buffer, -margin, kPadSide + margin),
+                     std::clamp((m.y - origin.y) * to_buffer, -margin, kPadSide + margin)};
+    };
+    // This frame's pointer path: from the press (if it happened this frame) up to the release (if any).
+    const std::vector<PointerEvent>& events = g_pointer_events;
+    std::size_t from = 0;
+    if (ImGui::IsItemActivated()) {
+        ImVec2 press = io.MousePos;
+        for (std::size_t i = events.size(); i-- > 0;)
+            if (events[i].kind == PointerKind::Down) {
+                press = ImVec2(events[i].x, events[i].y);
+                from = i + 1;
+                break;
+            }
+        p.begin_stroke(buffer_point(press));
+    }
+    if (p.drawing) {
+        bool released = false;
+        for (std::size_t i = from; i < events.size() && !released; ++i) {
+            p.extend_stroke(buffer_point(ImVec2(events[i].x, events[i].y)));
+            released = events[i].kind == PointerKind::Up;
+        }
+        if (!released && ImGui::IsItemActive()) p.extend_stroke(buffer_point(io.MousePos));
+        if (!ImGui::IsItemActive()) p.end_stroke();
+        else p.update_live();
+    }
+    g_pointer_events.clear();
+
+    p.update_display();
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    draw_gray_runs(draw, origin, ImVec2(side, side), p.display_side, p.display_side, p.display_runs);
+
+    if (p.empty()) {
+        const char* lines[] = {"Draw a piece of clothing here", "a shirt, trousers, a bag, a shoe..."};
+        const float line = ImGui::GetTextLineHeightWithSpacing();
+        float y = origin.y + side * 0.5f - line;
+        for (int i = 0; i < 2; ++i, y += line) {
+            const float w = ImGui::CalcTextSize(lines[i]).x;
+            draw->AddText(ImVec2(std::floor(origin.x + (side - w) * 0.5f), std::floor(y)),
+                          i == 0 ? IM_COL32(190, 196, 206, 255) : IM_COL32(120, 126, 138, 255), lines[i]);
+        }
+    }
+    if ((hovered || p.drawing) && !g_pointer_is_touch)  // brush outline under the mouse
+        draw->AddCircle(io.MousePos, p.brush / to_buffer, IM_COL32(120, 170, 255, 160), 0, 1.0f);
+    draw->AddRect(origin, ImVec2(origin.x + side, origin.y + side), colors::kFrame);
+    ImGui::EndChild();
+}
+
+void draw_toolbar(Pad& p) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float undo_w = ImGui::CalcTextSize("Undo").x + 2 * style.FramePadding.x;
+    const float clear_w = ImGui::CalcTextSize("Clear").x + 2 * style.FramePadding.x;
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("Brush");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x - undo_w - clear_w - 2 * style.ItemSpacing.x));
+    ImGui::SliderFloat("##brush", &p.brush, kPadBrushMin, kPadBrushMax, "%.0f px", ImGuiSliderFlags_AlwaysClamp);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Brush radius, in pixels of the 280x280 drawing");
+
+    ImGui::SameLine();
+    ImGui::BeginDisabled(p.history.empty() || p.drawing);
+    if (ImGui::Button("Undo")) p.undo();
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("Undo the last stroke (Ctrl+Z)");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(p.empty());
+    if (ImGui::Button("Clear")) p.clear();
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("Clear the pad (Delete)");
+}
+
+// Top-3 bars; all ten while the pointer is over them.
+void draw_prediction(Pad& p, float rows_height) {
+    const ImVec2 start = ImGui::GetCursorScreenPos();
+    const float width = ImGui::GetContentRegionAvail().x;
+    const float x0 = ImGui::GetCursorPosX();
+    ImGui::TextUnformatted("Prediction");
+    if (!p.empty()) {
+        const char* hint = p.bars_expanded ? "all classes" : "hover for all 10";
+        ImGui::SameLine(x0 + width - ImGui::CalcTextSize(hint).x);
+        ImGui::TextDisabled("%s", hint);
+    }
+
+    const Session& s = session();
+    ImGui::PushTextWrapPos(0.0f);
+    if (s.run_id() == 0 && s.loss_history().empty())
+        ImGui::TextColored(to_vec4(colors::kWrong), "Untrained network (random weights): train it or load a model.");
+    if (p.empty()) {
+        ImGui::TextDisabled("Draw something to see what the network thinks it is. It learned from filled "
+                            "silhouettes with shoes pointing left: drawings like that work best.");
+        p.bars_expanded = false;
+    }
+    ImGui::PopTextWrapPos();
+    if (!p.empty()) {
+        const auto order = classes_by_probability(p.prediction.probs);
+        probability_bars(p.prediction.probs, order.data(), p.bars_expanded ? kNumClasses : 3, p.prediction.label);
+    }
+    const float bottom = std::max(ImGui::GetCursorScreenPos().y, start.y + rows_height);
+    // Hovered this frame decides next frame's row count (the area is the expanded one while expanded).
+    p.bars_expanded = !p.empty() && !p.drawing && ImGui::IsWindowHovered() &&
+                      ImGui::IsMouseHoveringRect(start, ImVec2(start.x + width, bottom));
+    ImGui::SetCursorScreenPos(ImVec2(start.x, std::max(ImGui::GetCursorScreenPos().y, start.y + rows_height)));
+}
+
+// The 28x28 image the network receives, magnified, with what happened to the drawing.
+void draw_input_preview(Pad& p, float side) {
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    draw_gray_image(draw, origin, side, p.input.data());
+    draw->AddRect(ImVec2(origin.x - 1, origin.y - 1), ImVec2(origin.x + side + 1, origin.y + side + 1), colors::kFrame);
+    ImGui::Dummy(ImVec2(side, side));
+    ImGui::SameLine(0, 12);
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted("Network input, 28x28");
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextDisabled("Your drawing cropped, scaled to fill the frame and centred by mass, like Fashion-MNIST.");
+    ImGui::PopTextWrapPos();
+    if (p.prediction_valid && !p.empty()) ImGui::TextDisabled("%.2f ms per prediction", p.classify_ms);
+    ImGui::EndGroup();
+}
+
+// Delete/Backspace clear while the pointer is over the pad; Ctrl+Z (Cmd+Z) undoes anywhere, unless a
+// text field has the keyboard.
+void handle_keys(Pad& p) {
+    const bool text_input = ImGui::GetIO().WantTextInput;
+    const bool hovered = ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows);
+    for (const KeyPress& k : g_key_presses) {
+        if (text_input) break;
+        if ((k.key == SDL_SCANCODE_DELETE || k.key == SDL_SCANCODE_BACKSPACE) && hovered && !k.repeat) p.clear();
+        if (k.key == SDL_SCANCODE_Z && k.command) p.undo();
+    }
+    g_key_presses.clear();
+}
+
+}  // namespace
+
+// [SECTION] API (pad.h)
+
+void pad_clear() { pad().clear(); }
+
+const std::vector<float>& pad_input() {
+    pad().update_input();
+    return pad().input;
+}
+
+Prediction pad_prediction() {
+    Pad& p = pad();
+    p.refresh(false);
+    return p.prediction;
+}
+
+Rect pad_canvas_rect() { return pad().canvas; }
+bool pad_undo() { return pad().undo(); }
+bool pad_is_empty() { return pad().empty(); }
+int pad_stroke_count() { return pad().strokes_since_clear; }
+float pad_brush_radius() { return pad().brush; }
+void pad_set_brush_radius(float radius) {
+    pad().brush = std::isfinite(radius) ? std::clamp(radius, kPadBrushMin, kPadBrushMax) : kPadBrushDefault;
+}
+double pad_classify_ms() { return pad().classify_ms; }
+
+// [SECTION] Panel
 
 void panel_pad(const Rect& area) {
+    Pad& p = pad();
+    install_input_watch();
     ImGui::SetNextWindowPos(ImVec2(area.x, area.y));
     ImGui::SetNextWindowSize(ImVec2(area.w, area.h));
-    ImGui::Begin("pad", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
-    ImGui::TextUnformatted("pad");
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+                                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar |
+                                   ImGuiWindowFlags_NoScrollWithMouse;
+    ImGui::Begin("Drawing pad", nullptr, flags);
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+
+    // Everything below the canvas, with three prediction rows; the expanded ten may push the preview
+    // down (and out of a short window) but never resize the canvas under the pointer.
+    const float line = ImGui::GetTextLineHeight();
+    const float rows_h = 3 * (line + 6.0f) + ImGui::GetTextLineHeightWithSpacing();  // bars + header
+    auto below = [&](float preview) {
+        return style.ItemSpacing.y + ImGui::GetFrameHeight() + 2 * (style.ItemSpacing.y + 6.0f) + rows_h +
+               style.ItemSpacing.y + preview + 2.0f;
+    };
+    const float side = std::floor(std::max(120.0f, std::min(avail.x, avail.y - below(3 * kImageSide))));
+    // The preview grows to 4x when the canvas is as wide as the column anyway and height is left.
+    const float preview_side = avail.y - below(4 * kImageSide) >= side ? 4 * kImageSide : 3 * kImageSide;
+
+    if (side < avail.x) ImGui::SetCursorPosX(ImGui::GetCursorPosX() + std::floor((avail.x - side) * 0.5f));
+    draw_canvas(p, side);
+    handle_keys(p);
+    if (!p.empty()) p.refresh(true);
+
+    draw_toolbar(p);
+    ImGui::Dummy(ImVec2(0, 2));
+    ImGui::Separator();
+    draw_prediction(p, rows_h);
+    ImGui::Dummy(ImVec2(0, 2));
+    ImGui::Separator();
+    ImGui::Dummy(ImVec2(0, 2));
+    p.update_input();
+    draw_input_preview(p, preview_side);
     ImGui::End();
 }
 

@@ -1,15 +1,484 @@
-// Stub until the panel lands.
+// The Training panel (left column): the architecture and hyper-parameters of the next run (they edit
+// edited_settings()), the run controls, live progress, saving/loading the model and the test-set
+// evaluation. Every Session call goes through guarded(): an exception becomes an error notice.
 #include <imgui.h>
 
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
 #include "app/app.h"
+#include "app/loading.h"
+#include "app/plot.h"
+#include "app/widgets.h"
 
 namespace convpad::app {
 
+namespace {
+
+constexpr ImU32 kSectionColor = IM_COL32(140, 150, 168, 255);
+constexpr int kBatchSizes[] = {8, 16, 32, 64, 128, 256, 512};
+constexpr int kMaxEpochs = 1000;            // the trainer's limit
+constexpr int kMaxValidation = 59999;       // of the 60,000 training images, one must stay for training
+constexpr float kMinLearningRate = 1e-5f, kMaxLearningRate = 1.0f;
+constexpr float kMaxDropout = 0.9f;
+
+// Runs a Session call; an exception becomes an error notice instead of escaping into the frame.
+template <class Call>
+bool guarded(Call&& call) {
+    try {
+        call();
+        return true;
+    } catch (const std::exception& e) {
+        notify(e.what(), true);
+    } catch (...) {
+        notify("unexpected error", true);
+    }
+    return false;
+}
+
+// [SECTION] Architecture check
+// The result of building a Model from the string being edited, redone only when the string changes.
+struct ArchCheck {
+    std::string arch;
+    bool ok = false;
+    std::string error;                        // the ArchError's first line
+    std::size_t bad_at = std::string::npos;   // byte offset of the offending token
+    std::size_t params = 0;
+    int layers = 0;
+    bool has_dropout = false;
+};
+
+std::vector<std::string> split_tokens(const std::string& arch) {
+    std::vector<std::string> tokens;
+    std::size_t pos = 0;
+    while (pos <= arch.size()) {
+        std::size_t end = arch.find('-', pos);
+        if (end == std::string::npos) end = arch.size();
+        tokens.push_back(arch.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return tokens;
+}
+
+const ArchCheck& check_arch(const std::string& arch) {
+    static ArchCheck check;
+    static bool checked = false;
+    if (checked && check.arch == arch) return check;
+    checked = true;
+    check = ArchCheck{};
+    check.arch = arch;
+    for (const std::string& t : split_tokens(arch)) check.has_dropout |= t.rfind("drop", 0) == 0;
+    try {
+        const Model model(arch);
+        check.ok = true;
+        check.params = model.num_params();
+        check.layers = int(model.layers().size());
+    } catch (const ArchError& e) {
+        const std::string what = e.what();
+        check.error = what.substr(0, what.find('\n'));
+        check.bad_at = e.position;
+    } catch (const std::exception& e) {
+        check.error = e.what();
+    }
+    return check;
+}
+
+// [SECTION] Small widgets
+
+void section(const char* title) {
+    ImGui::Dummy(ImVec2(0, 2));
+    ImGui::PushStyleColor(ImGuiCol_Text, kSectionColor);
+    ImGui::TextUnformatted(title);
+    ImGui::PopStyleColor();
+    ImGui::Separator();
+}
+
+// Label on the left, the next widget filling the rest of the row (ImGui's labels sit on the right).
+void field(const char* label, float label_w, const char* help = nullptr) {
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted(label);
+    if (help && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", help);
+    ImGui::SameLine(label_w);
+    ImGui::SetNextItemWidth(-FLT_MIN);
+}
+
+// Shown on hover even when the item is disabled: why it is disabled, or what it does.
+void item_tooltip(const char* text) {
+    if (text && *text && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", text);
+}
+
+// Wrapped text that may also break after a '-', so architecture strings wrap between tokens
+// (ImGui's own wrapping breaks only at spaces, and inside a word when the word is too long).
+void text_wrapped_at_dashes(const std::string& text, ImU32 color) {
+    const float line_h = ImGui::GetTextLineHeight(), pitch = ImGui::GetTextLineHeightWithSpacing();
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const float width = std::max(ImGui::GetContentRegionAvail().x, 20.0f);
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    float x = 0, y = 0, bottom = line_h;
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+        std::size_t end = text.find_first_of(" -", begin);
+        end = end == std::string::npos ? text.size() : end + 1;  // the separator stays on its line
+        const char* a = text.c_str() + begin;
+        const char* b = text.c_str() + end;
+        begin = end;
+        float w = ImGui::CalcTextSize(a, b).x;
+        if (x > 0 && x + w > width) {
+            x = 0, y += pitch;
+            if (*a == ' ') w = ImGui::CalcTextSize(++a, b).x;
+        }
+        if (w > width) {  // longer than a line on its own: ImGui breaks it inside
+            const float h = ImGui::CalcTextSize(a, b, false, width).y;
+            draw->AddText(nullptr, 0.0f, ImVec2(origin.x, origin.y + y), color, a, b, width);
+            bottom = y + h;
+            x = 0, y += h - line_h + pitch;
+            continue;
+        }
+        draw->AddText(ImVec2(origin.x + x, origin.y + y), color, a, b);
+        x += w;
+        bottom = y + line_h;
+    }
+    ImGui::Dummy(ImVec2(width, bottom));
+}
+
+bool accent_button(const char* label, ImVec2 size) {
+    ImGui::PushStyleColor(ImGuiCol_Button, IM_COL32(50, 108, 200, 255));
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, IM_COL32(66, 128, 226, 255));
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, IM_COL32(40, 92, 176, 255));
+    const bool pressed = ImGui::Button(label, size);
+    ImGui::PopStyleColor(3);
+    return pressed;
+}
+
+ImU32 token_color(const std::string& t) {
+    if (t.rfind("conv", 0) == 0) return IM_COL32(77, 141, 246, 70);
+    if (t.rfind("pool", 0) == 0) return IM_COL32(160, 110, 230, 70);
+    if (t.rfind("dense", 0) == 0) return IM_COL32(235, 150, 60, 70);
+    if (t.rfind("drop", 0) == 0) return IM_COL32(60, 180, 170, 70);
+    return IM_COL32(255, 255, 255, 22);  // relu, flatten
+}
+
+// The architecture as wrapped chips, one per layer token; the token an ArchError points at is red.
+void arch_chips(const std::string& arch, std::size_t bad_at) {
+    const ImVec2 pad(4, 1);
+    const float gap = 3, line_h = ImGui::GetTextLineHeight() + 2 * pad.y;
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const float right = origin.x + ImGui::GetContentRegionAvail().x;
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    float x = origin.x, y = origin.y;
+    std::size_t at = 0;
+    for (const std::string& token : split_tokens(arch)) {
+        const bool bad = bad_at != std::string::npos && bad_at >= at && bad_at <= at + token.size();
+        const std::string shown = token.empty() ? std::string("?") : token;
+        const float w = ImGui::CalcTextSize(shown.c_str()).x + 2 * pad.x;
+        if (x > origin.x && x + w > right) x = origin.x, y += line_h + gap;
+        draw->AddRectFilled(ImVec2(x, y), ImVec2(x + w, y + line_h), bad ? IM_COL32(240, 96, 90, 90) : token_color(token), 3);
+        if (bad) draw->AddRect(ImVec2(x, y), ImVec2(x + w, y + line_h), colors::kWrong, 3);
+        draw->AddText(ImVec2(x + pad.x, y + pad.y), bad ? colors::kWrong : ImGui::GetColorU32(ImGuiCol_Text),
+                      shown.c_str());
+        x += w + gap;
+        at += token.size() + 1;
+    }
+    ImGui::Dummy(ImVec2(right - origin.x, y + line_h - origin.y));
+}
+
+// [SECTION] Settings
+
+void draw_architecture(SessionSettings& s, bool locked) {
+    const float label_w = ImGui::CalcTextSize("Architecture").x + ImGui::GetStyle().ItemSpacing.x * 2;
+    int preset = -1;
+    for (std::size_t i = 0; i < kArchPresets.size(); ++i)
+        if (s.arch == kArchPresets[i].arch) preset = int(i);
+
+    ImGui::BeginDisabled(locked);
+    field("Architecture", label_w, "A preset, or edit the string below (grammar: README, `convpad archs`)");
+    if (ImGui::BeginCombo("##preset", preset >= 0 ? kArchPresets[std::size_t(preset)].name : "custom")) {
+        for (std::size_t i = 0; i < kArchPresets.size(); ++i) {
+            if (ImGui::Selectable(kArchPresets[i].name, int(i) == preset)) s.arch = kArchPresets[i].arch;
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kArchPresets[i].arch);
+        }
+        ImGui::EndCombo();
+    }
+
+    // While the field is active ImGui edits its own copy; otherwise it shows edited_settings(), so
+    // changes from a preset or from JavaScript appear here.
+    static char buffer[1024];
+    std::snprintf(buffer, sizeof buffer, "%s", s.arch.c_str());
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::InputTextWithHint("##arch", "conv32k3-relu-pool2-flatten-dense10", buffer, sizeof buffer,
+                                 ImGuiInputTextFlags_AutoSelectAll | ImGuiInputTextFlags_CharsNoBlank))
+        s.arch = buffer;
+    item_tooltip("Tokens joined by '-': conv<F>k<K>[same], pool<S>, dense<U>, relu, drop<R>, flatten.\n"
+                 "The last layer must give the 10 class scores.");
+    ImGui::EndDisabled();
+
+    const ArchCheck& check = check_arch(s.arch);
+    arch_chips(s.arch, check.bad_at);
+    if (check.ok) {
+        ImGui::TextDisabled("%d layers, %s parameters", check.layers, plot::format_count((long long)check.params).c_str());
+    } else {
+        text_wrapped_at_dashes(check.error, colors::kWrong);
+    }
+}
+
+void draw_hyperparameters(SessionSettings& s, bool locked) {
+    const float label_w = ImGui::CalcTextSize("Learning rate").x + ImGui::GetStyle().ItemSpacing.x * 2;
+    ImGui::BeginDisabled(locked);
+
+    field("Epochs", label_w, "Passes over the training images (early stopping may end the run sooner)");
+    if (ImGui::InputInt("##epochs", &s.epochs)) s.epochs = std::clamp(s.epochs, 1, kMaxEpochs);
+
+    field("Batch size", label_w, "Images per optimiser step");
+    char batch_text[16];
+    std::snprintf(batch_text, sizeof batch_text, "%d", s.batch_size);
+    if (ImGui::BeginCombo("##batch", batch_text)) {
+        for (int b : kBatchSizes) {
+            char text[16];
+            std::snprintf(text, sizeof text, "%d", b);
+            if (ImGui::Selectable(text, b == s.batch_size)) s.batch_size = b;
+        }
+        ImGui::EndCombo();
+    }
+
+    field("Learning rate", label_w, "Step size of the optimiser (logarithmic slider; Ctrl+click to type)");
+    if (ImGui::SliderFloat("##lr", &s.learning_rate, kMinLearningRate, kMaxLearningRate, "%.2g",
+                           ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp))
+        s.learning_rate = std::clamp(s.learning_rate, kMinLearningRate, kMaxLearningRate);
+
+    field("Optimiser", label_w);
+    if (ImGui::RadioButton("Adam", s.optimizer == "adam")) s.optimizer = "adam";
+    ImGui::SameLine();
+    if (ImGui::RadioButton("SGD", s.optimizer == "sgd")) s.optimizer = "sgd";
+    item_tooltip("Stochastic gradient descent with momentum 0.9");
+
+    const bool has_dropout = check_arch(s.arch).has_dropout;
+    field("Dropout", label_w, "Rate of every drop<R> layer of the architecture");
+    if (has_dropout) {
+        float dropout = std::max(s.dropout, 0.0f);  // < 0: keep the architecture's own rates
+        if (ImGui::SliderFloat("##dropout", &dropout, 0.0f, kMaxDropout, s.dropout < 0 ? "as in the architecture" : "%.2f",
+                               ImGuiSliderFlags_AlwaysClamp))
+            s.dropout = dropout;
+    } else {
+        ImGui::TextDisabled("no drop<R> layer");
+    }
+
+    field("Validation", label_w, "Training images held out (the last ones) to measure validation loss and accuracy");
+    if (ImGui::InputInt("##val", &s.validation, 1000, 5000)) s.validation = std::clamp(s.validation, 0, kMaxValidation);
+
+    field("Patience", label_w, "Early stopping: epochs without a better validation loss (0 = off)");
+    if (ImGui::InputInt("##patience", &s.patience)) s.patience = std::clamp(s.patience, 0, 100);
+
+    field("Seed", label_w, "Initial weights, dropout and shuffling: the same seed gives the same run");
+    const std::uint64_t seed_step = 1;
+    ImGui::InputScalar("##seed", ImGuiDataType_U64, &s.seed, &seed_step);
+
+    ImGui::EndDisabled();
+}
+
+// [SECTION] Run controls and progress
+
+std::string format_number(const char* format, double value) {
+    if (!std::isfinite(value)) return "-";
+    char text[32];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+}
+
+
+void draw_controls(Session& session, const SessionSettings& s) {
+    const Phase phase = session.phase();
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float half = std::floor((ImGui::GetContentRegionAvail().x - style.ItemSpacing.x) * 0.5f);
+    const ImVec2 button(half, ImGui::GetFrameHeight() + 4);
+
+    // Why Start is disabled; while the data set downloads, how far it got.
+    const LoadProgress& data = dataset_progress();
+    std::string loading;
+    if (phase == Phase::Loading) {
+        if (!data.error.empty()) loading = "The data set could not be loaded: " + data.error;
+        else if (data.total > 0) loading = "Downloading Fashion-MNIST: " + format_number("%.1f", data.loaded / 1e6) +
+                                           " of " + format_number("%.1f MB", data.total / 1e6);
+        else loading = "Loading the data set...";
+    }
+    const char* reason = nullptr;
+    if (phase == Phase::Loading) reason = loading.c_str();
+    else if (phase == Phase::Evaluating) reason = "Wait for the evaluation to finish.";
+    else if (!check_arch(s.arch).ok) reason = "Fix the architecture first.";
+
+    if (phase == Phase::Training) {
+        if (ImGui::Button("Pause", button)) guarded([&] { session.pause(); });
+    } else if (phase == Phase::Paused) {
+        if (accent_button("Resume", button)) guarded([&] { session.resume(); });
+    } else {
+        // Accent only when enabled: a faded accent still looks clickable.
+        ImGui::BeginDisabled(reason != nullptr);
+        if (reason ? ImGui::Button("Start", button) : accent_button("Start", button))
+            guarded([&] { session.start_training(s); });
+        ImGui::EndDisabled();
+        item_tooltip(reason ? reason : "Train a freshly initialised model with these settings");
+    }
+
+    // Reset throws away a run's weights: ask first when there is a run.
+    ImGui::SameLine();
+    ImGui::BeginDisabled(phase == Phase::Loading);
+    const bool has_run = session.trainer() != nullptr;
+    if (ImGui::Button("Reset", button)) {
+        if (has_run) ImGui::OpenPopup("confirm-reset");
+        else guarded([&] { session.reset(); });
+    }
+    ImGui::EndDisabled();
+    item_tooltip("Stop, clear the curves and go back to the model loaded last");
+    if (ImGui::BeginPopup("confirm-reset")) {
+        ImGui::TextUnformatted("Discard this run's weights and curves?");
+        ImGui::TextDisabled("Save the model first to keep it.");
+        if (ImGui::Button("Reset")) {
+            guarded([&] { session.reset(); });
+            ImGui::CloseCurrentPopup();
+        }
+        ImGui::SameLine();
+        if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+        ImGui::EndPopup();
+    }
+    if (reason && phase != Phase::Training && phase != Phase::Paused) {
+        ImGui::PushStyleColor(ImGuiCol_Text, !data.error.empty() && phase == Phase::Loading ? colors::kWrong
+                                                                                           : ImGui::GetColorU32(ImGuiCol_TextDisabled));
+        text_wrapped_at_dashes(reason, ImGui::GetColorU32(ImGuiCol_Text));
+        ImGui::PopStyleColor();
+        if (phase == Phase::Loading && data.error.empty() && data.total > 0) {
+            ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
+            ImGui::ProgressBar(float(std::clamp(data.loaded / data.total, 0.0, 1.0)), ImVec2(-FLT_MIN, 4), "");
+            ImGui::PopStyleColor();
+        }
+    }
+}
+
+// Two label/value pairs per row.
+void stat_row(const char* label_a, const std::string& value_a, const char* label_b, const std::string& value_b) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextDisabled("%s", label_a);
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(value_a.c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextDisabled("%s", label_b);
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(value_b.c_str());
+}
+
+void draw_progress(const Session& session) {
+    const Trainer* t = session.trainer();
+    const Phase phase = session.phase();
+    if (!t) {
+        if (phase != Phase::Loading) ImGui::TextDisabled("No run yet: press Start.");
+        return;
+    }
+    const TrainConfig& c = t->config();
+    const bool finished = t->phase() == TrainPhase::Finished;
+    const bool validating = t->phase() == TrainPhase::Validating;
+
+    char text[64];
+    std::snprintf(text, sizeof text, "Epoch %d of %d", t->epoch(), c.epochs);
+    ImGui::TextUnformatted(text);
+    const char* state = finished ? "finished" : phase == Phase::Paused ? "paused" : validating ? "validating" : "";
+    if (*state) {
+        ImGui::SameLine();
+        const float w = ImGui::CalcTextSize(state).x;
+        ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - w));
+        ImGui::TextDisabled("%s", state);
+    }
+    // Finished runs show their last epoch complete.
+    const int steps = t->steps_per_epoch();
+    const int step = finished || validating ? steps : t->step();
+    std::snprintf(text, sizeof text, "step %s / %s", plot::format_count(step).c_str(), plot::format_count(steps).c_str());
+    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
+    ImGui::ProgressBar(steps > 0 ? float(step) / float(steps) : 0.0f, ImVec2(-FLT_MIN, 0), text);
+    const double done = finished ? 1.0 : (double(t->epoch() - 1) + double(step) / std::max(steps, 1)) / c.epochs;
+    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.45f, 0.5f, 0.58f, 1.0f));
+    ImGui::ProgressBar(float(done), ImVec2(-FLT_MIN, 4), "");
+    ImGui::PopStyleColor(2);
+    item_tooltip("Whole run");
+
+    if (ImGui::BeginTable("stats", 4, ImGuiTableFlags_SizingStretchProp)) {
+        const std::string speed = t->images_per_second() > 0 ? plot::format_count(std::llround(t->images_per_second())) : "-";
+        stat_row("images/s", speed, "ETA", finished ? "done" : plot::format_duration(session.eta_seconds()));
+        stat_row("loss", format_number("%.4f", t->last_loss()), "lr", format_number("%.2g", t->learning_rate()));
+        ImGui::EndTable();
+    }
+}
+
+// [SECTION] Model and evaluation
+
+void draw_model(Session& session) {
+    const Phase phase = session.phase();
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float half = std::floor((ImGui::GetContentRegionAvail().x - style.ItemSpacing.x) * 0.5f);
+    const bool busy = phase == Phase::Training || phase == Phase::Paused || phase == Phase::Evaluating;
+
+    const Model& model = session.model();
+    ImGui::TextDisabled("%s parameters", plot::format_count((long long)model.num_params()).c_str());
+    text_wrapped_at_dashes(model.arch(), ImGui::GetColorU32(ImGuiCol_TextDisabled));
+
+    if (ImGui::Button("Save model", ImVec2(half, 0))) guarded([] { request_model_download(); });
+    item_tooltip("Download the current weights as a .cpm file");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(busy);
+    if (ImGui::Button("Load model...", ImVec2(half, 0))) guarded([] { request_model_upload(); });
+    ImGui::EndDisabled();
+    item_tooltip(busy ? "Reset or let the run finish before loading a model" : "Open a .cpm model file");
+    ImGui::TextDisabled("or drop a .cpm file on the page");
+
+    const bool can_evaluate = phase == Phase::Idle;
+    ImGui::BeginDisabled(!can_evaluate);
+    if (ImGui::Button("Evaluate on test set", ImVec2(-FLT_MIN, 0))) {
+        if (guarded([&] { session.start_evaluation(); })) show_bottom_tab(BottomTab::Evaluation);
+    }
+    ImGui::EndDisabled();
+    item_tooltip(phase == Phase::Loading      ? "The data set is still loading"
+                 : phase == Phase::Evaluating ? "Evaluating..."
+                 : !can_evaluate              ? "Let the run finish (or reset it) first"
+                                              : "Classify the 10,000 test images: accuracy, per-class report, confusion matrix");
+    if (phase == Phase::Evaluating) {
+        ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
+        ImGui::ProgressBar(float(session.evaluation_progress()), ImVec2(-FLT_MIN, 4), "");
+        ImGui::PopStyleColor();
+    }
+}
+
+}  // namespace
+
 void panel_training(const Rect& area, const FrameInfo& frame) {
+    (void)frame;
     ImGui::SetNextWindowPos(ImVec2(area.x, area.y));
     ImGui::SetNextWindowSize(ImVec2(area.w, area.h));
-    ImGui::Begin("training", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
-    ImGui::TextUnformatted("training");
+    ImGui::Begin("Training", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+                                          ImGuiWindowFlags_NoSavedSettings);
+    try {
+        Session& s = session();
+        SessionSettings& settings = edited_settings();
+        const Phase phase = s.phase();
+        const bool locked = phase == Phase::Training || phase == Phase::Paused;
+
+        section("Model");
+        draw_architecture(settings, locked);
+        section("Hyper-parameters");
+        draw_hyperparameters(settings, locked);
+        if (locked) ImGui::TextDisabled("Locked while a run is in progress.");
+
+        section("Run");
+        draw_controls(s, settings);
+        draw_progress(s);
+        if (!s.message().empty()) text_wrapped_at_dashes(s.message(), ImGui::GetColorU32(ImGuiCol_Text));
+
+        section("Current model");
+        draw_model(s);
+    } catch (const std::exception& e) {
+        notify(e.what(), true);
+    }
     ImGui::End();
 }
 

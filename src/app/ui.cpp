@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "app/app.h"
+#include "app/loading.h"
 #include "kernels/gemm.h"
 
 namespace convpad::app {
@@ -19,8 +20,7 @@ Notice g_notice;
 BottomTab g_bottom_tab = BottomTab::Predictions;
 bool g_tab_requested = false;
 // Training gets this much of each frame; rendering (~5 ms) and the rest keep the page above 30 fps.
-constexpr double kWorkBudgetMs = 18.0;
-constexpr float kStatusBarHeight = 26.0f;
+constexpr double kWorkBudgetMs = 14.0;
 }  // namespace
 
 Session& session() {
@@ -86,23 +86,39 @@ static void draw_bottom_tabs(const Rect& r) {
     ImGui::End();
 }
 
+// One text line: phase, data-set download, engine mode and frame time, then the latest notice
+// (hover it for the whole text when it is cut off).
+static float status_bar_height() { return ImGui::GetTextLineHeight() + 2 * 5.0f + 2.0f; }
+
 static void draw_status_bar(const Rect& r, const FrameInfo& frame) {
     begin_panel("##status", r);
-    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(10, 4));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(10, 5));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowMinSize, ImVec2(1, 1));  // ImGui's 32 px minimum would overflow the page
     ImGui::Begin("##status", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
-    ImGui::PopStyleVar();
+    ImGui::PopStyleVar(2);
     const Session& s = session();
     const float fps = ImGui::GetIO().Framerate;
-    ImGui::TextDisabled("%s", phase_name(s.phase()));
+    ImGui::TextUnformatted(phase_name(s.phase()));
+    const LoadProgress& data = dataset_progress();
+    if (!s.dataset_ready() && data.error.empty() && data.total > 0) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("| data set %.0f%% of %.1f MB", 100.0 * data.loaded / data.total, data.total / 1e6);
+    }
     ImGui::SameLine();
-    ImGui::TextDisabled("| %s, 1 thread | frame %.1f ms (%.0f fps)", sgemm_backend(),
-                        fps > 0 ? 1000.0f / fps : 0.0f, fps);
+    ImGui::TextDisabled("| %s, 1 thread | frame %.1f ms (%.0f fps)", sgemm_backend(), fps > 0 ? 1000.0f / fps : 0.0f, fps);
     const Notice& n = current_notice();
     const std::string& text = n.text.empty() ? s.message() : n.text;
     if (!text.empty()) {
         ImGui::SameLine();
-        if (n.is_error && !n.text.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "| %s", text.c_str());
-        else ImGui::TextUnformatted(("| " + text).c_str());
+        const ImVec4 color = n.is_error && !n.text.empty() ? ImVec4(1.0f, 0.45f, 0.4f, 1.0f) : ImGui::GetStyle().Colors[ImGuiCol_Text];
+        ImGui::TextColored(color, "| %s", text.c_str());
+        if (ImGui::IsItemHovered()) {
+            ImGui::BeginTooltip();
+            ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40.0f);
+            ImGui::TextUnformatted(text.c_str());
+            ImGui::PopTextWrapPos();
+            ImGui::EndTooltip();
+        }
     }
     ImGui::End();
 }
@@ -110,16 +126,17 @@ static void draw_status_bar(const Rect& r, const FrameInfo& frame) {
 void ui_draw(const FrameInfo& frame) {
     session().tick(kWorkBudgetMs);
 
-    const float W = float(frame.width), H = float(frame.height) - kStatusBarHeight;
+    const float bar_h = status_bar_height();
+    const float W = float(frame.width), H = float(frame.height) - bar_h;
     const float left_w = std::clamp(W * 0.24f, 250.0f, 320.0f);
-    const float right_w = std::clamp(W * 0.26f, 280.0f, 360.0f);
+    const float right_w = std::clamp(W * 0.26f, 280.0f, 480.0f);  // the pad grows on big screens
     const float mid_w = std::max(200.0f, W - left_w - right_w);
     const float curves_h = std::floor(H * 0.42f);
     panel_training({0, 0, left_w, H}, frame);
     panel_curves({left_w, 0, mid_w, curves_h});
     draw_bottom_tabs({left_w, curves_h, mid_w, H - curves_h});
     panel_pad({left_w + mid_w, 0, W - left_w - mid_w, H});
-    draw_status_bar({0, H, W, kStatusBarHeight}, frame);
+    draw_status_bar({0, H, W, bar_h}, frame);
 }
 
 }  // namespace convpad::app

@@ -5,108 +5,24 @@
 //
 //   node --test tests/web/smoke.mjs
 //   node tests/web/smoke.mjs --site build-web/site --artifacts test-artifacts/web
-// Environment (also for `node --test`): CONVPAD_SITE_DIR, CONVPAD_ARTIFACTS_DIR, CONVPAD_CHROMIUM.
+// Environment (also for `node --test`): CONVPAD_SITE_DIR, CONVPAD_ARTIFACTS_DIR, CONVPAD_CHROMIUM (helpers.mjs).
 // Needs `tools/deps.sh browser` (chromium + npm ci here) and a built site (`tools/serve.sh --no-serve`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-function option(flag, envName, fallback) {
-  const i = process.argv.indexOf(flag);
-  if (i > 0 && process.argv[i + 1]) return path.resolve(process.argv[i + 1]);
-  if (process.env[envName]) return path.resolve(process.env[envName]);
-  return fallback;
-}
-const SITE_DIR = option('--site', 'CONVPAD_SITE_DIR', path.join(ROOT, 'build-web/site'));
-const ARTIFACTS_DIR = option('--artifacts', 'CONVPAD_ARTIFACTS_DIR', path.join(ROOT, 'test-artifacts/web'));
-const CHROMIUM = process.env.CONVPAD_CHROMIUM || '/usr/bin/chromium';
-
-// Flags that work on this kind of machine (shared/TOOLCHAIN.md); playwright adds --headless and
-// --user-data-dir itself. SwiftShader renders WebGL2 in software, so screenshots show the real UI.
-const CHROMIUM_FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
-];
-const READY_TIMEOUT_MS = 90_000;   // wasm compile + first frames under SwiftShader on 2 cores
-
-// [SECTION] Server and browser
+import {
+  ARTIFACTS_DIR, assertSiteBuilt, frameCount, openBrowser, startServer, waitFrames, waitReady,
+} from './helpers.mjs';
 
 let server;
 let baseUrl;
-
-// Starts tools/server.py on a free port and resolves with its URL (its first stdout line).
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('python3', [path.join(ROOT, 'tools/server.py'), '--dir', SITE_DIR, '--port', '0'],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/serving (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (match) resolve({ proc, url: match[1] });
-    });
-    proc.on('error', reject);
-    proc.on('exit', (code) => reject(new Error(`tools/server.py exited (${code}) before serving`)));
-  });
-}
-
-// A fresh browser with its own empty profile; close() also deletes the profile.
-async function openBrowser({ width, height, deviceScaleFactor }) {
-  const { chromium } = await import('playwright-core').catch(() => {
-    throw new Error('playwright-core is missing: run tools/deps.sh browser');
-  });
-  const profile = await mkdtemp(path.join(tmpdir(), 'convpad-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width, height },
-    deviceScaleFactor,
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  const problems = [];   // every console error, page error and failed request
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
-  page.on('response', (res) => { if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`); });
-  const close = async () => {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  };
-  return { page, problems, close };
-}
 
 // Loads the page and waits for the app's ready signal (window.convpad.ready), never a fixed sleep.
 async function openApp(page) {
   await page.goto(baseUrl);
   await waitReady(page);
-}
-
-async function waitReady(page) {
-  await page.waitForFunction(() => window.convpad && window.convpad.state !== 'loading', null,
-    { timeout: READY_TIMEOUT_MS });
-  const { state, error } = await page.evaluate(() => ({
-    state: window.convpad.state,
-    error: window.convpad.error ? String(window.convpad.error.message || window.convpad.error) : null,
-  }));
-  assert.equal(state, 'ready', `the app did not start: ${error}`);
-}
-
-const frameCount = (page) => page.evaluate(() => window.convpad.module.ccall('convpad_frame_count', 'number', [], []));
-
-// Waits until the app has rendered `frames` more frames, so a screenshot shows the current layout.
-async function waitFrames(page, frames) {
-  const target = (await frameCount(page)) + frames;
-  await page.waitForFunction((n) => window.convpad.module.ccall('convpad_frame_count', 'number', [], []) >= n,
-    target, { timeout: READY_TIMEOUT_MS });
 }
 
 const canvasSize = (page) => page.evaluate(() => {
@@ -117,8 +33,7 @@ const canvasSize = (page) => page.evaluate(() => {
 // [SECTION] Tests
 
 before(async () => {
-  assert.ok(existsSync(path.join(SITE_DIR, 'index.html')),
-    `${SITE_DIR}/index.html not found: build the site with tools/serve.sh --no-serve`);
+  assertSiteBuilt();
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   ({ proc: server, url: baseUrl } = await startServer());
 });
