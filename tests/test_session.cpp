@@ -2,6 +2,8 @@
 // evaluation and model swaps, on small synthetic data.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "engine/model_file.h"
 #include "test_data_helpers.h"
 #include "train/session.h"
@@ -86,6 +88,8 @@ TEST_CASE("session: a run trains in slices, records curves and ends idle", "[ses
     session.tick(0.0);
     REQUIRE(session.loss_history().size() == 1);  // 2 x 16 = one batch of 32
 
+    CHECK(session.wall_images_per_second() > 0);  // two training ticks: some wall time has passed
+    CHECK(std::isfinite(session.eta_seconds()));
     session.pause();
     CHECK(session.phase() == Phase::Paused);
     session.tick(50.0);

@@ -199,7 +199,8 @@ json status_json() {
     status["trainLoss"] = s.loss_history().empty() ? json(nullptr) : json(s.loss_history().back().loss);
     status["valLoss"] = epochs.empty() ? json(nullptr) : number_or_null(epochs.back().val_loss);
     status["valAccuracy"] = epochs.empty() ? json(nullptr) : number_or_null(epochs.back().val_accuracy);
-    status["imagesPerSecond"] = t ? number_or_null(t->images_per_second()) : json(nullptr);
+    status["imagesPerSecond"] = t ? number_or_null(s.wall_images_per_second()) : json(nullptr);
+    status["computeImagesPerSecond"] = t ? number_or_null(t->images_per_second()) : json(nullptr);
     status["etaSeconds"] = number_or_null(s.eta_seconds());
     return status;
 }

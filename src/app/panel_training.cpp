@@ -404,7 +404,9 @@ void draw_progress(const Session& session) {
     item_tooltip("Whole run");
 
     if (ImGui::BeginTable("stats", 4, ImGuiTableFlags_SizingStretchProp)) {
-        const std::string speed = t->images_per_second() > 0 ? plot::format_count(std::llround(t->images_per_second())) : "-";
+        // Wall-clock rate: what the ETA uses (the compute rate alone ignores the time the page draws).
+        const double rate = session.wall_images_per_second();
+        const std::string speed = rate > 0 ? plot::format_count(std::llround(rate)) : "-";
         stat_row("images/s", speed, "ETA", finished ? "done" : plot::format_duration(session.eta_seconds()));
         stat_row("loss", format_number("%.4f", t->last_loss()), "lr", format_number("%.2g", t->learning_rate()));
         ImGui::EndTable();

@@ -140,6 +140,8 @@ void Session::start_training(const SessionSettings& settings) {
     losses_.clear();
     epochs_.clear();
     steps_done_ = 0;
+    run_wall_seconds_ = 0;
+    last_tick_time_ = -1;
     trainer->on_step = [this](const StepReport& s) { losses_.push_back({++steps_done_, float(s.loss)}); };
     trainer->on_epoch = [this](const EpochReport& e) { epochs_.push_back(e); };
     model_ = std::move(model);
@@ -179,12 +181,18 @@ void Session::finish_run() {
     refresh_samples();
 }
 
+double Session::wall_images_per_second() const {
+    if (!trainer_ || run_wall_seconds_ <= 0) return 0.0;
+    return double(trainer_->images_seen()) / run_wall_seconds_;
+}
+
 double Session::eta_seconds() const {
-    if (!trainer_ || trainer_->phase() == TrainPhase::Finished || trainer_->images_per_second() <= 0) return NAN;
+    const double rate = wall_images_per_second();
+    if (!trainer_ || trainer_->phase() == TrainPhase::Finished || rate <= 0) return NAN;
     const TrainConfig& c = trainer_->config();
     const double remaining = double(trainer_->steps_per_epoch() - trainer_->step()) * c.batch_size +
                              double(c.epochs - trainer_->epoch()) * train_.count();
-    return remaining / trainer_->images_per_second();
+    return remaining / rate;
 }
 
 // [SECTION] Evaluation
@@ -233,7 +241,14 @@ void Session::tick(double budget_ms) {
         while (evaluating_ && elapsed_ms() < budget_ms);
         return;
     }
-    if (!trainer_ || paused_ || trainer_->phase() == TrainPhase::Finished) return;
+    if (!trainer_ || paused_ || trainer_->phase() == TrainPhase::Finished) {
+        last_tick_time_ = -1;
+        return;
+    }
+    // Wall time between consecutive training ticks, capped so a hidden tab's long gap doesn't count.
+    const double now = std::chrono::duration<double>(start.time_since_epoch()).count();
+    if (last_tick_time_ >= 0) run_wall_seconds_ += std::min(now - last_tick_time_, 0.5);
+    last_tick_time_ = now;
     bool running = true;
     do running = trainer_->advance();
     while (running && elapsed_ms() < budget_ms);

@@ -85,6 +85,9 @@ public:
     const SessionSettings& settings() const { return settings_; }
     const std::vector<LossPoint>& loss_history() const { return losses_; }
     const std::vector<EpochReport>& epoch_history() const { return epochs_; }
+    // Images per second of wall-clock time while running (the page trains a slice per frame, so this is
+    // below the trainer's compute rate), and the time left at that rate.
+    double wall_images_per_second() const;
     double eta_seconds() const;
     long run_id() const { return run_id_; }  // grows with every start/reset/load
 
@@ -115,6 +118,8 @@ private:
     std::vector<LossPoint> losses_;
     std::vector<EpochReport> epochs_;
     long steps_done_ = 0, run_id_ = 0, samples_step_ = -1;
+    double run_wall_seconds_ = 0;    // time spent in phase Training, measured between ticks
+    double last_tick_time_ = -1;     // seconds on a steady clock; -1: no training tick yet
 
     bool evaluating_ = false;
     int eval_at_ = 0;
