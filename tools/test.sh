@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then builds and runs every test:
 #   native   Catch2 unit and end-to-end tests (g++)
-#   wasm     the same tests compiled with Emscripten (-msimd128), run under node
+#   wasm     the same tests compiled with Emscripten (-msimd128), run under node, single-thread and
+#            with -pthread on 2 threads
 #   fuzz     libFuzzer targets (clang, ASan+UBSan), each for FUZZ_SECONDS (default 60)
 #   browser  the web app in headless Chromium (playwright-core), screenshots in build/web/test-artifacts/web
 # Usage: tools/test.sh [native] [wasm] [fuzz] [browser]   (default: all)
@@ -43,6 +44,10 @@ if wants wasm; then
   emcmake cmake -S . -B "$BUILD/wasm" -DCMAKE_BUILD_TYPE=Release > /dev/null
   cmake --build "$BUILD/wasm" -j "$JOBS" --target convpad_tests
   run_ctest wasm "$BUILD/wasm"
+  echo "== wasm-mt: build (-pthread, the whole suite on 2 threads)"
+  emcmake cmake -S . -B "$BUILD/wasm-mt" -DCMAKE_BUILD_TYPE=Release -DCONVPAD_THREADS=ON > /dev/null
+  cmake --build "$BUILD/wasm-mt" -j "$JOBS" --target convpad_tests
+  run_ctest wasm-mt "$BUILD/wasm-mt"
 fi
 
 if wants fuzz; then

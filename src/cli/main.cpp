@@ -19,6 +19,7 @@
 #include "data/image.h"
 #include "engine/model.h"
 #include "engine/model_file.h"
+#include "engine/profile.h"
 #include "kernels/gemm.h"
 #include "train/metrics.h"
 #include "train/trainer.h"
@@ -50,6 +51,8 @@ commands:
              --raw    the images are already 28x28 white on black: skip the preprocessing
   bench    training and inference throughput of an architecture on real data
              --arch STRING  --batch N (64)  --steps N (100)  --data DIR
+             --profile   also time every layer's forward and backward (a training step at --batch,
+                         inference 32 images at a time as predict runs it), the loss and the optimizer
   archs    list the architecture presets and the grammar
 )";
 
@@ -288,6 +291,18 @@ int cmd_bench(const Args& args) {
     for (int i = 0; i < singles; ++i) model.predict(data.test.image(i), 1, probs.data());
     const double single_ms = 1e3 * std::chrono::duration<double>(Clock::now() - t0).count() / singles;
 
+    if (args.flag("profile")) {
+        // A fresh model: profiling trains it (weights change), which must not touch the figures above.
+        Model profiled(arch, 1);
+        auto optimizer = make_optimizer(config.optimizer);
+        std::printf("%s\n", format_profile(profile_step(profiled, optimizer.get(), train.image(0), train.labels.data(),
+                                                        std::min(batch, train.count()), true, 20))
+                                .c_str());
+        const int infer_batch = std::min(32, data.test.count());  // Model::predict's chunk
+        std::printf("%s\n", format_profile(profile_step(profiled, nullptr, data.test.image(0), data.test.labels.data(),
+                                                        infer_batch, false, 50))
+                                .c_str());
+    }
     std::printf("arch %s\ngemm backend %s, 1 thread\n", arch.c_str(), sgemm_backend());
     std::printf("training   %8.0f images/s (batch %d, %d steps after %d warm-up)\n", train_ips, batch, steps, warmup);
     std::printf("inference  %8.0f images/s (batch 256)\n", infer_ips);
@@ -325,7 +340,8 @@ int main(int argc, char** argv) {
                                         {}));
         if (command == "eval") return cmd_eval(parse_args(argc, argv, {"model", "data"}, {"json"}));
         if (command == "predict") return cmd_predict(parse_args(argc, argv, {"model"}, {"json", "raw"}));
-        if (command == "bench") return cmd_bench(parse_args(argc, argv, {"arch", "batch", "steps", "data"}, {}));
+        if (command == "bench")
+            return cmd_bench(parse_args(argc, argv, {"arch", "batch", "steps", "data"}, {"profile"}));
         if (command == "archs") return cmd_archs();
         throw UsageError("unknown command '" + command + "'");
     } catch (const UsageError& e) {

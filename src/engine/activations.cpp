@@ -3,17 +3,16 @@
 #include <cstdio>
 #include <cstring>
 
+#include "kernels/elementwise.h"
+
 namespace convpad {
 
 void ReLU::forward(const float* x, float* y, int n, bool training) {
-    const long count = long(n) * in_.size();
-    for (long i = 0; i < count; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    relu_forward(x, y, std::size_t(n) * in_.size());
 }
 
 void ReLU::backward(const float* x, const float* y, const float* dy, float* dx, int n) {
-    if (!dx) return;
-    const long count = long(n) * in_.size();
-    for (long i = 0; i < count; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    if (dx) relu_backward(y, dy, dx, std::size_t(n) * in_.size());
 }
 
 Dropout::Dropout(Shape3 in, float rate) : rate_(rate) { in_ = out_ = in; }
@@ -32,11 +31,20 @@ void Dropout::forward(const float* x, float* y, int n, bool training) {
         return;
     }
     mask_.resize(count);
+    // Each element draws 16 random bits and is dropped when they are below round(rate * 65536), so one
+    // 32-bit draw serves two elements (it used to be one 24-bit uniform() per element); the rate is
+    // quantised to 1/65536.
     const float keep_scale = 1.0f / (1.0f - rate_);
-    for (long i = 0; i < count; ++i) {
-        mask_[i] = rng_.uniform() < rate_ ? 0.0f : keep_scale;
-        y[i] = x[i] * mask_[i];
+    const std::uint32_t threshold = std::uint32_t(double(rate_) * 65536.0 + 0.5);
+    float* mask = mask_.data();
+    long i = 0;
+    for (; i + 2 <= count; i += 2) {
+        const std::uint32_t bits = rng_.next_u32();
+        mask[i] = (bits & 0xffffu) < threshold ? 0.0f : keep_scale;
+        mask[i + 1] = (bits >> 16) < threshold ? 0.0f : keep_scale;
     }
+    if (i < count) mask[i] = (rng_.next_u32() & 0xffffu) < threshold ? 0.0f : keep_scale;
+    multiply(x, mask, y, count);
 }
 
 void Dropout::backward(const float* x, const float* y, const float* dy, float* dx, int n) {
@@ -46,7 +54,7 @@ void Dropout::backward(const float* x, const float* y, const float* dy, float* d
         std::memcpy(dx, dy, sizeof(float) * count);
         return;
     }
-    for (long i = 0; i < count; ++i) dx[i] = dy[i] * mask_[i];
+    multiply(dy, mask_.data(), dx, count);
 }
 
 void Flatten::forward(const float* x, float* y, int n, bool training) {

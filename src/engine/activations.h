@@ -15,8 +15,8 @@ public:
     void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
 };
 
-// Inverted dropout: in training, zero each value with probability `rate` and scale the rest by
-// 1/(1-rate), so inference is the identity.
+// Inverted dropout: in training, zero each value with probability `rate` (quantised to 1/65536) and
+// scale the rest by 1/(1-rate), so inference is the identity.
 class Dropout : public Layer {
 public:
     Dropout(Shape3 in, float rate);

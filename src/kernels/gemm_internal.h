@@ -20,6 +20,11 @@ const char* sgemm_path_name(GemmPath path);
 void sgemm_with_path(GemmPath path, Trans ta, Trans tb, int M, int N, int K, float alpha,
                      const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
 
+// Threads: sgemm() splits a product only if it has at least this many flops (2*M*N*K) per thread it would use.
+// The default was measured with bench_gemm --threshold; benchmarks and tests may change it (0 splits every
+// product that has two tiles). Returns the previous value. Not to be changed while sgemm runs elsewhere.
+double sgemm_set_min_flops_per_thread(double flops);
+
 // A micro-kernel computes one MR x NR tile of C from packed panels:
 //   Ap: (kc, MR)  Ap[k*MR + i] = op(A)(i, k)      Bp: (kc, NR)  Bp[k*NR + j] = op(B)(k, j)
 //   C[i*ldc + j] = alpha * sum_k Ap[k*MR + i] * Bp[k*NR + j] + beta * C[i*ldc + j]   for i < m, j < n

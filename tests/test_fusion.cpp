@@ -1,0 +1,70 @@
+// A ReLU fused into the convolution before it (Conv2D::set_fused_relu, set up by Model) must give
+// exactly what the two layers give one after the other, forward and backward.
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "engine/activations.h"
+#include "engine/conv2d.h"
+#include "engine/model.h"
+#include "gradcheck.h"
+
+using namespace convpad;
+using namespace convpad::testing;
+
+TEST_CASE("conv2d with a fused relu equals conv2d then relu, bit for bit", "[layers][conv2d][fusion]") {
+    Rng rng(31);
+    for (auto padding : {Padding::Valid, Padding::Same})
+        for (int kernel : {1, 3}) {
+            const Shape3 in{3, 9, 7};
+            const int n = 2, filters = 5;
+            Conv2D plain(in, filters, kernel, padding), fused(in, filters, kernel, padding);
+            plain.init_params(rng);
+            for (float& b : plain.bias) b = rng.uniform() - 0.5f;  // some outputs on each side of zero
+            fused.weight = plain.weight;
+            fused.bias = plain.bias;
+            fused.set_fused_relu(true);
+            ReLU relu(plain.output_shape());
+
+            const auto x = random_vector(in.size() * n, rng);
+            const std::size_t out_size = plain.output_shape().size() * n;
+            std::vector<float> conv_y(out_size), relu_y(out_size), fused_y(out_size);
+            plain.forward(x.data(), conv_y.data(), n, true);
+            relu.forward(conv_y.data(), relu_y.data(), n, true);
+            fused.forward(x.data(), fused_y.data(), n, true);
+            INFO("kernel " << kernel << (padding == Padding::Same ? " same" : " valid"));
+            CHECK(fused_y == relu_y);
+
+            const auto dy = random_vector(out_size, rng);
+            std::vector<float> drelu(out_size), dx_plain(x.size()), dx_fused(x.size());
+            relu.backward(conv_y.data(), relu_y.data(), dy.data(), drelu.data(), n);
+            plain.backward(x.data(), conv_y.data(), drelu.data(), dx_plain.data(), n);
+            fused.backward(x.data(), fused_y.data(), dy.data(), dx_fused.data(), n);
+            CHECK(dx_fused == dx_plain);
+            const bool same_dweight = fused.dweight == plain.dweight, same_dbias = fused.dbias == plain.dbias;
+            CHECK(same_dweight);
+            CHECK(same_dbias);
+        }
+}
+
+TEST_CASE("the model fuses every relu that follows a convolution, and only those", "[model][fusion]") {
+    Model model("conv4k3-relu-pool2-conv6k3-relu-relu-flatten-dense8-relu-dense10", 2);
+    const auto& layers = model.layers();
+    REQUIRE(layers.size() == 10);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const bool expected = i == 1 || i == 4;  // conv-relu pairs; not the second relu nor the dense's
+        INFO("layer " << i << " " << layers[i]->token());
+        CHECK(model.fused_into_previous(i) == expected);
+        if (auto* conv = dynamic_cast<const Conv2D*>(layers[i].get())) CHECK(conv->fused_relu());
+    }
+    Rng rng(4);
+    std::vector<float> x(3 * 28 * 28);
+    for (float& v : x) v = rng.uniform();
+    model.forward(x.data(), 3, false);
+    // The fused relu's output is the convolution's buffer, already rectified.
+    CHECK(&model.activation(2) == &model.activation(1));
+    bool rectified = true;
+    for (float v : model.activation(2)) rectified &= v >= 0.0f;
+    CHECK(rectified);
+    CHECK(model.activation(5).size() == 3u * 6 * 11 * 11);
+}
