@@ -21,6 +21,7 @@
 #include "engine/model_file.h"
 #include "engine/profile.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "train/metrics.h"
 #include "train/trainer.h"
 
@@ -43,6 +44,7 @@ commands:
                                validation loss, 0 = off (1)
              --limit N         train on the first N training images only (all)
              --out FILE        where to save the model (model.cpm)
+             --threads N       worker threads (1); results do not depend on N
   eval     classification report on the 10k test set
              --model FILE (default: the bundled pretrained model)  --data DIR  --json
   predict  classify PNG/PGM images of any size (top 3 classes)
@@ -50,7 +52,7 @@ commands:
              --json   one JSON object per image: {file, label, name, probs}
              --raw    the images are already 28x28 white on black: skip the preprocessing
   bench    training and inference throughput of an architecture on real data
-             --arch STRING  --batch N (64)  --steps N (100)  --data DIR
+             --arch STRING  --batch N (64)  --steps N (100)  --data DIR  --threads N (1)
              --profile   also time every layer's forward and backward (a training step at --batch,
                          inference 32 images at a time as predict runs it), the loss and the optimizer
   archs    list the architecture presets and the grammar
@@ -303,7 +305,8 @@ int cmd_bench(const Args& args) {
                                                         infer_batch, false, 50))
                                 .c_str());
     }
-    std::printf("arch %s\ngemm backend %s, 1 thread\n", arch.c_str(), sgemm_backend());
+    std::printf("arch %s\ngemm backend %s, %d thread%s\n", arch.c_str(), sgemm_backend(), num_threads(),
+                num_threads() == 1 ? "" : "s");
     std::printf("training   %8.0f images/s (batch %d, %d steps after %d warm-up)\n", train_ips, batch, steps, warmup);
     std::printf("inference  %8.0f images/s (batch 256)\n", infer_ips);
     std::printf("single     %8.3f ms per image (batch 1)\n", single_ms);
@@ -332,16 +335,21 @@ int main(int argc, char** argv) {
         return argc < 2 ? 2 : 0;
     }
     const std::string command = argv[1];
+    // --threads N (train, bench): results are identical for any N; only the speed changes.
+    auto with_threads = [](const Args& args) {
+        set_num_threads(int(args.integer("threads", 1, 1, 64)));
+        return args;
+    };
     try {
         if (command == "train")
-            return cmd_train(parse_args(argc, argv,
-                                        {"data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience", "lr-patience",
+            return cmd_train(with_threads(parse_args(argc, argv,
+                                        {"data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience", "lr-patience", "threads",
                                          "limit", "out"},
-                                        {}));
+                                        {})));
         if (command == "eval") return cmd_eval(parse_args(argc, argv, {"model", "data"}, {"json"}));
         if (command == "predict") return cmd_predict(parse_args(argc, argv, {"model"}, {"json", "raw"}));
         if (command == "bench")
-            return cmd_bench(parse_args(argc, argv, {"arch", "batch", "steps", "data"}, {"profile"}));
+            return cmd_bench(with_threads(parse_args(argc, argv, {"arch", "batch", "steps", "data", "threads"}, {"profile"})));
         if (command == "archs") return cmd_archs();
         throw UsageError("unknown command '" + command + "'");
     } catch (const UsageError& e) {
