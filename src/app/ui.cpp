@@ -19,8 +19,19 @@ namespace {
 Notice g_notice;
 BottomTab g_bottom_tab = BottomTab::Predictions;
 bool g_tab_requested = false;
-// Training gets this much of each frame; rendering (~5 ms) and the rest keep the page above 30 fps.
-constexpr double kWorkBudgetMs = 14.0;
+// Training gets a slice of each frame, adapted so frames keep coming at >= 30 fps where the renderer
+// allows it. The floor keeps training useful when it does not: software WebGL alone takes 30-45 ms a
+// frame here, so no budget could reach 30 fps there, and starving training would not help.
+constexpr double kTargetFrameMs = 1000.0 / 32.0;
+constexpr double kMaxWorkBudgetMs = 14.0, kMinWorkBudgetMs = 4.0;
+double g_work_budget_ms = kMaxWorkBudgetMs;
+
+void adapt_work_budget(const FrameInfo& frame) {
+    if (frame.interval_ms <= 0 || frame.interval_ms > 250) return;  // first frame, or a hidden tab
+    if (frame.interval_ms > kTargetFrameMs) g_work_budget_ms *= 0.85;
+    else g_work_budget_ms += 0.25;
+    g_work_budget_ms = std::clamp(g_work_budget_ms, kMinWorkBudgetMs, kMaxWorkBudgetMs);
+}
 }  // namespace
 
 Session& session() {
@@ -124,7 +135,8 @@ static void draw_status_bar(const Rect& r, const FrameInfo& frame) {
 }
 
 void ui_draw(const FrameInfo& frame) {
-    session().tick(kWorkBudgetMs);
+    adapt_work_budget(frame);
+    session().tick(g_work_budget_ms);  // at least one unit of work (a micro-batch) whatever the budget
 
     const float bar_h = status_bar_height();
     const float W = float(frame.width), H = float(frame.height) - bar_h;
