@@ -10,6 +10,7 @@
 namespace convpad {
 
 namespace {
+constexpr int kInferenceBatch = 32;  // Model::predict's chunk: the sweet spot measured for inference
 int argmax10(const float* p) {
     int best = 0;
     for (int c = 1; c < kNumClasses; ++c)
@@ -130,11 +131,15 @@ void Trainer::train_batch() {
 }
 
 void Trainer::validate_chunk() {
-    const int n = std::min(config_.eval_chunk, val_.count() - val_at_);
-    const float* logits = model_.forward(val_.image(val_at_), n, false);
-    val_loss_sum_ += softmax_cross_entropy_forward(logits, val_.labels.data() + val_at_, n, kNumClasses, probs_.data()) * n;
-    for (int i = 0; i < n; ++i) val_correct_ += argmax10(probs_.data() + i * kNumClasses) == val_.labels[val_at_ + i];
-    val_at_ += n;
+    const int end = std::min(val_at_ + config_.eval_chunk, val_.count());
+    // Forward passes of kInferenceBatch images: their activations stay in cache (faster than one big pass).
+    for (; val_at_ < end; val_at_ += kInferenceBatch) {
+        const int n = std::min(kInferenceBatch, end - val_at_);
+        const float* logits = model_.forward(val_.image(val_at_), n, false);
+        val_loss_sum_ += softmax_cross_entropy_forward(logits, val_.labels.data() + val_at_, n, kNumClasses, probs_.data()) * n;
+        for (int i = 0; i < n; ++i) val_correct_ += argmax10(probs_.data() + i * kNumClasses) == val_.labels[val_at_ + i];
+    }
+    val_at_ = end;
     if (val_at_ >= val_.count()) finish_epoch();
 }
 
@@ -184,7 +189,7 @@ void Trainer::finish(const std::string& reason) {
 }
 
 Evaluation evaluate_model(Model& model, const Dataset& data, std::vector<float>* probs_out) {
-    constexpr int kChunk = 256;
+    constexpr int kChunk = kInferenceBatch;
     std::vector<float> probs(std::size_t(kChunk) * kNumClasses);
     std::vector<std::uint8_t> predicted(data.count());
     if (probs_out) probs_out->resize(std::size_t(data.count()) * kNumClasses);
