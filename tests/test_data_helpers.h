@@ -16,6 +16,16 @@
 
 namespace convpad_test {
 
+// Fashion-MNIST for the end-to-end tests: Debian's .gz files natively; the wasm build has no zlib,
+// so CMake unpacks a copy for it.
+inline std::string fashion_mnist_dir() {
+#ifdef CONVPAD_HAVE_ZLIB
+    return CONVPAD_DATA_DIR;
+#else
+    return CONVPAD_RAW_DATA_DIR;
+#endif
+}
+
 inline void put_be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(std::uint8_t(v >> shift));
 }

@@ -26,6 +26,7 @@
 #include "kernels/gemm_internal.h"
 #include "kernels/parallel.h"
 #include "train/trainer.h"
+#include "test_data_helpers.h"
 
 #ifndef CONVPAD_TEST_THREADS_DEFAULT
 #define CONVPAD_TEST_THREADS_DEFAULT 1
@@ -295,21 +296,9 @@ TEST_CASE("sgemm is bit-identical for 1, 2, 3 and 4 threads", "[parallel][gemm]"
 
 // [SECTION] Training
 
-namespace {
-
-std::string data_dir() {
-#ifdef CONVPAD_HAVE_ZLIB
-    return CONVPAD_DATA_DIR;
-#else
-    return CONVPAD_RAW_DATA_DIR;  // the wasm build has no zlib; CMake unpacks a copy for it
-#endif
-}
-
-}  // namespace
-
 TEST_CASE("training with 2 threads is bit-identical across runs and to 1 thread", "[parallel][train][e2e]") {
     if (!threads_supported()) return;  // one thread only: test_train.cpp's golden run covers it
-    const FashionMnist data = load_fashion_mnist(data_dir());
+    const FashionMnist data = load_fashion_mnist(convpad_test::fashion_mnist_dir());
     Dataset subset, val;
     subset.images.assign(data.train.images.begin(), data.train.images.begin() + 1024 * kImagePixels);
     subset.labels.assign(data.train.labels.begin(), data.train.labels.begin() + 1024);

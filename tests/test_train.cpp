@@ -6,6 +6,7 @@
 
 #include "data/dataset.h"
 #include "train/trainer.h"
+#include "test_data_helpers.h"
 
 using namespace convpad;
 using Catch::Matchers::Contains;
@@ -29,13 +30,6 @@ Dataset blobs(int count, std::uint64_t seed, bool swap_labels) {
     return d;
 }
 
-std::string data_dir() {
-#ifdef CONVPAD_HAVE_ZLIB
-    return CONVPAD_DATA_DIR;
-#else
-    return CONVPAD_RAW_DATA_DIR;  // the wasm build has no zlib; CMake unpacks a copy for it
-#endif
-}
 
 }  // namespace
 
@@ -136,7 +130,7 @@ TEST_CASE("without validation data every epoch runs and reports NaN validation",
 }
 
 TEST_CASE("end to end: the seed CNN learns Fashion-MNIST and two runs are bit-identical", "[train][e2e]") {
-    const FashionMnist data = load_fashion_mnist(data_dir());
+    const FashionMnist data = load_fashion_mnist(convpad_test::fashion_mnist_dir());
     Dataset subset, val;
     subset.images.assign(data.train.images.begin(), data.train.images.begin() + 2000 * kImagePixels);
     subset.labels.assign(data.train.labels.begin(), data.train.labels.begin() + 2000);

@@ -15,6 +15,13 @@ static double softmax_row(const float* z, int classes, float* p) {
     return double(zmax) + std::log(sum);  // log-sum-exp
 }
 
+int argmax_class(const float* scores, int classes) {
+    int best = 0;
+    for (int c = 1; c < classes; ++c)
+        if (scores[c] > scores[best]) best = c;
+    return best;
+}
+
 void softmax(const float* logits, int n, int classes, float* probs) {
     for (int i = 0; i < n; ++i) softmax_row(logits + long(i) * classes, classes, probs + long(i) * classes);
 }

@@ -10,6 +10,8 @@ double softmax_cross_entropy_forward(const float* logits, const std::uint8_t* la
 // dlogits (n, classes) = (probs - onehot(labels)) / n, the gradient of the mean loss.
 void softmax_cross_entropy_backward(const float* probs, const std::uint8_t* labels, int n, int classes,
                                     float* dlogits);
+// Index of the largest of `classes` values (the first on ties): the predicted class.
+int argmax_class(const float* scores, int classes);
 // probs (n, classes) = softmax(logits), row by row.
 void softmax(const float* logits, int n, int classes, float* probs);
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "engine/loss.h"
 #include "engine/model_file.h"
 
 namespace convpad {
@@ -16,12 +17,6 @@ constexpr int kMicroBatch = 16;  // ~10-20 ms of work in the browser: the frame 
 constexpr int kEvalChunk = 100;
 using Clock = std::chrono::steady_clock;
 
-int argmax(const float* p) {
-    int best = 0;
-    for (int c = 1; c < kNumClasses; ++c)
-        if (p[c] > p[best]) best = c;
-    return best;
-}
 }  // namespace
 
 const char* phase_name(Phase phase) {
@@ -77,7 +72,7 @@ std::vector<std::uint8_t> Session::save_model() const { return convpad::save_mod
 Prediction Session::classify(const float* pixels) {
     Prediction p;
     model_->predict(pixels, 1, p.probs.data());
-    p.label = argmax(p.probs.data());
+    p.label = argmax_class(p.probs.data(), kNumClasses);
     return p;
 }
 
@@ -217,7 +212,7 @@ void Session::evaluate_chunk() {
     model_->predict(test_.image(eval_at_), n, probs.data());
     for (int i = 0; i < n; ++i) {
         const float* p = probs.data() + std::size_t(i) * kNumClasses;
-        const int truth = test_.labels[eval_at_ + i], guess = argmax(p);
+        const int truth = test_.labels[eval_at_ + i], guess = argmax_class(p, kNumClasses);
         test_predicted_[eval_at_ + i] = std::uint8_t(guess);
         ++eval_confusion_[truth * kNumClasses + guess];
         eval_loss_sum_ -= std::log(std::max(double(p[truth]), 1e-30));
@@ -275,7 +270,7 @@ void Session::refresh_samples() {
     for (int i = 0; i < n; ++i) {
         std::copy(probs.begin() + std::size_t(i) * kNumClasses, probs.begin() + std::size_t(i + 1) * kNumClasses,
                   sample_predictions_[i].probs.begin());
-        sample_predictions_[i].label = argmax(sample_predictions_[i].probs.data());
+        sample_predictions_[i].label = argmax_class(sample_predictions_[i].probs.data(), kNumClasses);
     }
 }
 

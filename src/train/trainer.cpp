@@ -11,12 +11,6 @@ namespace convpad {
 
 namespace {
 constexpr int kInferenceBatch = 32;  // Model::predict's chunk: the sweet spot measured for inference
-int argmax10(const float* p) {
-    int best = 0;
-    for (int c = 1; c < kNumClasses; ++c)
-        if (p[c] > p[best]) best = c;
-    return best;
-}
 }  // namespace
 
 Trainer::Trainer(Model& model, const Dataset& train, const Dataset& val, const TrainConfig& config)
@@ -84,7 +78,7 @@ void Trainer::train_batch() {
     if (n != batch_n)
         for (int i = 0; i < n * kNumClasses; ++i) dlogits_[i] *= float(n) / float(batch_n);
     model_.backward(dlogits_.data(), n);
-    for (int i = 0; i < n; ++i) epoch_correct_ += argmax10(probs_.data() + i * kNumClasses) == batch_y_[i];
+    for (int i = 0; i < n; ++i) epoch_correct_ += argmax_class(probs_.data() + i * kNumClasses, kNumClasses) == batch_y_[i];
     batch_loss_sum_ += loss * n;
     micro_at_ += n;
 
@@ -137,7 +131,7 @@ void Trainer::validate_chunk() {
         const int n = std::min(kInferenceBatch, end - val_at_);
         const float* logits = model_.forward(val_.image(val_at_), n, false);
         val_loss_sum_ += softmax_cross_entropy_forward(logits, val_.labels.data() + val_at_, n, kNumClasses, probs_.data()) * n;
-        for (int i = 0; i < n; ++i) val_correct_ += argmax10(probs_.data() + i * kNumClasses) == val_.labels[val_at_ + i];
+        for (int i = 0; i < n; ++i) val_correct_ += argmax_class(probs_.data() + i * kNumClasses, kNumClasses) == val_.labels[val_at_ + i];
     }
     val_at_ = end;
     if (val_at_ >= val_.count()) finish_epoch();
@@ -198,7 +192,7 @@ Evaluation evaluate_model(Model& model, const Dataset& data, std::vector<float>*
         const int n = std::min(kChunk, data.count() - start);
         const float* logits = model.forward(data.image(start), n, false);
         loss_sum += softmax_cross_entropy_forward(logits, data.labels.data() + start, n, kNumClasses, probs.data()) * n;
-        for (int i = 0; i < n; ++i) predicted[start + i] = std::uint8_t(argmax10(probs.data() + i * kNumClasses));
+        for (int i = 0; i < n; ++i) predicted[start + i] = std::uint8_t(argmax_class(probs.data() + i * kNumClasses, kNumClasses));
         if (probs_out) std::memcpy(probs_out->data() + std::size_t(start) * kNumClasses, probs.data(), sizeof(float) * n * kNumClasses);
     }
     Evaluation e = evaluate_predictions(data.labels, predicted, kNumClasses);
