@@ -14,7 +14,41 @@
 #include <zlib.h>
 #endif
 
+#include "data/dataset.h"
+#include "train/trainer.h"
+
 namespace convpad_test {
+
+// The first `count` images of a data set.
+inline convpad::Dataset first_images(const convpad::Dataset& d, int count) {
+    convpad::Dataset out;
+    out.images.assign(d.images.begin(), d.images.begin() + std::size_t(count) * convpad::kImagePixels);
+    out.labels.assign(d.labels.begin(), d.labels.begin() + count);
+    return out;
+}
+
+// One fixed-seed training run of the seed CNN (no early stopping), for the golden end-to-end tests.
+struct GoldenRun {
+    std::vector<float> weights;
+    std::vector<double> losses;  // one per optimiser step
+    convpad::EpochReport last_epoch;
+};
+inline GoldenRun train_seed_cnn(const convpad::Dataset& train, const convpad::Dataset& val, int epochs,
+                                int batch_size, std::uint64_t seed) {
+    convpad::Model model(convpad::kDefaultArch, seed);
+    convpad::TrainConfig config;
+    config.epochs = epochs;
+    config.batch_size = batch_size;
+    config.patience = 0;
+    config.seed = seed;
+    convpad::Trainer trainer(model, train, val, config);
+    GoldenRun run;
+    trainer.on_step = [&](const convpad::StepReport& s) { run.losses.push_back(s.loss); };
+    trainer.run();
+    run.weights = model.weights();
+    run.last_epoch = trainer.history().back();
+    return run;
+}
 
 // Fashion-MNIST for the end-to-end tests: Debian's .gz files natively; the wasm build has no zlib,
 // so CMake unpacks a copy for it.

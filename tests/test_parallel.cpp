@@ -299,37 +299,23 @@ TEST_CASE("sgemm is bit-identical for 1, 2, 3 and 4 threads", "[parallel][gemm]"
 TEST_CASE("training with 2 threads is bit-identical across runs and to 1 thread", "[parallel][train][e2e]") {
     if (!threads_supported()) return;  // one thread only: test_train.cpp's golden run covers it
     const FashionMnist data = load_fashion_mnist(convpad_test::fashion_mnist_dir());
-    Dataset subset, val;
-    subset.images.assign(data.train.images.begin(), data.train.images.begin() + 1024 * kImagePixels);
-    subset.labels.assign(data.train.labels.begin(), data.train.labels.begin() + 1024);
-    val.images.assign(data.test.images.begin(), data.test.images.begin() + 500 * kImagePixels);
-    val.labels.assign(data.test.labels.begin(), data.test.labels.begin() + 500);
+    const Dataset subset = convpad_test::first_images(data.train, 1024), val = convpad_test::first_images(data.test, 500);
 
     // The seed CNN, batch 64 (the products are big enough to be split), 2 epochs of 16 steps.
-    auto run = [&](int threads, std::vector<double>& losses) {
+    auto run = [&](int threads) {
         ScopedThreads scoped(threads);
-        Model model(kDefaultArch, 77);
-        TrainConfig config;
-        config.epochs = 2;
-        config.batch_size = 64;
-        config.patience = 0;
-        config.seed = 77;
-        Trainer trainer(model, subset, val, config);
-        trainer.on_step = [&](const StepReport& s) { losses.push_back(s.loss); };
-        trainer.run();
-        return std::make_pair(model.weights(), trainer.history().back().val_loss);
+        return convpad_test::train_seed_cnn(subset, val, 2, 64, 77);
     };
-    std::vector<double> losses_a, losses_b, losses_1;
-    const auto a = run(2, losses_a);
-    const auto b = run(2, losses_b);
-    REQUIRE(losses_a.size() == 32);
-    CHECK(losses_a.back() < losses_a.front());
-    CHECK(losses_a == losses_b);
-    CHECK(a.first == b.first);
-    CHECK(a.second == b.second);
+    const auto a = run(2);
+    const auto b = run(2);
+    REQUIRE(a.losses.size() == 32);
+    CHECK(a.losses.back() < a.losses.front());
+    CHECK(a.losses == b.losses);
+    CHECK(a.weights == b.weights);
+    CHECK(a.last_epoch.val_loss == b.last_epoch.val_loss);
     // Every kernel splits its work so that each output is computed as one thread would: the thread count
     // changes nothing at all.
-    const auto one = run(1, losses_1);
-    CHECK(losses_1 == losses_a);
-    CHECK(one.first == a.first);
+    const auto one = run(1);
+    CHECK(one.losses == a.losses);
+    CHECK(one.weights == a.weights);
 }

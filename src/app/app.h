@@ -20,6 +20,21 @@ struct Notice {
 };
 const Notice& current_notice();
 
+// Runs a Session call from the UI; an exception becomes an error notice instead of escaping into the
+// frame. Returns whether the call succeeded.
+template <class Call>
+bool notify_errors(Call&& call) {
+    try {
+        call();
+        return true;
+    } catch (const std::exception& e) {
+        notify(e.what(), true);
+    } catch (...) {
+        notify("unexpected error", true);
+    }
+    return false;
+}
+
 // Implemented in js_api.cpp by calling into web/loader.js.
 void request_model_download();  // saves the current model as a .cpm download
 void request_model_upload();    // opens the file picker; the chosen file goes through loadModel

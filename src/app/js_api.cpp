@@ -376,25 +376,20 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_settings() {
     return guarded([] { return settings_json(edited_settings()); });
 }
 
-EMSCRIPTEN_KEEPALIVE const char* convpad_pause() {
-    return guarded([] {
+// pause() and resume() need a run to act on; Session ignores them otherwise, JS gets an Error.
+static const char* control_run(const char* verb, void (Session::*action)()) {
+    return guarded([&] {
         const Phase phase = session().phase();
         if (phase != Phase::Training && phase != Phase::Paused)
-            throw std::logic_error(std::string("nothing to pause: the session is ") + phase_name(phase));
-        session().pause();
+            throw std::logic_error(std::string("nothing to ") + verb + ": the session is " + phase_name(phase));
+        (session().*action)();
         return status_json();
     });
 }
 
-EMSCRIPTEN_KEEPALIVE const char* convpad_resume() {
-    return guarded([] {
-        const Phase phase = session().phase();
-        if (phase != Phase::Training && phase != Phase::Paused)
-            throw std::logic_error(std::string("nothing to resume: the session is ") + phase_name(phase));
-        session().resume();
-        return status_json();
-    });
-}
+EMSCRIPTEN_KEEPALIVE const char* convpad_pause() { return control_run("pause", &Session::pause); }
+
+EMSCRIPTEN_KEEPALIVE const char* convpad_resume() { return control_run("resume", &Session::resume); }
 
 EMSCRIPTEN_KEEPALIVE const char* convpad_reset() {
     return guarded([] {

@@ -54,21 +54,8 @@ std::string fixed(double value, int decimals) {
     return text;
 }
 
-bool accent_button(const char* label, ImVec2 size = ImVec2(0, 0)) {
-    ImGui::PushStyleColor(ImGuiCol_Button, IM_COL32(50, 108, 200, 255));
-    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, IM_COL32(66, 128, 226, 255));
-    ImGui::PushStyleColor(ImGuiCol_ButtonActive, IM_COL32(40, 92, 176, 255));
-    const bool pressed = ImGui::Button(label, size);
-    ImGui::PopStyleColor(3);
-    return pressed;
-}
-
 void start_evaluation(Session& session) {
-    try {
-        session.start_evaluation();
-    } catch (const std::exception& e) {
-        notify(e.what(), true);
-    }
+    notify_errors([&] { session.start_evaluation(); });
 }
 
 const char* why_cannot_evaluate(Phase phase) {
@@ -94,8 +81,8 @@ std::vector<int> images_in_cell(const Session& session, Cell cell) {
     return out;
 }
 
-// A grid of thumbnails filling the content width, one child window per row: a 28x28 image may cost
-// up to 3,140 vertices and one draw list must stay under 65,536 (widgets.h).
+// A grid of thumbnails filling the content width, one child window per row (each thumbnail is one
+// textured quad from the widgets.h atlas, rectangles only when the atlas is full).
 void draw_thumbnails(Session& session, Cell cell) {
     const std::vector<int> indices = images_in_cell(session, cell);
     const bool correct = cell.truth == cell.predicted;

@@ -1,6 +1,6 @@
 // The Training panel (left column): the architecture and hyper-parameters of the next run (they edit
 // edited_settings()), the run controls, live progress, saving/loading the model and the test-set
-// evaluation. Every Session call goes through guarded(): an exception becomes an error notice.
+// evaluation. Every Session call goes through notify_errors(): an exception becomes an error notice.
 #include <imgui.h>
 
 #include <algorithm>
@@ -26,20 +26,6 @@ constexpr int kMaxEpochs = 1000;            // the trainer's limit
 constexpr int kMaxValidation = 59999;       // of the 60,000 training images, one must stay for training
 constexpr float kMinLearningRate = 1e-5f, kMaxLearningRate = 1.0f;
 constexpr float kMaxDropout = 0.9f;
-
-// Runs a Session call; an exception becomes an error notice instead of escaping into the frame.
-template <class Call>
-bool guarded(Call&& call) {
-    try {
-        call();
-        return true;
-    } catch (const std::exception& e) {
-        notify(e.what(), true);
-    } catch (...) {
-        notify("unexpected error", true);
-    }
-    return false;
-}
 
 // [SECTION] Architecture check
 // The result of building a Model from the string being edited, redone only when the string changes.
@@ -144,15 +130,6 @@ void text_wrapped_at_dashes(const std::string& text, ImU32 color) {
         bottom = y + line_h;
     }
     ImGui::Dummy(ImVec2(width, bottom));
-}
-
-bool accent_button(const char* label, ImVec2 size) {
-    ImGui::PushStyleColor(ImGuiCol_Button, IM_COL32(50, 108, 200, 255));
-    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, IM_COL32(66, 128, 226, 255));
-    ImGui::PushStyleColor(ImGuiCol_ButtonActive, IM_COL32(40, 92, 176, 255));
-    const bool pressed = ImGui::Button(label, size);
-    ImGui::PopStyleColor(3);
-    return pressed;
 }
 
 ImU32 token_color(const std::string& t) {
@@ -311,14 +288,14 @@ void draw_controls(Session& session, const SessionSettings& s) {
     else if (!check_arch(s.arch).ok) reason = "Fix the architecture first.";
 
     if (phase == Phase::Training) {
-        if (ImGui::Button("Pause", button)) guarded([&] { session.pause(); });
+        if (ImGui::Button("Pause", button)) notify_errors([&] { session.pause(); });
     } else if (phase == Phase::Paused) {
-        if (accent_button("Resume", button)) guarded([&] { session.resume(); });
+        if (accent_button("Resume", button)) notify_errors([&] { session.resume(); });
     } else {
         // Accent only when enabled: a faded accent still looks clickable.
         ImGui::BeginDisabled(reason != nullptr);
         if (reason ? ImGui::Button("Start", button) : accent_button("Start", button))
-            guarded([&] { session.start_training(s); });
+            notify_errors([&] { session.start_training(s); });
         ImGui::EndDisabled();
         item_tooltip(reason ? reason : "Train a freshly initialised model with these settings");
     }
@@ -329,7 +306,7 @@ void draw_controls(Session& session, const SessionSettings& s) {
     const bool has_run = session.trainer() != nullptr;
     if (ImGui::Button("Reset", button)) {
         if (has_run) ImGui::OpenPopup("confirm-reset");
-        else guarded([&] { session.reset(); });
+        else notify_errors([&] { session.reset(); });
     }
     ImGui::EndDisabled();
     item_tooltip("Stop, clear the curves and go back to the model loaded last");
@@ -337,7 +314,7 @@ void draw_controls(Session& session, const SessionSettings& s) {
         ImGui::TextUnformatted("Discard this run's weights and curves?");
         ImGui::TextDisabled("Save the model first to keep it.");
         if (ImGui::Button("Reset")) {
-            guarded([&] { session.reset(); });
+            notify_errors([&] { session.reset(); });
             ImGui::CloseCurrentPopup();
         }
         ImGui::SameLine();
@@ -425,11 +402,11 @@ void draw_model(Session& session) {
     ImGui::TextDisabled("%s parameters", plot::format_count((long long)model.num_params()).c_str());
     text_wrapped_at_dashes(model.arch(), ImGui::GetColorU32(ImGuiCol_TextDisabled));
 
-    if (ImGui::Button("Save model", ImVec2(half, 0))) guarded([] { request_model_download(); });
+    if (ImGui::Button("Save model", ImVec2(half, 0))) notify_errors([] { request_model_download(); });
     item_tooltip("Download the current weights as a .cpm file");
     ImGui::SameLine();
     ImGui::BeginDisabled(busy);
-    if (ImGui::Button("Load model...", ImVec2(half, 0))) guarded([] { request_model_upload(); });
+    if (ImGui::Button("Load model...", ImVec2(half, 0))) notify_errors([] { request_model_upload(); });
     ImGui::EndDisabled();
     item_tooltip(busy ? "Reset or let the run finish before loading a model" : "Open a .cpm model file");
     ImGui::TextDisabled("or drop a .cpm file on the page");
@@ -437,7 +414,7 @@ void draw_model(Session& session) {
     const bool can_evaluate = phase == Phase::Idle;
     ImGui::BeginDisabled(!can_evaluate);
     if (ImGui::Button("Evaluate on test set", ImVec2(-FLT_MIN, 0))) {
-        if (guarded([&] { session.start_evaluation(); })) show_bottom_tab(BottomTab::Evaluation);
+        if (notify_errors([&] { session.start_evaluation(); })) show_bottom_tab(BottomTab::Evaluation);
     }
     ImGui::EndDisabled();
     item_tooltip(phase == Phase::Loading      ? "The data set is still loading"

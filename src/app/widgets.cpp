@@ -12,6 +12,15 @@ namespace convpad::app {
 
 ImVec4 to_vec4(ImU32 color) { return ImGui::ColorConvertU32ToFloat4(color); }
 
+bool accent_button(const char* label, ImVec2 size) {
+    ImGui::PushStyleColor(ImGuiCol_Button, IM_COL32(50, 108, 200, 255));
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, IM_COL32(66, 128, 226, 255));
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, IM_COL32(40, 92, 176, 255));
+    const bool pressed = ImGui::Button(label, size);
+    ImGui::PopStyleColor(3);
+    return pressed;
+}
+
 // [SECTION] Images
 
 void find_gray_runs(const float* pixels, int width, int height, int levels, std::vector<GrayRun>& runs) {

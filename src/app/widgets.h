@@ -27,6 +27,9 @@ constexpr ImU32 kFrame = IM_COL32(255, 255, 255, 40);       // thin frames aroun
 }  // namespace colors
 ImVec4 to_vec4(ImU32 color);
 
+// A button in the accent colour: the one action a panel suggests next (Start, Resume, Evaluate).
+bool accent_button(const char* label, ImVec2 size = ImVec2(0, 0));
+
 // [SECTION] Images
 // Draws a (height, width) row-major grayscale image, values in [0,1] (0 black, 1 white), scaled to
 // fill [pos, pos + size). Returns the number of quads drawn (1 for an atlas image).
