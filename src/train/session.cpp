@@ -208,7 +208,8 @@ double Session::evaluation_progress() const {
 
 void Session::evaluate_chunk() {
     const int n = std::min(kEvalChunk, test_.count() - eval_at_);
-    std::vector<float> probs(std::size_t(n) * kNumClasses);
+    std::vector<float>& probs = eval_probs_;  // reused: evaluation runs a chunk every frame
+    probs.resize(std::size_t(n) * kNumClasses);
     model_->predict(test_.image(eval_at_), n, probs.data());
     for (int i = 0; i < n; ++i) {
         const float* p = probs.data() + std::size_t(i) * kNumClasses;

@@ -126,6 +126,7 @@ private:
     std::vector<long> eval_confusion_;
     double eval_loss_sum_ = 0;
     std::vector<std::uint8_t> test_predicted_;
+    std::vector<float> eval_probs_;
     Evaluation evaluation_;
 
     std::vector<int> sample_indices_;
