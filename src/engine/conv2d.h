@@ -1,4 +1,6 @@
 // 2-D convolution, stride 1, `valid` or `same` zero padding, as im2col + GEMM one image at a time.
+// With threads (kernels/parallel.h) the images of a batch are split over them; results are bit-identical
+// for any thread count (see backward for how the weight gradients are summed).
 #pragma once
 #include "engine/layer.h"
 #include "kernels/im2col.h"
@@ -33,9 +35,17 @@ private:
     ConvGeometry geom_;
     bool he_init_ = true;
     bool fused_relu_ = false;
-    std::vector<float> col_;      // (C*k*k, H'*W'): one image's patches, rebuilt for each image
-    std::vector<float> dcol_;     // (C*k*k, H'*W'): one image's patch gradients
-    std::vector<float> dy_relu_;  // (K, H'*W'): one image's dy masked by the fused ReLU
+    // What one thread needs for the image it works on; one set per parallel_thread_index().
+    struct ImageScratch {
+        std::vector<float> col;      // (C*k*k, H'*W'): the image's patches
+        std::vector<float> dcol;     // (C*k*k, H'*W'): its patch gradients
+        std::vector<float> dy_relu;  // (K, H'*W'): its dy masked by the fused ReLU
+    };
+    std::vector<ImageScratch> scratch_;
+    // backward: the weight and bias gradients of each group of images, summed in group order at the end
+    std::vector<float> dweight_groups_, dbias_groups_;
+
+    ImageScratch* grow_scratch(bool backward, bool with_dx);
 };
 
 }  // namespace convpad

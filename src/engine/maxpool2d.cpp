@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "kernels/parallel.h"
 #include "kernels/pool.h"
 
 namespace convpad {
@@ -16,11 +17,20 @@ MaxPool2D::MaxPool2D(Shape3 in, int size) : size_(size) {
 
 void MaxPool2D::forward(const float* x, float* y, int n, bool training) {
     argmax_.resize(std::size_t(n) * out_.size());
-    maxpool_forward(x, n * in_.c, in_.h, in_.w, size_, y, argmax_.data());
+    const std::size_t in_plane = std::size_t(in_.h) * in_.w, out_plane = std::size_t(out_.h) * out_.w;
+    parallel_for(n * in_.c, [&](int first, int last) {  // planes are independent
+        maxpool_forward(x + first * in_plane, last - first, in_.h, in_.w, size_, y + first * out_plane,
+                        argmax_.data() + first * out_plane);
+    });
 }
 
 void MaxPool2D::backward(const float* x, const float* y, const float* dy, float* dx, int n) {
-    if (dx) maxpool_backward(dy, argmax_.data(), n * in_.c, in_.h, in_.w, size_, dx);
+    if (!dx) return;
+    const std::size_t in_plane = std::size_t(in_.h) * in_.w, out_plane = std::size_t(out_.h) * out_.w;
+    parallel_for(n * in_.c, [&](int first, int last) {
+        maxpool_backward(dy + first * out_plane, argmax_.data() + first * out_plane, last - first, in_.h, in_.w,
+                         size_, dx + first * in_plane);
+    });
 }
 
 }  // namespace convpad

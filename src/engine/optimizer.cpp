@@ -1,9 +1,11 @@
 #include "engine/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "kernels/elementwise.h"
+#include "kernels/parallel.h"
 
 namespace convpad {
 
@@ -24,8 +26,18 @@ void Adam::step(const std::vector<ParamRef>& params) {
     const float step_size = float(learning_rate / correction1);
     const float inv_sqrt_c2 = float(1.0 / std::sqrt(correction2));
     const AdamStep s{beta1_, beta2_, 1.0f - beta1_, 1.0f - beta2_, step_size, inv_sqrt_c2, epsilon_};
-    for (std::size_t i = 0; i < params.size(); ++i)
-        adam_update(params[i].value, params[i].grad, m_[i].data(), v_[i].data(), params[i].size, s);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        float *value = params[i].value, *m = m_[i].data(), *v = v_[i].data();
+        const float* grad = params[i].grad;
+        // Every element is updated on its own, so any split gives the same bits; blocks of 4096 keep
+        // SIMD tails at block ends and each part worth a dispatch.
+        const int blocks = int((params[i].size + 4095) / 4096);
+        parallel_for(blocks, [&](int first, int last) {
+            const std::size_t begin = std::size_t(first) * 4096;
+            const std::size_t end = std::min(params[i].size, std::size_t(last) * 4096);
+            adam_update(value + begin, grad + begin, m + begin, v + begin, end - begin, s);
+        });
+    }
 }
 
 Sgd::Sgd(const OptimizerConfig& c) : momentum_(c.momentum) { learning_rate = c.learning_rate; }

@@ -97,6 +97,30 @@ std::vector<BlockBuffers>& block_buffers() {
     return t_block_buffers;
 }
 
+// Calls made inside a parallel_for part (one GEMM per image, the images split over threads) run
+// single-threaded on buffers of their parallel_thread_index(), grown beforehand by sgemm_reserve_parts on
+// the dispatching thread: which thread ends up with which shape is a matter of timing, so thread_local
+// buffers would first grow whenever a thread first meets the biggest shape, possibly many steps in.
+struct PartBuffers {
+    BlockBuffers block;
+    PackBuffer vec, swap;
+};
+std::vector<PartBuffers> g_part_buffers;  // resized only by sgemm_reserve_parts, outside any dispatch
+
+PartBuffers* part_buffers() {
+    if (!in_parallel_part()) return nullptr;
+    const std::size_t index = std::size_t(parallel_thread_index());
+    return index < g_part_buffers.size() ? &g_part_buffers[index] : nullptr;
+}
+PackBuffer& vec_buffer() {
+    PartBuffers* part = part_buffers();
+    return part ? part->vec : t_vec;
+}
+PackBuffer& swap_buffer() {
+    PartBuffers* part = part_buffers();
+    return part ? part->swap : t_swap;
+}
+
 // [SECTION] Packing
 
 // dst (kc, W): dst[k*W + r] = src[r*ld + k] for r < rows, 0 for rows <= r < W.
@@ -359,6 +383,12 @@ template <int MR, int NR>
 void gemm_packed(GemmMicroKernel micro, Blocking blk, Trans ta, Trans tb, int M, int N, int K, float alpha,
                  const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
     const Plan plan = make_plan<NR>(blk, K);
+    if (in_parallel_part()) {  // the caller is already parallel: a part runs single-threaded
+        PartBuffers* part = part_buffers();
+        gemm_block<MR, NR>(micro, blk, plan, ta, tb, M, K, alpha, A, lda, nullptr, B, ldb, beta, C, ldc, 0, M, 0, N,
+                           part ? part->block : block_buffers()[std::size_t(parallel_thread_index())]);
+        return;
+    }
     const double flops = 2.0 * M * N * double(K);
     const int threads = g_min_flops_per_thread <= 0.0 ? num_threads()
                       : int(std::min(double(num_threads()), flops / g_min_flops_per_thread));
@@ -478,7 +508,7 @@ void gemv_axpy(int cols, int K, const float* X, int ldx, const float* v, float a
 // Returns v[k] = src[k*inc] as a contiguous array (src itself when inc == 1).
 const float* gather_vector(const float* src, int inc, int K) {
     if (inc == 1) return src;
-    float* dst = t_vec.get(std::size_t(K));
+    float* dst = vec_buffer().get(std::size_t(K));
     for (int k = 0; k < K; ++k) dst[k] = src[std::size_t(k) * inc];
     return dst;
 }
@@ -531,6 +561,21 @@ double tile_fill(int M, int N, TileShape t) {
 }
 
 Trans flip(Trans t) { return t == Trans::No ? Trans::Yes : Trans::No; }
+
+// Narrow C (conv1 weight gradient 32 x 9, dense2 64 x 10): most of each NR-wide tile would be padding.
+// Computing C^T = op(B)^T op(A)^T puts N on the MR side, where the padding is smaller (9 of 12 rows
+// used instead of 9 of 16 columns), at the cost of one transposed copy of the small C.
+bool computes_transposed(GemmPath path, int M, int N) {
+    const TileShape tile = tile_shape(path);
+    return N < tile.nr && tile_fill(N, M, tile) > 1.2 * tile_fill(M, N, tile);
+}
+
+template <int MR, int NR>
+void reserve_block(Blocking blk, int M, int N, int K, BlockBuffers& buf) {
+    const Plan plan = make_plan<NR>(blk, K);
+    buf.a.get(block_a_floats<MR>(blk, plan, M));
+    buf.b.get(block_b_floats<NR>(plan, N));
+}
 
 // `path` is resolved (not Auto) and available.
 void run_packed(GemmPath path, Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda,
@@ -589,12 +634,8 @@ void sgemm_with_path(GemmPath path, Trans ta, Trans tb, int M, int N, int K, flo
     }
     if (path == GemmPath::Auto || !sgemm_path_available(path)) path = best_path();
 
-    // Narrow C (conv1 weight gradient 32 x 9, dense2 64 x 10): most of each NR-wide tile would be padding.
-    // Computing C^T = op(B)^T op(A)^T puts N on the MR side, where the padding is smaller (9 of 12 rows
-    // used instead of 9 of 16 columns), at the cost of one transposed copy of the small C.
-    const TileShape tile = tile_shape(path);
-    if (N < tile.nr && tile_fill(N, M, tile) > 1.2 * tile_fill(M, N, tile)) {
-        float* T = t_swap.get(std::size_t(M) * N);  // (N, M) = alpha * op(B)^T op(A)^T
+    if (computes_transposed(path, M, N)) {
+        float* T = swap_buffer().get(std::size_t(M) * N);  // (N, M) = alpha * op(B)^T op(A)^T
         run_packed(path, flip(tb), flip(ta), N, M, K, alpha, B, ldb, A, lda, 0.0f, T, M);
         for (int i = 0; i < M; ++i) {
             float* c = C + std::size_t(i) * ldc;
@@ -612,6 +653,31 @@ void sgemm_with_path(GemmPath path, Trans ta, Trans tb, int M, int N, int K, flo
 void sgemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
            int ldb, float beta, float* C, int ldc) {
     sgemm_with_path(GemmPath::Auto, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void sgemm_reserve_parts(Trans, Trans, int M, int N, int K) {
+    if (in_parallel_part()) return;
+    if (g_part_buffers.size() < std::size_t(num_threads())) g_part_buffers.resize(std::size_t(num_threads()));
+    if (M <= 0 || N <= 0 || K <= 0) return;
+    const GemmPath path = best_path();
+    for (PartBuffers& part : g_part_buffers) {  // the sizes sgemm_with_path and gemm_block ask for
+        if (M == 1 || N == 1) {
+            part.vec.get(std::size_t(K));
+            continue;
+        }
+        int m = M, n = N;
+        if (computes_transposed(path, M, N)) {
+            part.swap.get(std::size_t(M) * N);
+            std::swap(m, n);
+        }
+#if CONVPAD_GEMM_HAVE_AVX2
+        if (path == GemmPath::Avx2Fma) {
+            reserve_block<kAvx2MR, kAvx2NR>(kAvx2Blocking, m, n, K, part.block);
+            continue;
+        }
+#endif
+        reserve_block<kF32x4MR, kF32x4NR>(kF32x4Blocking, m, n, K, part.block);
+    }
 }
 
 const char* sgemm_backend() { return sgemm_path_name(GemmPath::Auto); }

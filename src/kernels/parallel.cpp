@@ -250,6 +250,8 @@ int num_threads() { return pool().threads(); }
 
 int parallel_thread_index() { return t_thread_index; }
 
+bool in_parallel_part() { return t_inside_pool; }
+
 namespace detail {
 void parallel_run(int count, int parts, RangeFn fn, void* ctx) { pool().run(count, parts, fn, ctx); }
 }  // namespace detail

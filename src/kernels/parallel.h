@@ -53,6 +53,10 @@ constexpr bool threads_supported() { return true; }
 // different indices below num_threads(). For scratch buffers the caller sets up per index beforehand.
 int parallel_thread_index();
 
+// True while this thread runs a part of a parallel_for (a worker, or the dispatching caller): a
+// parallel_for started here runs inline, and sgemm takes its buffers from sgemm_reserve_parts's set.
+bool in_parallel_part();
+
 namespace detail {
 using RangeFn = void (*)(void* ctx, int begin, int end);
 void parallel_run(int count, int parts, RangeFn fn, void* ctx);  // 2 <= parts <= min(count, kMaxParts)
@@ -64,6 +68,7 @@ inline void set_num_threads(int) {}
 constexpr int num_threads() { return 1; }
 constexpr bool threads_supported() { return false; }
 constexpr int parallel_thread_index() { return 0; }
+constexpr bool in_parallel_part() { return false; }
 
 #endif
 

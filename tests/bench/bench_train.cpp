@@ -1,6 +1,6 @@
 // Training and inference speed of a whole CNN, with a per-layer breakdown: where a step's time goes.
 //
-//   build/bench_train [--arch A] [--batch 64] [--rounds 5] [--data DIR]                        (native)
+//   build/bench_train [--arch A] [--batch 64] [--rounds 5] [--data DIR] [--threads 1]           (native)
 //   node --no-experimental-fetch --no-liftoff build-wasm/bench_train.js [same options]         (wasm)
 //
 // Under node, pass --no-liftoff: V8 first runs wasm as Liftoff (baseline) code and swaps in its optimised
@@ -35,6 +35,7 @@
 #include "engine/optimizer.h"
 #include "engine/profile.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "kernels/simd.h"
 #include "train/trainer.h"
 
@@ -49,6 +50,7 @@ struct Options {
     std::string arch = kDefaultArch;
     int batch = 64;
     int rounds = 5;
+    int threads = 1;
 #ifdef CONVPAD_BENCH_DATA_DIR
     std::string data = CONVPAD_BENCH_DATA_DIR;
 #else
@@ -64,6 +66,7 @@ Options parse(int argc, char** argv) {
         else if (name == "--batch") o.batch = std::max(1, std::atoi(value.c_str()));
         else if (name == "--rounds") o.rounds = std::max(1, std::atoi(value.c_str()));
         else if (name == "--data") o.data = value;
+        else if (name == "--threads") o.threads = std::max(1, std::atoi(value.c_str()));
         else {
             std::fprintf(stderr, "bench_train: unknown option %s\n", name.c_str());
             std::exit(2);
@@ -126,6 +129,7 @@ void layer_gemms(const Layer& layer, std::size_t index, int n, std::vector<GemmC
 
 int main(int argc, char** argv) {
     const Options opt = parse(argc, argv);
+    set_num_threads(opt.threads);
     Dataset train, test;
     std::string source = "Fashion-MNIST from " + opt.data;
     try {
@@ -137,8 +141,8 @@ int main(int argc, char** argv) {
         train = random_dataset(8192, 1);
         test = random_dataset(5120, 2);
     }
-    std::printf("bench_train\narch %s\ngemm %s, elementwise %s, 1 thread\ndata: %s\n\n", opt.arch.c_str(),
-                sgemm_backend(), CONVPAD_SIMD_NAME, source.c_str());
+    std::printf("bench_train\narch %s\ngemm %s, elementwise %s, %d thread(s)\ndata: %s\n\n", opt.arch.c_str(),
+                sgemm_backend(), CONVPAD_SIMD_NAME, num_threads(), source.c_str());
 
     // [SECTION] Per-layer profiles
     Model model(opt.arch, 1);
@@ -218,8 +222,8 @@ int main(int argc, char** argv) {
     std::printf("  single     %8.4f ms per image (batch 1)\n", best_single_ms);
     std::printf("{\"bench\":\"train\",\"arch\":\"%s\",\"gemm\":\"%s\",\"simd\":\"%s\",\"batch\":%d,"
                 "\"train_images_per_s\":%.1f,\"infer_images_per_s\":%.1f,\"single_ms\":%.4f,"
-                "\"step_ms\":%.3f,\"gemm_floor_ms\":%.3f}\n",
+                "\"step_ms\":%.3f,\"gemm_floor_ms\":%.3f,\"threads\":%d}\n",
                 opt.arch.c_str(), sgemm_backend(), CONVPAD_SIMD_NAME, opt.batch, best_train, best_infer, best_single_ms,
-                train_profile.whole_ms, floor_fwd + floor_bwd);
+                train_profile.whole_ms, floor_fwd + floor_bwd, num_threads());
     return 0;
 }
