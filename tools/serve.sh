@@ -22,7 +22,7 @@ done
 
 mkdir -p "$BUILD"
 echo "serve: configure $BUILD"
-emcmake cmake -S "$ROOT" -B "$BUILD" -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF \
+emcmake cmake -S "$ROOT" -B "$BUILD" -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF -DCONVPAD_BENCH=OFF \
   -DCONVPAD_DEPS_DIR="$CONVPAD_DEPS_DIR" -DCMAKE_BUILD_TYPE=Release > "$BUILD/configure.log" 2>&1 \
   || { cat "$BUILD/configure.log"; exit 1; }
 echo "serve: build"

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Static file server for the ConvPad site (python3 standard library only).
 
-    python3 tools/server.py --dir build-web/site [--port 8080]
+    python3 tools/server.py --dir build-web/site [--port 8080] [--no-isolation]
 
 Binds to 127.0.0.1 only. Serves .wasm as application/wasm (needed for streaming compilation) and
-sends COOP: same-origin + COEP: require-corp, so the page is cross-origin isolated and a threaded
-build can use SharedArrayBuffer. --port 0 picks a free port; the first line printed on stdout is
-always the URL ("serving http://127.0.0.1:PORT/"), which tests/web/smoke.mjs reads.
+sends COOP: same-origin + COEP: require-corp, so the page is cross-origin isolated and runs the threaded
+build (SharedArrayBuffer). --no-isolation leaves those headers out, as a plain static host would: the
+page then runs the single-thread build. --port 0 picks a free port; the first line printed on stdout is
+always the URL ("serving http://127.0.0.1:PORT/"), which tests/web/helpers.mjs reads.
 """
 import argparse
 import functools
@@ -28,11 +29,13 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         ".cpm": "application/octet-stream",
     }
     verbose = False
+    isolation = True
 
     def end_headers(self):
-        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
-        self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
-        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        if self.isolation:
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+            self.send_header("Cross-Origin-Resource-Policy", "same-origin")
         self.send_header("Cache-Control", "no-cache")   # always revalidate: rebuilt files show up on reload
         super().end_headers()
 
@@ -47,12 +50,15 @@ def main():
     parser.add_argument("--dir", required=True, help="folder to serve (build-web/site)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")),
                         help="port on 127.0.0.1, 0 for any free port (default $PORT or 8080)")
+    parser.add_argument("--no-isolation", dest="isolation", action="store_false",
+                        help="no COOP/COEP headers: the page is not cross-origin isolated (single-thread build)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args()
 
     if not os.path.isfile(os.path.join(args.dir, "index.html")):
         sys.exit(f"server: {args.dir}/index.html not found: build the site first (tools/serve.sh)")
     SiteHandler.verbose = args.verbose
+    SiteHandler.isolation = args.isolation
     handler = functools.partial(SiteHandler, directory=os.path.abspath(args.dir))
     http.server.ThreadingHTTPServer.allow_reuse_address = True
     try:

@@ -60,7 +60,7 @@ fi
 
 if wants browser; then
   echo "== browser: build"
-  emcmake cmake -S . -B "$BUILD/web" -DCMAKE_BUILD_TYPE=Release -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF \
+  emcmake cmake -S . -B "$BUILD/web" -DCMAKE_BUILD_TYPE=Release -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF -DCONVPAD_BENCH=OFF \
     -DCONVPAD_DEPS_DIR="${CONVPAD_DEPS_DIR:-$ROOT/.deps}" > /dev/null
   cmake --build "$BUILD/web" -j "$JOBS"
   run_ctest browser "$BUILD/web"

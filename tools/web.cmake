@@ -1,5 +1,9 @@
 # Browser app: Dear ImGui 1.86 + SDL2 2.26 (Debian sources, fetched and built by `tools/deps.sh web`)
-# + the engine, compiled by Emscripten into convpad_web.js/.wasm, assembled with web/ into ${CMAKE_BINARY_DIR}/site.
+# + the engine, compiled by Emscripten twice and assembled with web/ into ${CMAKE_BINARY_DIR}/site:
+#   convpad_web.js/.wasm                     single-thread, for any page
+#   convpad_web_mt.js/.wasm/.worker.js       -pthread, for cross-origin isolated pages (web/loader.js chooses)
+# The threaded app needs every object compiled with -pthread (CONVPAD_THREADS), so it comes from a second,
+# nested build of this source tree in ${CMAKE_BINARY_DIR}/mt, configured and built by target convpad_web_mt.
 #
 # Two roles in one file:
 #   include(tools/web.cmake)        from the top-level CMakeLists.txt when CONVPAD_WEB=ON (under emcmake)
@@ -10,7 +14,20 @@ if(CMAKE_SCRIPT_MODE_FILE)
   # Runs on every build, so files added to web/ or assets/ later are picked up without reconfiguring.
   file(MAKE_DIRECTORY ${SITE_DIR})
   file(GLOB web_files ${SOURCE_DIR}/web/*)
-  set(files ${web_files} ${APP_JS} ${APP_WASM})
+  set(files ${web_files})
+  # Every program of both builds named convpad_*: the apps, and whatever else a module included at the end
+  # of this file adds (e.g. convpad_bench*). *.js covers the threaded programs' *.worker.js too.
+  foreach(dir ${ST_DIR} ${MT_DIR})
+    file(GLOB programs ${dir}/convpad_*.js ${dir}/convpad_*.wasm)
+    list(FILTER programs EXCLUDE REGEX "/convpad_tests[^/]*$")   # a Catch2 runner is no part of the site
+    list(APPEND files ${programs})
+  endforeach()
+  foreach(app ${ST_DIR}/convpad_web.js ${ST_DIR}/convpad_web.wasm ${MT_DIR}/convpad_web_mt.js
+              ${MT_DIR}/convpad_web_mt.wasm ${MT_DIR}/convpad_web_mt.worker.js)
+    if(NOT EXISTS ${app})
+      message(FATAL_ERROR "${app} was not built")
+    endif()
+  endforeach()
   if(EXISTS ${SOURCE_DIR}/assets/fashion-cnn.cpm)
     list(APPEND files ${SOURCE_DIR}/assets/fashion-cnn.cpm)
   endif()
@@ -41,7 +58,11 @@ if(NOT CONVPAD_DEPS_DIR)
   endif()
 endif()
 set(CONVPAD_IMGUI_DIR ${CONVPAD_DEPS_DIR}/imgui)
-set(CONVPAD_SDL2_DIR ${CONVPAD_DEPS_DIR}/sdl2)
+if(CONVPAD_THREADS)
+  set(CONVPAD_SDL2_DIR ${CONVPAD_DEPS_DIR}/sdl2-mt)   # compiled with -pthread (atomics), see tools/deps.sh
+else()
+  set(CONVPAD_SDL2_DIR ${CONVPAD_DEPS_DIR}/sdl2)
+endif()
 if(NOT EXISTS ${CONVPAD_IMGUI_DIR}/imgui.h OR NOT EXISTS ${CONVPAD_SDL2_DIR}/lib/libSDL2.a)
   message(FATAL_ERROR "Dear ImGui sources or libSDL2.a not found under ${CONVPAD_DEPS_DIR}: run tools/deps.sh web")
 endif()
@@ -109,37 +130,92 @@ target_link_options(convpad_web PRIVATE
   $<$<CONFIG:Debug>:-sASSERTIONS=2 -g>
   -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2  # WebGL2 only (trap 5)
   -sALLOW_MEMORY_GROWTH=1                      # datasets are loaded at run time
-  -sENVIRONMENT=web
   # index.html calls createConvPad({...}) and passes the wasm it fetched (with progress) as wasmBinary.
   -sMODULARIZE=1 -sEXPORT_NAME=createConvPad
   # C functions marked EMSCRIPTEN_KEEPALIVE (js_api.cpp) are exported too; malloc/free let JS pass buffers.
   -sEXPORTED_FUNCTIONS=_main,_malloc,_free
   -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,UTF8ToString,stringToUTF8,lengthBytesUTF8,HEAPU8,HEAPF32,HEAP32)
 
-# [SECTION] Static site: ${CMAKE_BINARY_DIR}/site = web/* + convpad_web.js/.wasm + model + Fashion-MNIST
-set(CONVPAD_SITE_DIR ${CMAKE_BINARY_DIR}/site)
-add_custom_target(convpad_site ALL
-  COMMAND ${CMAKE_COMMAND} -DSITE_DIR=${CONVPAD_SITE_DIR} -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
-          -DDATA_DIR=${CONVPAD_DATA_DIR}
-          -DAPP_JS=$<TARGET_FILE:convpad_web>
-          -DAPP_WASM=$<TARGET_FILE_DIR:convpad_web>/convpad_web.wasm
-          -P ${CMAKE_CURRENT_LIST_FILE}
-  COMMENT "Assembling ${CONVPAD_SITE_DIR}"
-  VERBATIM)
-add_dependencies(convpad_site convpad_web)
+if(CONVPAD_THREADS)
+  # The pool's workers must exist before main: the page's main thread cannot wait for a worker to start
+  # (it would have to return to the event loop first). loader.js passes threadPoolSize (threads - 1);
+  # a host page that does not gets min(cores, 4) - 1. Never 0: 3.1.6 would then never run main.
+  # -Wno-pthreads-mem-growth comes with CONVPAD_THREADS (CMakeLists.txt); loader.js re-reads the heap views.
+  set_target_properties(convpad_web PROPERTIES OUTPUT_NAME convpad_web_mt)
+  target_link_options(convpad_web PRIVATE
+    -sENVIRONMENT=web,worker
+    "-sPTHREAD_POOL_SIZE=Module.threadPoolSize||Math.max(1,Math.min(navigator.hardwareConcurrency||1,4)-1)")
+else()
+  target_link_options(convpad_web PRIVATE -sENVIRONMENT=web)
+endif()
+
+# [SECTION] Threaded app: the same tree built again with -DCONVPAD_THREADS=ON into ${CMAKE_BINARY_DIR}/mt
+# That build makes the threaded programs only: no nested build of its own, no site, no tests.
+if(NOT CONVPAD_THREADS)
+  include(ExternalProject)
+  set(CONVPAD_MT_BUILD_DIR ${CMAKE_BINARY_DIR}/mt)
+  set(mt_cache_args
+    -DCMAKE_BUILD_TYPE:STRING=${CMAKE_BUILD_TYPE}
+    -DCONVPAD_WEB:BOOL=ON
+    -DCONVPAD_THREADS:BOOL=ON
+    -DCONVPAD_TESTS:BOOL=OFF
+    -DCONVPAD_BENCH:BOOL=${CONVPAD_BENCH}
+    -DCONVPAD_DEPS_DIR:PATH=${CONVPAD_DEPS_DIR}
+    -DCONVPAD_UI_FONT:FILEPATH=${CONVPAD_UI_FONT})
+  if(CMAKE_TOOLCHAIN_FILE)
+    list(APPEND mt_cache_args -DCMAKE_TOOLCHAIN_FILE:FILEPATH=${CMAKE_TOOLCHAIN_FILE})
+  endif()
+  if(CMAKE_CROSSCOMPILING_EMULATOR)
+    list(APPEND mt_cache_args -DCMAKE_CROSSCOMPILING_EMULATOR:STRING=${CMAKE_CROSSCOMPILING_EMULATOR})
+  endif()
+  ExternalProject_Add(convpad_web_mt
+    SOURCE_DIR ${CMAKE_SOURCE_DIR}
+    BINARY_DIR ${CONVPAD_MT_BUILD_DIR}
+    PREFIX ${CMAKE_BINARY_DIR}/mt-steps
+    # Configuring runs emcc, which needs Debian's node modules (trap 1) whatever the caller's environment.
+    CMAKE_COMMAND ${CMAKE_COMMAND} -E env NODE_PATH=/usr/share/nodejs ${CMAKE_COMMAND}
+    CMAKE_CACHE_ARGS ${mt_cache_args}
+    BUILD_ALWAYS ON                               # its own build system knows what is out of date
+    INSTALL_COMMAND ""
+    USES_TERMINAL_BUILD ON)
+endif()
+
+# [SECTION] Static site: ${CMAKE_BINARY_DIR}/site = web/* + both apps (and any other convpad_* program of
+# either build) + model + Fashion-MNIST
+if(CONVPAD_THREADS)
+  # The outer (single-thread) build assembles the site from this build's files. A target of this name
+  # still exists, so modules included below may add dependencies to it in either build.
+  add_custom_target(convpad_site)
+else()
+  set(CONVPAD_SITE_DIR ${CMAKE_BINARY_DIR}/site)
+  add_custom_target(convpad_site ALL
+    COMMAND ${CMAKE_COMMAND} -DSITE_DIR=${CONVPAD_SITE_DIR} -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
+            -DDATA_DIR=${CONVPAD_DATA_DIR}
+            -DST_DIR=$<TARGET_FILE_DIR:convpad_web>
+            -DMT_DIR=${CONVPAD_MT_BUILD_DIR}
+            -P ${CMAKE_CURRENT_LIST_FILE}
+    COMMENT "Assembling ${CONVPAD_SITE_DIR}"
+    VERBATIM)
+  add_dependencies(convpad_site convpad_web convpad_web_mt)
+endif()
 
 # [SECTION] Browser tests: ctest -R convpad_web (needs `tools/deps.sh browser`)
 # Registered whenever the web app is built, whatever CONVPAD_TESTS says: tools/test.sh builds the web
 # with -DCONVPAD_TESTS=OFF (no Catch2 runner in the page) and runs ctest here. Each file serves the
 # site on its own free port; CONVPAD_CLI (a native convpad) enables the comparisons with the CLI.
-enable_testing()
-# Default: tools/test.sh's layout, <build>/web beside <build>/native; helpers.mjs also looks elsewhere.
-get_filename_component(convpad_build_root ${CMAKE_BINARY_DIR} DIRECTORY)
-set(CONVPAD_NATIVE_CLI ${convpad_build_root}/native/convpad CACHE FILEPATH
-    "native convpad for the browser tests' reference results (tools/test.sh native builds it)")
-foreach(suite smoke api loading)
-  add_test(NAME convpad_web_${suite} COMMAND node --test ${CMAKE_SOURCE_DIR}/tests/web/${suite}.mjs)
-  set_tests_properties(convpad_web_${suite} PROPERTIES
-    ENVIRONMENT "CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI}"
-    TIMEOUT 600)
-endforeach()
+if(NOT CONVPAD_THREADS)
+  enable_testing()
+  # Default: tools/test.sh's layout, <build>/web beside <build>/native; helpers.mjs also looks elsewhere.
+  get_filename_component(convpad_build_root ${CMAKE_BINARY_DIR} DIRECTORY)
+  set(CONVPAD_NATIVE_CLI ${convpad_build_root}/native/convpad CACHE FILEPATH
+      "native convpad for the browser tests' reference results (tools/test.sh native builds it)")
+  foreach(suite smoke api loading threads)
+    add_test(NAME convpad_web_${suite} COMMAND node --test ${CMAKE_SOURCE_DIR}/tests/web/${suite}.mjs)
+    set_tests_properties(convpad_web_${suite} PROPERTIES
+      ENVIRONMENT "CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI}"
+      TIMEOUT 600)
+  endforeach()
+endif()
+
+# [SECTION] Modules of other features (optional): included last, so they may use every target above
+include(${CMAKE_CURRENT_LIST_DIR}/bench_web.cmake OPTIONAL)

@@ -1,17 +1,33 @@
 // ConvPad page loader and JavaScript API.
 //
 // Start-up order: the wasm and the pretrained model download behind the loading screen's progress
-// bar; the Emscripten module (convpad_web.js, built with -sMODULARIZE -sEXPORT_NAME=createConvPad)
-// starts and receives the model, so the drawing pad and classify() work at once. Then the ~30 MB of
-// Fashion-MNIST arrive in the background (progress in status().dataset and the app's status bar),
-// are gunzipped by the browser and handed to the engine file by file.
+// bar; the Emscripten module (built with -sMODULARIZE -sEXPORT_NAME=createConvPad) starts and receives
+// the model, so the drawing pad and classify() work at once. Then the ~30 MB of Fashion-MNIST arrive in
+// the background (progress in status().dataset and the app's status bar), are gunzipped by the browser
+// and handed to the engine file by file.
 //
-// window.convpad is the API for pages, tests and the browser console; tests/web/JS_API.md documents
-// it. Every call into the engine goes through engineCall(): the C side (src/app/js_api.cpp) returns
-// JSON, and {error} becomes a thrown ConvPadError, so a bad argument never crashes the tab.
+// Two builds of the app exist (tools/web.cmake): convpad_web (single-thread) and convpad_web_mt (-pthread,
+// plus a worker script). Threads need SharedArrayBuffer, which browsers give only to cross-origin isolated
+// pages (COOP/COEP headers, as tools/server.py sends), so the threaded build runs when the page is isolated
+// and more than one thread is wanted (threads=N in the URL, else min(cores, 4)); if it fails to load or
+// start, the single-thread build takes over with a console warning.
+//
+// window.convpad is the API for pages, tests and the browser console; README.md ("JavaScript API")
+// documents it. Every call into the engine goes through engineCall(): the C side (src/app/js_api.cpp)
+// returns JSON, and {error} becomes a thrown ConvPadError, so a bad argument never crashes the tab.
 
-const APP_SCRIPT = 'convpad_web.js';
-const WASM = { name: 'wasm', url: 'convpad_web.wasm' };
+export const SINGLE_THREAD_APP = {
+  mode: 'single-thread',
+  script: 'convpad_web.js',
+  files: [{ name: 'wasm', url: 'convpad_web.wasm' }],
+};
+export const THREADED_APP = {
+  mode: 'multi-thread',
+  script: 'convpad_web_mt.js',
+  files: [{ name: 'wasm', url: 'convpad_web_mt.wasm' }, { name: 'worker', url: 'convpad_web_mt.worker.js' }],
+};
+export const MAX_THREADS = 16;       // the most threads=N accepts
+const DEFAULT_MAX_THREADS = 4;       // without threads=N: min(cores, 4), leaving a big machine's other cores alone
 // Optional: a site built before assets/fashion-cnn.cpm existed has none (the app then starts untrained).
 export const MODEL = { name: 'model', url: 'fashion-cnn.cpm', optional: true };
 // Fashion-MNIST as served by the site (copied by tools/web.cmake); `which` is the engine's DataFile.
@@ -66,13 +82,17 @@ export async function fetchBytes(url, { progress = null, gunzip = false, optiona
   try {
     response = await fetch(url);
   } catch (err) {
+    entry?.finish();
     throw new Error(`${url}: network error (${err.message})`);
   }
   if (optional && response.status === 404) {
     entry?.finish();
     return null;
   }
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    entry?.finish();   // a failed download must not hold the bar back (a fallback may follow)
+    throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
+  }
   const length = Number(response.headers.get('Content-Length'));
   if (length > 0) entry?.setTotal(length);
 
@@ -87,6 +107,7 @@ export async function fetchBytes(url, { progress = null, gunzip = false, optiona
   try {
     bytes = await readAll(stream);
   } catch (err) {
+    entry?.finish();
     throw new Error(`${url}: ${gunzip ? 'download or gunzip' : 'download'} failed (${err.message})`);
   }
   entry?.finish();
@@ -120,12 +141,23 @@ export async function fetchAll(files, progress) {
   return Object.fromEntries(files.map((f, i) => [f.name, results[i]]));
 }
 
+// The wasm heap as bytes, current after memory growth. Single-thread: growth happens on this thread and
+// Emscripten replaces Module.HEAPU8. Threaded: a worker may grow the shared memory, which leaves this
+// thread's Module.HEAPU8 on the old, shorter buffer until Emscripten's own JS next looks; so views are
+// made from the memory itself (Module.wasmMemory, exported by threaded builds). Call it after every call
+// into C, never keep the view.
+export function heapU8(module) {
+  const memory = module.wasmMemory;
+  if (memory && module.HEAPU8.buffer !== memory.buffer) return new Uint8Array(memory.buffer);
+  return module.HEAPU8;
+}
+
 // Copies bytes into the wasm heap; the caller passes the pointer to a C function and frees it
-// with Module._free. (Read Module.HEAPU8 afresh after any call into C: memory growth replaces it.)
+// with Module._free.
 export function copyToHeap(module, bytes) {
   const ptr = module._malloc(Math.max(1, bytes.byteLength));
   if (!ptr) throw new Error(`out of wasm memory for ${bytes.byteLength} bytes`);
-  module.HEAPU8.set(bytes, ptr);
+  heapU8(module).set(bytes, ptr);
   return ptr;
 }
 
@@ -150,8 +182,8 @@ function requireReady(call) {
 }
 
 // Calls a C function of src/app/js_api.cpp that replies with JSON; {error} becomes a ConvPadError.
-function engineCall(call, name, argTypes = [], args = []) {
-  const module = requireReady(call);
+// module: only during start-up, before convpad.state is 'ready'.
+function engineCall(call, name, argTypes = [], args = [], module = requireReady(call)) {
   let text;
   try {
     text = module.ccall(name, 'string', argTypes, args);
@@ -327,7 +359,7 @@ async function evaluate() {
 
 function saveModel() {
   const { ptr, size } = engineCall('saveModel', 'convpad_save_model');
-  const bytes = convpad.module.HEAPU8.slice(ptr, ptr + size);
+  const bytes = heapU8(convpad.module).slice(ptr, ptr + size);
   convpad.module._free(ptr);
   return bytes;
 }
@@ -438,44 +470,121 @@ function hasWasmSimd() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(module);
 }
 
+// [SECTION] Threads: which build runs, on how many threads
+
+// The URL's threads=N if it is an integer from 1 to MAX_THREADS, else min(cores, DEFAULT_MAX_THREADS).
+// {threads, fromUrl, problem}: problem names a bad value (the notice of URL parameters shows it).
+export function threadsRequest(search = location.search, cores = navigator.hardwareConcurrency) {
+  const fallback = Math.min(Math.max(1, Math.floor(cores) || 1), DEFAULT_MAX_THREADS);
+  const params = new URLSearchParams(search);
+  if (!params.has('threads')) return { threads: fallback, fromUrl: false, problem: null };
+  const text = params.get('threads');
+  const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+  if (n >= 1 && n <= MAX_THREADS) return { threads: n, fromUrl: true, problem: null };
+  return {
+    threads: fallback, fromUrl: false,
+    problem: `threads=${text}: must be an integer from 1 to ${MAX_THREADS}`,
+  };
+}
+
+// SharedArrayBuffer, and so the threaded build, exists only on cross-origin isolated pages.
+const threadsAvailable = () => self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+
+const threadsWanted = threadsRequest();
+
 // [SECTION] Start-up
+
+// While the threaded build starts, an uncaught error means it failed to (e.g. a worker could not load its
+// script) and start() falls back to the single-thread build. Once it has failed, later echoes of its
+// failure (its other workers, its abort as an unhandled rejection) are only logged: the single-thread
+// build reports its own failures through startApp's promise.
+let threadedStart = null;   // {fail} while the threaded build starts
+let threadedStartFailed = false;
 
 async function start() {
   if (!hasWasmSimd()) throw new Error('This browser does not support WebAssembly SIMD.');
   if (typeof DecompressionStream !== 'function') throw new Error('This browser lacks DecompressionStream (gzip).');
 
   const progress = new Progress(showProgress);
-  const [files] = await Promise.all([fetchAll([WASM, MODEL], progress), loadScript(APP_SCRIPT)]);
-  ui.text.textContent = 'Starting…';
-  // The data set downloads while the wasm compiles; it is handed over once the engine runs.
-  const datasetFiles = fetchDataset();
+  const model = fetchBytes(MODEL.url, { ...MODEL, progress });
+  model.catch(() => {});   // awaited below, perhaps after a fallback
+  const notices = [];
+  let app = null;
+  if (threadsWanted.threads > 1 && threadsAvailable()) {
+    app = await startApp(THREADED_APP, progress, threadsWanted.threads).catch((err) => {
+      threadedStartFailed = true;
+      console.warn(`ConvPad: the threaded build did not start (${err.message}); using the single-thread build`);
+      notices.push({ text: `threads unavailable (${err.message}): running on 1 thread`, isError: false });
+      return null;
+    });
+  } else if (threadsWanted.fromUrl && threadsWanted.threads > 1) {
+    notices.push({ text: `threads=${threadsWanted.threads}: this page is not cross-origin isolated `
+      + '(served without COOP/COEP headers), so it runs on 1 thread', isError: false });
+  }
+  app ??= await startApp(SINGLE_THREAD_APP, progress, 1);
 
-  let shellReady;
-  const shellStarted = new Promise((resolve, reject) => { shellReady = { resolve, reject }; });
-  const fail = (err) => { shellReady.reject(err); showError(err); };
-  const module = await createConvPad({  // eslint-disable-line no-undef -- defined by APP_SCRIPT
-    canvas: ui.canvas,
-    wasmBinary: files.wasm,             // already fetched with progress: Emscripten must not fetch it again
-    print: (text) => console.log(text),
-    printErr: (text) => console.warn(text),
-    onShellReady: () => shellReady.resolve(),
-    // Before ready these reject start(); after it they still reach the error area.
-    onShellError: (message) => fail(new Error(message)),
-    onAbort: (what) => fail(new Error(`The app stopped: ${what}`)),
-  });
+  const { module, shellStarted } = app;
   convpad.module = module;
+  if (app.threads > 1) engineCall('setThreads', 'convpad_set_threads', ['number'], [app.threads], module);
   pushDatasetProgress();
-  const modelNotice = loadPretrainedModel(module, files.model);
+  const modelNotice = loadPretrainedModel(module, await model);
   const settingsNotice = applyUrlParameters(module);
   await shellStarted;
 
   convpad.state = 'ready';
   convpad.timings.readyMs = performance.now();
-  const notices = [modelNotice, settingsNotice].filter((n) => n);
-  if (notices.length) notify(notices.map((n) => n.text).join('; '), notices.some((n) => n.isError));
-  handDatasetToEngine(datasetFiles).then(datasetLoaded.resolve, datasetLoaded.reject);
+  notices.unshift(modelNotice, settingsNotice);
+  const shown = notices.filter((n) => n);
+  if (shown.length) notify(shown.map((n) => n.text).join('; '), shown.some((n) => n.isError));
+  handDatasetToEngine(datasetDownloads).then(datasetLoaded.resolve, datasetLoaded.reject);
   if (urlAutostart) startWhenDataArrives();
   return module;
+}
+
+// Downloads one build (its wasm, and a threaded build's worker script, with progress), loads its script and
+// starts it. Resolves with {module, shellStarted, threads} once the runtime has run main(); rejects when any
+// of that fails. Later failures are the app's, whatever the build: a shell error (no WebGL 2) or an abort
+// goes to showError and rejects shellStarted.
+async function startApp(app, progress, threads) {
+  const [files] = await Promise.all([fetchAll(app.files, progress), loadScript(app.script)]);
+  const createApp = window.createConvPad;   // both builds' scripts define it: take this one's now
+  ui.text.textContent = 'Starting…';
+  startDatasetDownload();   // while the wasm compiles; handed over once the engine runs
+
+  let shellReady;
+  const shellStarted = new Promise((resolve, reject) => { shellReady = { resolve, reject }; });
+  shellStarted.catch(() => {});   // awaited by start() once this build is the one that runs
+  let started = false;
+  let startFailed;
+  const failedToStart = new Promise((resolve, reject) => { startFailed = reject; });
+  const fail = (err) => { shellReady.reject(err); showError(err); };
+  const options = {
+    canvas: ui.canvas,
+    wasmBinary: files.wasm,             // already fetched with progress: Emscripten must not fetch it again
+    print: (text) => console.log(text),
+    printErr: (text) => console.warn(text),
+    onShellReady: () => shellReady.resolve(),
+    onShellError: (message) => fail(new Error(message)),   // no WebGL 2: no other build would help
+    // Before the runtime is up, an abort is this build failing to start (e.g. no shared wasm memory).
+    onAbort: (what) => (started ? fail : startFailed)(new Error(`The app stopped: ${what}`)),
+  };
+  if (files.worker) {
+    // Workers start from the bytes fetched with progress above, not from a second download.
+    const workerUrl = URL.createObjectURL(new Blob([files.worker], { type: 'text/javascript' }));
+    options.locateFile = (path, prefix) => (path.endsWith('.worker.js') ? workerUrl : prefix + path);
+    options.threadPoolSize = threads - 1;   // -sPTHREAD_POOL_SIZE reads it: workers ready before main
+    threadedStart = { fail: startFailed };
+  }
+  try {
+    const module = await Promise.race([createApp(options), failedToStart]);
+    started = true;
+    return { module, shellStarted, threads };
+  } catch (err) {
+    try { options.PThread?.terminateAllThreads(); } catch { /* nothing more to stop */ }
+    throw err;
+  } finally {
+    threadedStart = null;
+  }
 }
 
 // Hands the pretrained model to the engine; returns a notice for the user, or null when all went well.
@@ -500,11 +609,12 @@ function pushDatasetProgress() {
     [datasetProgress.loaded, datasetProgress.fraction === null ? 0 : datasetProgress.total]);
 }
 
-// Starts the four downloads; each promise resolves to the gunzipped bytes.
-function fetchDataset() {
-  const downloads = DATASET.map((file) => fetchBytes(file.url, { ...file, progress: datasetProgress }));
-  downloads.forEach((d) => d.catch(() => {}));   // failures are reported by handDatasetToEngine
-  return downloads;
+// The four downloads, started once (after the first build's files); each resolves to the gunzipped bytes.
+let datasetDownloads = null;
+function startDatasetDownload() {
+  if (datasetDownloads) return;
+  datasetDownloads = DATASET.map((file) => fetchBytes(file.url, { ...file, progress: datasetProgress }));
+  datasetDownloads.forEach((d) => d.catch(() => {}));   // failures are reported by handDatasetToEngine
 }
 
 // Gives each file to the engine as it arrives (the engine builds the data set when it has all four).
@@ -554,6 +664,10 @@ function parseUrlValue(kind, text) {
 function applyUrlParameters(module) {
   const problems = [];
   for (const [name, text] of new URLSearchParams(location.search)) {
+    if (name === 'threads') {   // chose the build before the engine ran (threadsRequest)
+      if (threadsWanted.problem) problems.push(threadsWanted.problem);
+      continue;
+    }
     if (name === 'autostart') {
       if (text === '1' || text === 'true') urlAutostart = true;
       else if (text !== '0' && text !== 'false') problems.push(`autostart=${text}: use 1 or 0`);
@@ -653,6 +767,8 @@ const convpad = {
   fetchBytes,
   fetchAll,
   copyToHeap,
+  heapU8,
+  threadsRequest,
   Progress,
   ConvPadError,
   DATASET,
@@ -662,16 +778,30 @@ window.convpad = convpad;
 
 // Before ready, any uncaught error means the app did not start. After it, one is reported in the
 // app's notice line and the app keeps running (only the engine's own abort is fatal, via onAbort).
+// Returns whether the error was handled as part of the threaded build's failure to start.
 function reportUncaught(err) {
+  if (threadedStart) {
+    threadedStart.fail(err instanceof Error ? err : new Error(String(err?.message ?? err)));
+    return true;
+  }
   if (convpad.state === 'ready') {
     console.error('ConvPad:', err);
     notify(String(err?.message ?? err), true);
+  } else if (threadedStartFailed && convpad.state === 'loading') {
+    console.warn('ConvPad: (after the threaded build failed to start)', err);
+    return true;
   } else {
     showError(err);
   }
+  return false;
 }
-window.addEventListener('error', (event) => reportUncaught(event.error || new Error(event.message)));
-window.addEventListener('unhandledrejection', (event) => reportUncaught(event.reason));
+// A handled error is not reported again as uncaught on the console (start() has warned about it).
+window.addEventListener('error', (event) => {
+  if (reportUncaught(event.error || new Error(event.message))) event.preventDefault();
+});
+window.addEventListener('unhandledrejection', (event) => {
+  if (reportUncaught(event.reason)) event.preventDefault();
+});
 ui.canvas.addEventListener('webglcontextlost', (event) => {
   event.preventDefault();
   showError(new Error('The WebGL context was lost (the GPU was reset or is out of memory). Reload the page.'));

@@ -35,6 +35,11 @@ bool notify_errors(Call&& call) {
     return false;
 }
 
+// Which build runs, as status().mode and the status bar name it: "multi-thread" (convpad_web_mt, built
+// with -pthread) or "single-thread" (convpad_web). convpad::num_threads() says how many threads it uses.
+const char* engine_mode();
+constexpr int kMaxPageThreads = 16;  // the most the page's threads=N URL parameter asks for
+
 // Implemented in js_api.cpp by calling into web/loader.js.
 void request_model_download();  // saves the current model as a .cpm download
 void request_model_upload();    // opens the file picker; the chosen file goes through loadModel

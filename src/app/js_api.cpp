@@ -1,5 +1,5 @@
 // C functions behind window.convpad (web/loader.js), called with Module.ccall. Documented for users
-// in tests/web/JS_API.md; this file is the C side of that contract.
+// in README.md ("JavaScript API"); this file is the C side of that contract.
 //
 // Conventions, so that nothing JS sends can crash the tab or abort the runtime:
 // - Each function is extern "C" + EMSCRIPTEN_KEEPALIVE (exported as Module._<name> without listing
@@ -29,6 +29,7 @@
 #include "app/loading.h"
 #include "app/pad.h"
 #include "app/shell.h"
+#include "kernels/parallel.h"
 
 namespace convpad::app {
 
@@ -183,8 +184,8 @@ json status_json() {
           {"error", data.error.empty() ? json(nullptr) : json(data.error)}}},
         {"arch", s.model().arch()},
         {"message", s.message()},
-        {"threads", 1},
-        {"mode", "single-thread"},
+        {"threads", num_threads()},
+        {"mode", engine_mode()},
         {"frames", double(shell_frame_count())},
         {"evaluationProgress", s.evaluation_progress()},
     };
@@ -255,6 +256,22 @@ EMSCRIPTEN_KEEPALIVE void convpad_notify(const char* text, int is_error) {
         notify(text ? text : "", is_error != 0);
     } catch (...) {
     }
+}
+
+// Threads the engine uses, the page's main thread included (web/loader.js: the URL's threads=N, else
+// min(navigator.hardwareConcurrency, 4)). The threaded build has N - 1 pool workers ready before main; a
+// worker that is not running yet only means its share runs on the threads that are (kernels/parallel.h).
+// A no-op in the single-thread build. {threads, mode} or {error}.
+EMSCRIPTEN_KEEPALIVE const char* convpad_set_threads(int threads) {
+    return guarded([&] {
+        if (threads < 1 || threads > kMaxPageThreads)
+            throw std::invalid_argument("threads must be an integer from 1 to " + std::to_string(kMaxPageThreads) +
+                                        " (got " + std::to_string(threads) + ")");
+        // Safe mid-run: training and evaluation only run inside frames, never during this call, and
+        // results are bit-identical for any thread count.
+        set_num_threads(threads);
+        return json{{"threads", num_threads()}, {"mode", engine_mode()}};
+    });
 }
 
 // {pad: rect, windows: [{name, x, y, width, height}]} in CSS pixels of the canvas, as the last frame

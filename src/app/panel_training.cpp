@@ -15,6 +15,7 @@
 #include "app/loading.h"
 #include "app/plot.h"
 #include "app/widgets.h"
+#include "kernels/parallel.h"
 
 namespace convpad::app {
 
@@ -388,6 +389,8 @@ void draw_progress(const Session& session) {
         stat_row("loss", format_number("%.4f", t->last_loss()), "lr", format_number("%.2g", t->learning_rate()));
         ImGui::EndTable();
     }
+    const int threads = num_threads();
+    ImGui::TextDisabled("on %d thread%s (%s)", threads, threads == 1 ? "" : "s", engine_mode());
 }
 
 // [SECTION] Model and evaluation

@@ -12,6 +12,7 @@
 #include "app/app.h"
 #include "app/loading.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 
 namespace convpad::app {
 
@@ -50,6 +51,8 @@ void notify(const std::string& text, bool is_error) {
 }
 
 const Notice& current_notice() { return g_notice; }
+
+const char* engine_mode() { return threads_supported() ? "multi-thread" : "single-thread"; }
 
 void show_bottom_tab(BottomTab tab) {
     g_bottom_tab = tab;
@@ -116,7 +119,9 @@ static void draw_status_bar(const Rect& r, const FrameInfo& frame) {
         ImGui::TextDisabled("| data set %.0f%% of %.1f MB", 100.0 * data.loaded / data.total, data.total / 1e6);
     }
     ImGui::SameLine();
-    ImGui::TextDisabled("| %s, 1 thread | frame %.1f ms (%.0f fps)", sgemm_backend(), fps > 0 ? 1000.0f / fps : 0.0f, fps);
+    const int threads = num_threads();
+    ImGui::TextDisabled("| %s, %s, %d thread%s | frame %.1f ms (%.0f fps)", sgemm_backend(), engine_mode(), threads,
+                        threads == 1 ? "" : "s", fps > 0 ? 1000.0f / fps : 0.0f, fps);
     const Notice& n = current_notice();
     const std::string& text = n.text.empty() ? s.message() : n.text;
     if (!text.empty()) {

@@ -43,10 +43,12 @@ export function assertSiteBuilt() {
 // [SECTION] Server and browser
 
 // Starts tools/server.py on a free port; resolves with {proc, url} (the URL is its first stdout line).
-export function startServer() {
+// isolation false: without the COOP/COEP headers, like a plain static host (the single-thread build runs).
+export function startServer({ isolation = true } = {}) {
   return new Promise((resolve, reject) => {
-    const proc = spawn('python3', [path.join(ROOT, 'tools/server.py'), '--dir', SITE_DIR, '--port', '0'],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const args = [path.join(ROOT, 'tools/server.py'), '--dir', SITE_DIR, '--port', '0'];
+    if (!isolation) args.push('--no-isolation');
+    const proc = spawn('python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (chunk) => {
       out += chunk;

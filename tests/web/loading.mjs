@@ -59,7 +59,7 @@ const datasetOutcome = (page) => page.evaluate(() => window.convpad.datasetReady
 
 test('before ready, calls throw a clear Error; the pad works before the data set arrives', async () => {
   await withBrowser(async ({ page, problems }) => {
-    const releaseWasm = await holdRequests(page, '**/convpad_web.wasm');
+    const releaseWasm = await holdRequests(page, /\/convpad_web(_mt)?\.wasm$/);   // whichever build loads
     const releaseImages = await holdRequests(page, '**/train-images-idx3-ubyte.gz');
     await page.goto(baseUrl, { waitUntil: 'domcontentloaded' });
     const early = await page.evaluate(() => {

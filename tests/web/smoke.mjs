@@ -131,7 +131,8 @@ test('a failed download is reported in the page', { timeout: 180_000 }, async ()
   const browser = await openBrowser({ width: 800, height: 600, deviceScaleFactor: 1 });
   try {
     const { page } = browser;
-    await page.route('**/convpad_web.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+    // Both builds: the threaded one's failure only means the single-thread one is tried (threads.mjs).
+    await page.route(/\/convpad_web(_mt)?\.wasm$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
     await page.goto(baseUrl);
     await page.waitForFunction(() => window.convpad && window.convpad.state === 'error', null, { timeout: 30_000 });
     assert.equal(await page.isVisible('#error'), true, 'the error area is hidden');

@@ -1,0 +1,284 @@
+// Browser tests of the two builds (README "Threads"): a cross-origin isolated page (tools/server.py sends
+// COOP/COEP) runs convpad_web_mt on min(cores, 4) threads, or on the URL's threads=N; threads=1 and a page
+// served without COOP/COEP run convpad_web. Both give the same probabilities and, for the same seed, the
+// same training run bit for bit (kernels/parallel.h). A bad threads= value is named in a notice; a threaded
+// build that fails to start gives way to the single-thread one with a console warning.
+//
+//   node --test tests/web/threads.mjs      (environment: see helpers.mjs)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import {
+  ARTIFACTS_DIR, SITE_DIR, assertSiteBuilt, nativeCli, openBrowser, pgm, readTestSet, run, startServer,
+  testImagePixels, waitFrames, waitReady,
+} from './helpers.mjs';
+
+const SMALL_ARCH = 'conv16k5-relu-pool2-flatten-dense64-relu-dense10';
+// 5,000 training images (79 steps of 64): enough for the loss to fall, short enough to run twice.
+const RUN = { epochs: 1, arch: SMALL_ARCH, validation: 55000, batchSize: 64, learningRate: 0.001, seed: 7 };
+const INDICES = Array.from({ length: 16 }, (_, k) => k * 617);
+const APP_FILES = /\/(convpad_web(_mt)?\.(wasm|js|worker\.js))$/;
+
+let isolated, plain, testSet;
+const reference = {};   // what the threaded page answered, for the single-thread pages to match
+
+before(async () => {
+  assertSiteBuilt();
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  testSet = readTestSet();
+  isolated = await startServer();
+  plain = await startServer({ isolation: false });
+});
+
+after(() => {
+  isolated?.proc.kill('SIGTERM');
+  plain?.proc.kill('SIGTERM');
+});
+
+// Opens `url` in a fresh browser and runs body({page, problems, warnings, appFiles}) once the app is ready.
+// warnings: console warnings; appFiles: the app's files the page requested (convpad_web*.js/.wasm).
+async function withPage(url, body, { prepare = async () => {} } = {}) {
+  const browser = await openBrowser({ width: 1280, height: 800 });
+  const warnings = [], appFiles = [];
+  browser.page.on('console', (msg) => { if (msg.type() === 'warning') warnings.push(msg.text()); });
+  browser.page.on('request', (req) => {
+    const match = new URL(req.url()).pathname.match(APP_FILES);
+    if (match) appFiles.push(match[1]);
+  });
+  try {
+    await prepare(browser.page);
+    await browser.page.goto(url);
+    await waitReady(browser.page);
+    return await body({ ...browser, warnings, appFiles });
+  } finally {
+    await browser.close();
+  }
+}
+
+const pageState = (page) => page.evaluate(() => ({
+  status: window.convpad.status(),
+  isolated: self.crossOriginIsolated,
+  cores: navigator.hardwareConcurrency,
+}));
+
+const classifyAll = (page) => page.evaluate(
+  (images) => images.map((pixels) => window.convpad.classify(pixels)),
+  INDICES.map((i) => testImagePixels(testSet, i)));
+
+// The short run RUN from the same seed: {final status, losses per step}.
+async function trainShortRun(page) {
+  await page.evaluate(() => window.convpad.datasetReady);
+  const final = await page.evaluate((options) => window.convpad.train(options), RUN);
+  const { losses } = await page.evaluate(() => window.convpad.history());
+  return { final, losses: losses.map(([, loss]) => loss) };
+}
+
+const meanOf = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+
+// [SECTION] Threaded build
+
+test('a cross-origin isolated page runs the threaded build on min(cores, 4) threads', async (t) => {
+  await withPage(isolated.url, async ({ page, problems, appFiles }) => {
+    const { status, isolated: isIsolated, cores } = await pageState(page);
+    assert.equal(isIsolated, true, 'COOP/COEP headers missing');
+    assert.equal(status.mode, 'multi-thread');
+    assert.equal(status.threads, Math.min(cores, 4));
+    assert.ok(status.threads >= 2, `${status.threads} thread(s) on ${cores} cores`);
+    assert.equal(status.notice, null);
+    assert.ok(appFiles.includes('convpad_web_mt.wasm') && appFiles.includes('convpad_web_mt.worker.js'),
+      `requested ${appFiles}`);
+    assert.ok(!appFiles.includes('convpad_web.wasm'), 'the single-thread build was downloaded too');
+    t.diagnostic(`${status.threads} threads on ${cores} cores`);
+
+    reference.classified = await classifyAll(page);
+    const correct = INDICES.filter((i, k) => reference.classified[k].label === testSet.labels[i]).length;
+    assert.ok(correct >= INDICES.length * 0.75, `only ${correct} of ${INDICES.length} right`);
+
+    // The status bar says how many threads run.
+    await waitFrames(page, 3);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'threads-idle.png') });
+    const { windows } = await page.evaluate(() => window.convpad.layout());
+    const bar = windows.find((w) => w.name === '##status');
+    assert.ok(bar, 'no status bar window');
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'threads-status-bar.png'),
+      clip: { x: bar.x, y: bar.y, width: bar.width, height: bar.height } });
+
+    // Training with threads: the loss falls (the single-thread test below compares it step by step).
+    reference.run = await trainShortRun(page);
+    const { final, losses } = reference.run;
+    assert.equal(final.phase, 'idle');
+    assert.equal(final.threads, status.threads);
+    assert.equal(losses.length, Math.ceil(5000 / 64));
+    const first = meanOf(losses.slice(0, 10)), last = meanOf(losses.slice(-10));
+    t.diagnostic(`loss: first ten steps ${first.toFixed(3)}, last ten ${last.toFixed(3)}; `
+      + `${Math.round(final.computeImagesPerSecond)} images/s of compute`);
+    assert.ok(last < 0.75 * first, `the loss did not fall: ${first} -> ${last}`);
+    // Model bytes cross the heap both ways after a run whose workers may have grown the shared memory.
+    const roundTrip = await page.evaluate(async () => {
+      const saved = window.convpad.saveModel();
+      const loaded = await window.convpad.loadModel(saved);
+      return { size: saved.length, magic: String.fromCharCode(...saved.subarray(0, 7)), arch: loaded.arch };
+    });
+    assert.deepEqual([roundTrip.magic, roundTrip.arch], ['CONVPAD', SMALL_ARCH]);
+    // heapU8() follows the memory, not a view Emscripten left behind on the old buffer.
+    const sizes = await page.evaluate(() => {
+      const stale = { HEAPU8: new Uint8Array(new SharedArrayBuffer(8)), wasmMemory: { buffer: new SharedArrayBuffer(16) } };
+      const module = window.convpad.module;
+      return { stale: window.convpad.heapU8(stale).length, memory: module.wasmMemory.buffer.byteLength,
+        live: window.convpad.heapU8(module).length };
+    });
+    assert.equal(sizes.stale, 16);
+    assert.equal(sizes.live, sizes.memory);
+
+    await waitFrames(page, 3);
+    const training = windows.find((w) => w.name === 'Training');
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'threads-training-panel.png'),
+      clip: { x: training.x, y: training.y, width: training.width, height: training.height } });
+    assert.deepEqual(problems, []);
+  });
+});
+
+test('the threaded page\'s probabilities match the native CLI', async (t) => {
+  assert.ok(reference.classified, 'the threaded page did not classify (first test failed)');
+  const cli = nativeCli();
+  if (!cli) {
+    t.skip('no native convpad (set CONVPAD_CLI or build build/native): comparison skipped');
+    return;
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'convpad-pgm-'));
+  try {
+    const files = [];
+    for (const i of INDICES) {
+      const file = path.join(dir, `test-${i}.pgm`);
+      await writeFile(file, pgm(testSet.images.subarray(i * 784, (i + 1) * 784)));
+      files.push(file);
+    }
+    const model = path.join(SITE_DIR, 'fashion-cnn.cpm');
+    const lines = (await run(cli, ['predict', '--raw', '--json', '--model', model, ...files])).trim().split('\n');
+    assert.equal(lines.length, INDICES.length);
+    let worst = 0;
+    lines.map((line) => JSON.parse(line)).forEach((native, k) => {
+      assert.equal(reference.classified[k].label, native.label, `image ${INDICES[k]}`);
+      for (let c = 0; c < 10; ++c) worst = Math.max(worst, Math.abs(reference.classified[k].probs[c] - native.probs[c]));
+    });
+    t.diagnostic(`largest probability difference threaded page vs native: ${worst.toExponential(2)}`);
+    assert.ok(worst <= 1e-4, `probabilities differ by ${worst}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('threads=1 runs the single-thread build: the same probabilities and training run, bit for bit', async () => {
+  assert.ok(reference.run, 'no threaded run to compare with (first test failed)');
+  await withPage(`${isolated.url}?threads=1`, async ({ page, problems, appFiles }) => {
+    const { status } = await pageState(page);
+    assert.equal(status.mode, 'single-thread');
+    assert.equal(status.threads, 1);
+    assert.equal(status.notice, null);
+    assert.ok(!appFiles.some((f) => f.startsWith('convpad_web_mt')), `requested ${appFiles}`);
+    assert.deepEqual(await classifyAll(page), reference.classified);
+    const single = await trainShortRun(page);
+    assert.deepEqual(single.losses, reference.run.losses, 'one thread trained differently from several');
+    assert.equal(single.final.valLoss, reference.run.final.valLoss);
+    assert.deepEqual(problems, []);
+  });
+});
+
+test('threads=3 runs the threaded build on 3 threads', async () => {
+  await withPage(`${isolated.url}?threads=3`, async ({ page, problems }) => {
+    const { status } = await pageState(page);
+    assert.equal(status.mode, 'multi-thread');
+    assert.equal(status.threads, 3);
+    assert.equal(status.notice, null);
+    assert.deepEqual(await classifyAll(page), reference.classified);
+    assert.deepEqual(problems, []);
+  });
+});
+
+// [SECTION] Without cross-origin isolation, bad parameters, failures
+
+test('served without COOP/COEP, the page runs the single-thread build and works', async () => {
+  await withPage(plain.url, async ({ page, problems, appFiles }) => {
+    const { status, isolated: isIsolated } = await pageState(page);
+    assert.equal(isIsolated, false);
+    assert.equal(status.mode, 'single-thread');
+    assert.equal(status.threads, 1);
+    assert.equal(status.notice, null, 'a page on a plain host is not an error');
+    assert.ok(!appFiles.some((f) => f.startsWith('convpad_web_mt')), `requested ${appFiles}`);
+    assert.deepEqual(await classifyAll(page), reference.classified);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'threads-not-isolated.png') });
+
+    // Asking for threads there says why there are none.
+    await page.goto(`${plain.url}?threads=4`);
+    await waitReady(page);
+    const asked = (await pageState(page)).status;
+    assert.equal(asked.mode, 'single-thread');
+    assert.equal(asked.notice.error, false);
+    assert.equal(asked.notice.text,
+      'threads=4: this page is not cross-origin isolated (served without COOP/COEP headers), so it runs on 1 thread');
+    assert.deepEqual(problems, []);
+  });
+});
+
+test('a bad threads= value is named in a notice; the default is used and the page works', async () => {
+  await withPage(`${isolated.url}?threads=abc&epochs=2`, async ({ page, problems }) => {
+    const { status, cores } = await pageState(page);
+    assert.equal(status.notice.error, true);
+    assert.equal(status.notice.text, 'URL parameters: threads=abc: must be an integer from 1 to 16 (defaults kept)');
+    assert.equal(status.mode, 'multi-thread');
+    assert.equal(status.threads, Math.min(cores, 4));
+    assert.equal((await page.evaluate(() => window.convpad.settings())).epochs, 2, 'the other parameters were lost');
+    assert.deepEqual(await classifyAll(page), reference.classified);
+
+    // The check itself, on the values a URL may carry (cores: 2).
+    const requests = await page.evaluate(() => Object.fromEntries(
+      ['', '?threads=1', '?threads=16', '?threads=003', '?threads=0', '?threads=17', '?threads=-2', '?threads=2.5',
+        '?threads=', '?threads=%203', '?threads=1e1', '?threads=999999999999'].map(
+        (search) => [search, window.convpad.threadsRequest(search, 2)])));
+    assert.deepEqual(requests[''], { threads: 2, fromUrl: false, problem: null });
+    assert.deepEqual(requests['?threads=1'], { threads: 1, fromUrl: true, problem: null });
+    assert.deepEqual(requests['?threads=16'], { threads: 16, fromUrl: true, problem: null });
+    assert.deepEqual(requests['?threads=003'], { threads: 3, fromUrl: true, problem: null });
+    for (const bad of ['0', '17', '-2', '2.5', '', '%203', '1e1', '999999999999']) {
+      const shown = decodeURIComponent(bad);
+      assert.deepEqual(requests[`?threads=${bad}`],
+        { threads: 2, fromUrl: false, problem: `threads=${shown}: must be an integer from 1 to 16` }, bad);
+    }
+    assert.equal((await page.evaluate(() => window.convpad.threadsRequest('', 64))).threads, 4, 'default above 4');
+    assert.equal((await page.evaluate(() => window.convpad.threadsRequest('', 0))).threads, 1, 'no core count');
+    assert.deepEqual(problems, []);
+  });
+});
+
+// Loads the page with the threaded build broken by `breakIt(page)`; the single-thread build must take over.
+async function assertFallback(breakIt, reasonPattern) {
+  await withPage(isolated.url, async ({ page, problems, warnings }) => {
+    const { status } = await pageState(page);
+    assert.equal(status.mode, 'single-thread');
+    assert.equal(status.threads, 1);
+    const warning = warnings.find((w) => w.startsWith('ConvPad: the threaded build did not start'));
+    assert.ok(warning, `no console warning; warnings: ${warnings.join(' | ')}`);
+    assert.match(warning, reasonPattern);
+    assert.equal(status.notice.error, false);
+    assert.match(status.notice.text, /^threads unavailable \(.*\): running on 1 thread$/);
+    assert.deepEqual(await classifyAll(page), reference.classified);
+    await waitFrames(page, 3);
+    assert.deepEqual(problems, []);
+  }, { prepare: breakIt });
+}
+
+test('a threaded build whose workers cannot start gives way to the single-thread build', async () => {
+  // The worker script throws as it loads, in every worker of the pool.
+  await assertFallback((page) => page.route('**/convpad_web_mt.worker.js', (route) => route.fulfill({
+    status: 200, body: 'throw new Error("broken worker script");', headers: { 'Content-Type': 'text/javascript' },
+  })), /broken worker script/);
+});
+
+test('a threaded build whose wasm does not compile gives way to the single-thread build', async () => {
+  await assertFallback((page) => page.route('**/convpad_web_mt.wasm', (route) => route.fulfill({
+    status: 200, body: Buffer.from('\0asm\x01\0\0\0not a module'), headers: { 'Content-Type': 'application/wasm' },
+  })), /Aborted|CompileError|compile/i);
+});
