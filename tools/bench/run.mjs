@@ -1,0 +1,220 @@
+// Drives the benchmark page (web/bench.html) in headless Chromium through playwright-core, runs the native
+// CLI's benchmark for the native-vs-wasm ratio, and prints progress, a table and, as the last line, one
+// JSON object. Started by tools/bench.sh, which builds the site and installs TF.js first.
+//
+//   node tools/bench/run.mjs --site DIR [--port N] [--quick] [--cli build/native/convpad]
+//
+// Two page loads: the main one (ConvPad single + threaded, TF.js wasm threaded-SIMD when the page is
+// cross-origin isolated, the epochs) and a short one for TF.js's single-thread SIMD binary (the wasm
+// backend picks its binary once per page).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg, cpus } from 'node:os';
+import path from 'node:path';
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const value = (name, fallback = null) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const fail = (message) => {
+  console.error(`bench: ${message}`);
+  process.exit(1);
+};
+
+const known = new Set(['--site', '--port', '--quick', '--cli', '--help']);
+for (let i = 0; i < args.length; ++i) {
+  if (!known.has(args[i])) fail(`unknown argument '${args[i]}' (usage: run.mjs --site DIR [--port N] [--quick] [--cli FILE])`);
+  if (['--site', '--port', '--cli'].includes(args[i])) ++i;
+}
+const SITE = value('--site') ? path.resolve(value('--site')) : fail('--site DIR is required');
+if (!existsSync(path.join(SITE, 'bench.html'))) fail(`${SITE}/bench.html not found: build the site (tools/bench.sh does)`);
+const PORT = Number(value('--port', '0'));
+if (!Number.isInteger(PORT) || PORT < 0 || PORT > 65535) fail(`--port must be an integer from 0 to 65535 (got ${value('--port')})`);
+const QUICK = flag('--quick');
+const CLI = value('--cli');
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+// [SECTION] Native CLI
+
+function runCommand(command, commandArgs) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    proc.stdout.on('data', (c) => { stdout += c; });
+    proc.stderr.on('data', (c) => { stderr += c; });
+    proc.on('error', reject);
+    proc.on('exit', (code) => (code === 0 ? resolve(stdout)
+      : reject(new Error(`${command} ${commandArgs.join(' ')} exited ${code}: ${stderr.trim()}`))));
+  });
+}
+
+// `convpad bench` prints a JSON object as its last line.
+async function nativeBench(threads) {
+  const steps = QUICK ? 40 : 200;
+  const out = await runCommand(CLI, ['bench', '--steps', String(steps), '--threads', String(threads)]);
+  const last = out.trim().split('\n').pop();
+  const result = JSON.parse(last);
+  return { threads, steps, trainImagesPerSecond: result.train_images_per_s, inferImagesPerSecond: result.infer_images_per_s,
+           singleMs: result.single_ms, backend: result.backend };
+}
+
+// [SECTION] Server and browser
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('python3', [path.join(ROOT, 'tools/server.py'), '--dir', SITE, '--port', String(PORT)],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/serving (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (match) resolve({ proc, url: match[1] });
+    });
+    proc.on('error', reject);
+    proc.on('exit', (code) => reject(new Error(`tools/server.py exited (${code}) before serving`)));
+  });
+}
+
+async function runPage(url, options) {
+  const { openBrowser } = await import('../../tests/web/helpers.mjs');
+  const browser = await openBrowser({ width: 1200, height: 900 });
+  const { page, problems } = browser;
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (text.startsWith('[bench] ')) console.log(`  ${text.slice(8)}`);
+  });
+  try {
+    await page.goto(`${url}bench.html`);
+    await page.waitForFunction(() => window.convpadBench, null, { timeout: 60_000 });
+    return await page.evaluate((o) => window.convpadBench.run(o), options);
+  } catch (err) {
+    throw new Error(`${err.message.split('\n')[0]}${problems.length ? `\n  page problems: ${problems.join('\n  ')}` : ''}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+// [SECTION] Report
+
+const fmt = (x, digits = 0) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(digits));
+const ratio = (a, b) => (a != null && b != null && b > 0 ? Number((a / b).toFixed(2)) : null);
+
+function table(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  const line = (r) => r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function report(main, tfjsSingle, native) {
+  const cp1 = main.convpad.single, cpT = main.convpad.threaded, tfT = main.tfjs.wasm, tf1 = tfjsSingle?.tfjs.wasm;
+  const rows = [['', 'train img/s', 'infer img/s', 'epoch s', 'test acc %', 'pad ms med/p95', 'train GFLOP/s', '% of peak']];
+  const flopsTrain = (cp1 ?? cpT)?.flopsTraining, flopsInfer = (cp1 ?? cpT)?.flopsForward;
+  const gf = (ips, flops) => (ips && flops ? (ips * flops) / 1e9 : null);
+  const peak = (g, threads) => (g == null ? '–' : `${fmt((100 * g) / (18 * threads), 1)}`);
+  for (const [name, c] of [['ConvPad wasm 1 thread', cp1], [`ConvPad wasm ${cpT?.threads} threads`, cpT]]) {
+    if (!c) continue;
+    const g = gf(c.train.imagesPerSecond, c.flopsTraining);
+    rows.push([name, fmt(c.train.imagesPerSecond), fmt(c.infer.imagesPerSecond), fmt(c.epoch?.seconds, 1),
+      c.epoch ? fmt(100 * c.epoch.testAccuracy, 2) : '–', `${fmt(c.sketch.medianMs, 3)}/${fmt(c.sketch.p95Ms, 3)}`, fmt(g, 2), peak(g, c.threads)]);
+  }
+  for (const n of native) {
+    const g = gf(n.trainImagesPerSecond, flopsTrain);
+    rows.push([`ConvPad native ${n.backend} ${n.threads}t`, fmt(n.trainImagesPerSecond), fmt(n.inferImagesPerSecond), '–', '–',
+      `${fmt(n.singleMs, 3)} (1 img)`, fmt(g, 2), '–']);
+  }
+  for (const t of [tfT, tf1]) {
+    if (!t) continue;
+    const g = gf(t.train.imagesPerSecond, flopsTrain);
+    const threads = Math.max(1, t.requestedThreads);
+    rows.push([`TF.js ${t.version} wasm ${t.binary}${t.requestedThreads > 0 ? ` ${t.requestedThreads}t` : ' 1t'}`, fmt(t.train.imagesPerSecond), fmt(t.infer.imagesPerSecond),
+      fmt(t.epoch?.seconds, 1), t.epoch ? fmt(100 * t.epoch.testAccuracy, 2) : '–', '–', fmt(g, 2), peak(g, threads)]);
+  }
+  if (main.tfjs.cpu) rows.push(['TF.js cpu backend', fmt(main.tfjs.cpu.imagesPerSecond, 1), '–', '–', '–', '–', '–', '–']);
+
+  // Ratios: ConvPad against the TF.js wasm build with the same number of threads where both ran.
+  const tfOne = tf1 ?? (tfT?.binary !== 'threaded-SIMD' ? tfT : null);
+  const nat1 = native.find((n) => n.threads === 1), natT = native.find((n) => n.threads > 1);
+  const ratios = {
+    trainSingleVsTfjsSingle: ratio(cp1?.train.imagesPerSecond, tfOne?.train.imagesPerSecond),
+    trainSingleVsTfjsThreaded: ratio(cp1?.train.imagesPerSecond, tfT?.train.imagesPerSecond),
+    trainThreadedVsTfjsThreaded: ratio(cpT?.train.imagesPerSecond, tfT?.train.imagesPerSecond),
+    inferSingleVsTfjsSingle: ratio(cp1?.infer.imagesPerSecond, tfOne?.infer.imagesPerSecond),
+    inferThreadedVsTfjsThreaded: ratio(cpT?.infer.imagesPerSecond, tfT?.infer.imagesPerSecond),
+    epochTfjsVsConvPadThreaded: ratio(tfT?.epoch?.seconds, cpT?.epoch?.seconds),
+    epochTfjsVsConvPadSingle: ratio(tfT?.epoch?.seconds, cp1?.epoch?.seconds),
+    trainThreadedVsSingle: ratio(cpT?.train.imagesPerSecond, cp1?.train.imagesPerSecond),
+    inferThreadedVsSingle: ratio(cpT?.infer.imagesPerSecond, cp1?.infer.imagesPerSecond),
+    trainNativeVsWasmSingle: ratio(nat1?.trainImagesPerSecond, cp1?.train.imagesPerSecond),
+    inferNativeVsWasmSingle: ratio(nat1?.inferImagesPerSecond, cp1?.infer.imagesPerSecond),
+    trainNativeVsWasmThreaded: ratio(natT?.trainImagesPerSecond, cpT?.train.imagesPerSecond),
+  };
+  const best = cpT ?? cp1;
+  const targets = {
+    trainSingleAtLeast3xTfjs: ratios.trainSingleVsTfjsSingle == null ? null : ratios.trainSingleVsTfjsSingle >= 3,
+    trainThreadedAtLeast1500: cpT ? cpT.train.imagesPerSecond >= 1500 : null,
+    epochThreadedAtMost40s: cpT?.epoch ? cpT.epoch.seconds <= 40 : null,
+    inferAtLeast15000: best ? best.infer.imagesPerSecond >= 15000 : null,
+    padAtMost2ms: best ? best.sketch.medianMs <= 2 : null,
+    accuracyAtLeastTfjs: best?.epoch && tfT?.epoch ? best.epoch.testAccuracy >= tfT.epoch.testAccuracy : null,
+  };
+  return { rows, ratios, targets };
+}
+
+// [SECTION] Main
+
+const options = QUICK ? { quick: true } : {};
+console.log(`bench: ${QUICK ? 'quick' : 'full'} run, ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+
+const native = [];
+if (CLI && existsSync(CLI)) {
+  for (const threads of [1, Math.max(2, Math.min(cpus().length, 4))]) {
+    console.log(`native: ${CLI} bench --threads ${threads}`);
+    native.push(await nativeBench(threads));
+    const n = native.at(-1);
+    console.log(`  native ${threads} thread${threads === 1 ? '' : 's'}: training ${fmt(n.trainImagesPerSecond)} images/s, inference ${fmt(n.inferImagesPerSecond)} images/s`);
+  }
+} else {
+  console.log('native: no convpad CLI given or built: native figures skipped');
+}
+
+const { proc: server, url } = await startServer().catch((err) => fail(err.message));
+let main, tfjsSingle = null;
+try {
+  console.log(`page: ${url}bench.html (main run)`);
+  main = await runPage(url, options);
+  if (main.tfjs.wasm && main.tfjs.wasm.binary === 'threaded-SIMD') {
+    console.log('page: reloaded for TF.js single-thread SIMD');
+    tfjsSingle = await runPage(url, { ...options, convpad: false, epoch: false, tfjsThreads: 0, tfjsCpuSteps: 0 });
+  }
+} catch (err) {
+  server.kill();
+  fail(err.message);
+}
+server.kill();
+
+const { rows, ratios, targets } = report(main, tfjsSingle, native);
+const kernelCheck = main.tfjs.wasm?.kernelCheck;
+console.log('');
+console.log(`Seed CNN ${main.arch}, batch 64 (Adam), inference batch 256, Fashion-MNIST 60k/10k`);
+console.log(`FLOPs per image: training ${fmt(((main.convpad.single ?? main.convpad.threaded)?.flopsTraining ?? 0) / 1e6, 2)} M, ` +
+            `inference ${fmt(((main.convpad.single ?? main.convpad.threaded)?.flopsForward ?? 0) / 1e6, 2)} M (2 per multiply-add); ` +
+            'peak 18 GFLOP/s per core (TOOLCHAIN.md). GFLOP/s count direct-convolution FLOPs: an engine doing fewer ' +
+            '(Winograd) can pass 100% of peak');
+console.log(table(rows));
+console.log('');
+for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(30)} ${v ?? '–'}`);
+console.log('targets (issue 4): ' + Object.entries(targets).map(([k, v]) => `${k} ${v == null ? 'n/a' : v ? 'met' : 'NOT met'}`).join(', '));
+if (kernelCheck) {
+  console.log('TF.js Conv2DBackpropFilter (registered for wasm) vs cpu backend: ' + (kernelCheck.ok ? 'ok' : 'MISMATCH') + '; ' +
+    kernelCheck.cases.map((c) => `x${c.x.join('x')} w${c.w.join('x')}: max diff ${c.maxAbsDiff.toExponential(1)} (rel ${c.relDiff.toExponential(1)})`).join('; '));
+}
+for (const note of main.notes) console.log(`note: ${note}`);
+
+const strip = (r) => r && (({ kernels, kernelCheck: _k, ...rest }) => rest)(r);
+console.log(JSON.stringify({
+  bench: 'convpad', quick: QUICK, arch: main.arch, crossOriginIsolated: main.crossOriginIsolated, hardwareConcurrency: main.hardwareConcurrency,
+  convpad: main.convpad, native, tfjs: { wasm: strip(main.tfjs.wasm), wasmSingle: strip(tfjsSingle?.tfjs.wasm), cpu: main.tfjs.cpu ?? null },
+  kernelCheck: kernelCheck ?? null, tfjsKernels: main.tfjs.wasm?.kernels ?? null, ratios, targets, notes: main.notes,
+}));

@@ -1,0 +1,43 @@
+# Benchmark page's engine module (web/bench.html, tools/bench.sh): the engine alone, no SDL/ImGui, with
+# the C functions of src/bench/bench_api.cpp. Included at the end of tools/web.cmake (under emcmake,
+# CONVPAD_WEB=ON). One target, convpad_bench, whose output name says which build it is:
+#   convpad_bench.js/.wasm                    single thread (any page)
+#   convpad_bench_mt.js/.wasm/.worker.js      CONVPAD_THREADS=ON: -pthread, for cross-origin isolated pages
+# The site assembly copies both builds' convpad_*.js/.wasm/.worker.js next to bench.html.
+
+if(NOT EMSCRIPTEN)
+  message(FATAL_ERROR "tools/bench_web.cmake needs Emscripten (included from tools/web.cmake)")
+endif()
+
+add_executable(convpad_bench ${CMAKE_SOURCE_DIR}/src/bench/bench_api.cpp)
+target_link_libraries(convpad_bench PRIVATE convpad_core)
+set_target_properties(convpad_bench PROPERTIES
+  SUFFIX .js                                                            # .js + .wasm (Emscripten trap 2)
+  RULE_LAUNCH_COMPILE "\"${CMAKE_COMMAND}\" -E env NODE_PATH=/usr/share/nodejs"   # trap 1
+  RULE_LAUNCH_LINK "\"${CMAKE_COMMAND}\" -E env NODE_PATH=/usr/share/nodejs")
+target_link_options(convpad_bench PRIVATE
+  -msimd128 -O3
+  -sALLOW_MEMORY_GROWTH=1                      # Fashion-MNIST (220 MB as floats) arrives at run time
+  -sMODULARIZE=1 -sEXPORT_NAME=createConvPadBench
+  # bench_api.cpp's functions are EMSCRIPTEN_KEEPALIVE; malloc/free let the page pass buffers.
+  -sEXPORTED_FUNCTIONS=_malloc,_free
+  -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8,HEAPF32)
+
+if(CONVPAD_THREADS)
+  set_target_properties(convpad_bench PROPERTIES OUTPUT_NAME convpad_bench_mt)
+  target_link_options(convpad_bench PRIVATE
+    -sENVIRONMENT=web,worker
+    # Workers are created while the module starts, so set_num_threads(n <= 5) called from the page's
+    # main thread finds them running (parallel.h).
+    -sPTHREAD_POOL_SIZE=4
+    # Memory growth from a worker leaves the main thread's HEAP views stale until the runtime refreshes
+    # them; starting with room for the whole data set avoids growing during a run.
+    -sINITIAL_MEMORY=512MB)
+else()
+  set_target_properties(convpad_bench PROPERTIES OUTPUT_NAME convpad_bench)
+  target_link_options(convpad_bench PRIVATE -sENVIRONMENT=web)
+endif()
+
+if(TARGET convpad_site)
+  add_dependencies(convpad_site convpad_bench)
+endif()
