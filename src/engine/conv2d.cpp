@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "kernels/elementwise.h"
@@ -64,6 +65,10 @@ Conv2D::ImageScratch* Conv2D::grow_scratch(bool backward, bool with_dx) {
 // With threads, whole images go to threads (each image one part): the per-image GEMMs are too small to
 // split well, and im2col and the bias pass come along for free.
 void Conv2D::forward(const float* x, float* y, int n, bool training) {
+    if (uses_winograd()) {
+        forward_winograd(x, y, n);
+        return;
+    }
     const int patch = geom_.patch(), opix = geom_.out_pixels();
     const std::size_t in_size = in_.size(), out_size = out_.size();
     ImageScratch* scratch = grow_scratch(false, false);
@@ -75,6 +80,33 @@ void Conv2D::forward(const float* x, float* y, int n, bool training) {
             im2col(geom_, x + img * in_size, 1, col);
             sgemm(Trans::No, Trans::No, filters_, opix, patch, 1.0f, weight.data(), patch, col, opix, 0.0f,
                   y_img, opix);
+            if (fused_relu_) add_bias_relu_rows(y_img, bias.data(), filters_, opix);
+            else add_bias_rows(y_img, bias.data(), filters_, opix);
+        }
+    });
+}
+
+bool Conv2D::uses_winograd() const {
+    return winograd_allowed_ && in_.c >= kWinogradMinChannels && winograd_applies(geom_);
+}
+
+// Blocks of whole images go to threads (winograd_block_images: 8 for conv64, enough tiles for its GEMMs).
+void Conv2D::forward_winograd(const float* x, float* y, int n) {
+    if (winograd_source_.size() != weight.size() ||
+        std::memcmp(winograd_source_.data(), weight.data(), weight.size() * sizeof(float)) != 0) {
+        winograd_source_.assign(weight.begin(), weight.end());
+        winograd_filters_.resize(winograd_filter_floats(filters_, in_.c));
+        winograd_transform_filters(weight.data(), filters_, in_.c, winograd_filters_.data());
+    }
+    const std::size_t in_size = in_.size(), out_size = out_.size();
+    const int opix = geom_.out_pixels();
+    const int block = winograd_block_images(geom_, filters_);
+    winograd_reserve_parts(geom_, filters_, winograd_scratch_);
+    parallel_for_parts(n, (n + block - 1) / block, [&](int first, int last) {
+        winograd_forward(geom_, filters_, winograd_filters_.data(), x + first * in_size, last - first,
+                         y + first * out_size, winograd_scratch_[std::size_t(parallel_thread_index())]);
+        for (int img = first; img < last; ++img) {
+            float* y_img = y + img * out_size;
             if (fused_relu_) add_bias_relu_rows(y_img, bias.data(), filters_, opix);
             else add_bias_rows(y_img, bias.data(), filters_, opix);
         }

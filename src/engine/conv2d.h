@@ -4,6 +4,7 @@
 #pragma once
 #include "engine/layer.h"
 #include "kernels/im2col.h"
+#include "kernels/winograd.h"
 
 namespace convpad {
 
@@ -26,6 +27,12 @@ public:
     // masks it with y > 0: the ReLU layer then does no work of its own (Model skips it).
     void set_fused_relu(bool fused) { fused_relu_ = fused; }
     bool fused_relu() const { return fused_relu_; }
+    // Forward by Winograd F(2x2,3x3) (kernels/winograd.h) where it wins: 3x3 kernels on inputs of at least
+    // kWinogradMinChannels channels (conv64 of the seed CNN, 1.6x; on 1 channel it is 3x slower). Tests
+    // turn it off to compare with the im2col path.
+    static constexpr int kWinogradMinChannels = 16;
+    void set_winograd(bool allowed) { winograd_allowed_ = allowed; }
+    bool uses_winograd() const;
     Tensor4 weight, dweight;
     Tensor1 bias, dbias;
 
@@ -35,6 +42,7 @@ private:
     ConvGeometry geom_;
     bool he_init_ = true;
     bool fused_relu_ = false;
+    bool winograd_allowed_ = true;
     // What one thread needs for the image it works on; one set per parallel_thread_index().
     struct ImageScratch {
         std::vector<float> col;      // (C*k*k, H'*W'): the image's patches
@@ -45,7 +53,13 @@ private:
     // backward: the weight and bias gradients of each group of images, summed in group order at the end
     std::vector<float> dweight_groups_, dbias_groups_;
 
+    // Winograd: the transformed filters, the weights they were made from (so they are remade only after
+    // the weights change), and one scratch per thread.
+    std::vector<float> winograd_filters_, winograd_source_;
+    std::vector<WinogradScratch> winograd_scratch_;
+
     ImageScratch* grow_scratch(bool backward, bool with_dx);
+    void forward_winograd(const float* x, float* y, int n);
 };
 
 }  // namespace convpad

@@ -16,6 +16,7 @@ public:
     const std::vector<std::int32_t>& winners() const { return argmax_; }  // from the last forward
 
 private:
+    int parts(int n) const;  // how many parts a parallel_for over the planes of n images gets
     int size_;
     std::vector<std::int32_t> argmax_;  // (n, C, H/s, W/s): offset of each winner within its input plane
 };
