@@ -3,7 +3,8 @@
 // compute throughput (the trainer's images/s, time inside training slices only) and as wall-clock
 // throughput (images per second of real time, with the UI drawing every frame).
 //
-//   node tests/web/bench_page.mjs [--site build-web/site] [--seconds 8] [--width 1280 --height 800]
+//   node tests/web/bench_page.mjs [--site build-web/site] [--seconds 8] [--width 1280 --height 800] [--threads N]
+// (--threads N opens the page with ?threads=N: 1 = the single-thread build; default: the page's own choice)
 // Machine load skews every figure: run it on a quiet machine (uptime is printed).
 import { loadavg } from 'node:os';
 
@@ -15,6 +16,7 @@ const argument = (flag, fallback) => {
 };
 const SECONDS = argument('--seconds', 8);
 const WIDTH = argument('--width', 1280), HEIGHT = argument('--height', 800);
+const THREADS = argument('--threads', 0);
 const ARCHS = {
   small: 'conv16k5-relu-pool2-flatten-dense64-relu-dense10',
   default: 'conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10',
@@ -40,7 +42,7 @@ const { page } = browser;
 try {
   console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, viewport ${WIDTH}x${HEIGHT}`);
   const start = Date.now();
-  await page.goto(url);
+  await page.goto(THREADS ? `${url}?threads=${THREADS}` : url);
   await waitReady(page);
   const readyWall = Date.now() - start;
   await page.evaluate(() => window.convpad.datasetReady);
@@ -48,6 +50,8 @@ try {
   const timings = await page.evaluate(() => window.convpad.timings);
   console.log(`ready: ${timings.readyMs.toFixed(0)} ms after navigation start (${readyWall} ms wall from goto)`);
   console.log(`data set loaded: ${timings.datasetMs.toFixed(0)} ms after navigation start (${datasetWall} ms wall)`);
+  const mode = await page.evaluate(() => window.convpad.status());
+  console.log(`build: ${mode.mode}, ${mode.threads} thread(s)`);
 
   const idle = await countFrames(page, SECONDS * 1000);
   console.log(`idle: ${idle.fps.toFixed(1)} fps, longest frame gap ${idle.longestMs.toFixed(0)} ms`);
