@@ -9,7 +9,7 @@ if(NOT EMSCRIPTEN)
   message(FATAL_ERROR "tools/bench_web.cmake needs Emscripten (included from tools/web.cmake)")
 endif()
 
-add_executable(convpad_bench ${CMAKE_SOURCE_DIR}/src/bench/bench_api.cpp)
+add_executable(convpad_bench ${CMAKE_SOURCE_DIR}/src/bench/bench_api.cpp ${CMAKE_SOURCE_DIR}/src/bench/kernel_check.cpp)
 target_link_libraries(convpad_bench PRIVATE convpad_core)
 set_target_properties(convpad_bench PROPERTIES
   SUFFIX .js                                                            # .js + .wasm (Emscripten trap 2)

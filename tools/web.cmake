@@ -209,7 +209,7 @@ if(NOT CONVPAD_THREADS)
   get_filename_component(convpad_build_root ${CMAKE_BINARY_DIR} DIRECTORY)
   set(CONVPAD_NATIVE_CLI ${convpad_build_root}/native/convpad CACHE FILEPATH
       "native convpad for the browser tests' reference results (tools/test.sh native builds it)")
-  foreach(suite smoke api loading threads)
+  foreach(suite smoke api loading threads kernels)
     add_test(NAME convpad_web_${suite} COMMAND node --test ${CMAKE_SOURCE_DIR}/tests/web/${suite}.mjs)
     set_tests_properties(convpad_web_${suite} PROPERTIES
       ENVIRONMENT "CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI}"
