@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ConvPad vs TensorFlow.js in the same headless Chromium, on real Fashion-MNIST (issue 4, "Benchmark").
-#   tools/bench.sh                 full run (several minutes: one 60k epoch per engine)
+#   tools/bench.sh                 full run (~15 minutes: one 60k epoch per engine and seed, seeds 42,1,2)
+#   tools/bench.sh --seeds 42,1,2  the seeds of the accuracy comparison (1 to 10 distinct integers)
 #   tools/bench.sh --quick         short measurements, no epochs (a smoke check, ~2 minutes after the build)
 #   tools/bench.sh --port 8090     serve the site on this port (default: any free port)
 #   tools/bench.sh --site DIR      use an already built site instead of building one
@@ -12,12 +13,13 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 die() { echo "bench: $*" >&2; exit 1; }
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-quick=0 port=0 site=""
+quick=0 port=0 site="" seeds=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
+    --seeds) [ $# -ge 2 ] || usage; seeds=$2; shift ;;
     --port) [ $# -ge 2 ] || usage; port=$2; shift ;;
     --site) [ $# -ge 2 ] || usage; site=$2; shift ;;
     -h|--help) usage ;;
@@ -26,6 +28,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -le 65535 ] || die "--port must be a number from 0 to 65535 (got '$port')"
+# The format only; run.mjs checks the count (1..10), the range and that the seeds are distinct.
+[ -z "$seeds" ] || [[ "$seeds" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--seeds must be comma-separated integers, e.g. 42,1,2 (got '$seeds')"
 
 # [SECTION] Site: the web build (both apps, both bench modules, web/*, Fashion-MNIST)
 if [ -z "$site" ]; then
@@ -70,4 +74,5 @@ fi
 # [SECTION] Run
 args=(--site "$site" --port "$port" --cli "$cli")
 [ "$quick" -eq 1 ] && args+=(--quick)
+[ -n "$seeds" ] && args+=(--seeds "$seeds")
 exec node "$ROOT/tools/bench/run.mjs" "${args[@]}"

@@ -2,11 +2,12 @@
 // CLI's benchmark for the native-vs-wasm ratio, and prints progress, a table and, as the last line, one
 // JSON object. Started by tools/bench.sh, which builds the site and installs TF.js first.
 //
-//   node tools/bench/run.mjs --site DIR [--port N] [--quick] [--cli build/native/convpad]
+//   node tools/bench/run.mjs --site DIR [--port N] [--quick] [--seeds 42,1,2] [--cli build/native/convpad]
 //
 // Two page loads: the main one (ConvPad single + threaded, TF.js wasm threaded-SIMD when the page is
-// cross-origin isolated, the epochs) and a short one for TF.js's single-thread SIMD binary (the wasm
-// backend picks its binary once per page).
+// cross-origin isolated, the epochs: one per seed and engine) and a short one for TF.js's single-thread
+// SIMD binary (the wasm backend picks its binary once per page). --seeds: 1 to 10 distinct integers
+// (default: the page's, 42,1,2); --quick runs no epochs, so it only uses the first seed.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
@@ -23,16 +24,30 @@ const fail = (message) => {
   process.exit(1);
 };
 
-const known = new Set(['--site', '--port', '--quick', '--cli', '--help']);
+const known = new Set(['--site', '--port', '--quick', '--seeds', '--cli', '--help']);
 for (let i = 0; i < args.length; ++i) {
-  if (!known.has(args[i])) fail(`unknown argument '${args[i]}' (usage: run.mjs --site DIR [--port N] [--quick] [--cli FILE])`);
-  if (['--site', '--port', '--cli'].includes(args[i])) ++i;
+  if (!known.has(args[i])) fail(`unknown argument '${args[i]}' (usage: run.mjs --site DIR [--port N] [--quick] [--seeds 42,1,2] [--cli FILE])`);
+  if (['--site', '--port', '--seeds', '--cli'].includes(args[i])) ++i;
 }
 const SITE = value('--site') ? path.resolve(value('--site')) : fail('--site DIR is required');
 if (!existsSync(path.join(SITE, 'bench.html'))) fail(`${SITE}/bench.html not found: build the site (tools/bench.sh does)`);
 const PORT = Number(value('--port', '0'));
 if (!Number.isInteger(PORT) || PORT < 0 || PORT > 65535) fail(`--port must be an integer from 0 to 65535 (got ${value('--port')})`);
 const QUICK = flag('--quick');
+const MAX_SEEDS = 10, MAX_SEED = 2 ** 31 - 1;  // as web/bench.js, which checks them again
+const SEEDS = (() => {
+  const text = value('--seeds');
+  if (text === null) return flag('--seeds') ? fail('--seeds needs a list, e.g. --seeds 42,1,2') : null;
+  const expected = `--seeds must be 1 to ${MAX_SEEDS} distinct integers from 0 to ${MAX_SEED}, comma-separated (got '${text}')`;
+  const parts = text.split(',').map((t) => t.trim());
+  if (parts.some((t) => !/^\d+$/.test(t))) fail(expected);
+  const seeds = parts.map(Number);
+  if (seeds.length > MAX_SEEDS || seeds.some((x) => x > MAX_SEED) || new Set(seeds).size !== seeds.length) fail(expected);
+  return seeds;
+})();
+// The whole page run, epochs included, must end within this (a TF.js epoch takes about 3 minutes here,
+// ConvPad's under one): generous, since it only catches a hung page.
+const PAGE_TIMEOUT_MINUTES = QUICK ? 20 : Math.max(40, 15 + 8 * (SEEDS ?? [0, 0, 0]).length);
 const CLI = value('--cli');
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -85,13 +100,20 @@ async function runPage(url, options) {
     const text = msg.text();
     if (text.startsWith('[bench] ')) console.log(`  ${text.slice(8)}`);
   });
+  let timer = null;
   try {
     await page.goto(`${url}bench.html`);
-    await page.waitForFunction(() => window.convpadBench, null, { timeout: 60_000 });
-    return await page.evaluate((o) => window.convpadBench.run(o), options);
+    await page.waitForFunction(() => window.convpadBench, null, { timeout: 60_000 });  // the page's scripts load
+    // page.evaluate has no timeout of its own: a hung run would hang the runner.
+    const hung = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the page's run did not finish within ${PAGE_TIMEOUT_MINUTES} minutes`)),
+                         PAGE_TIMEOUT_MINUTES * 60_000);
+    });
+    return await Promise.race([page.evaluate((o) => window.convpadBench.run(o), options), hung]);
   } catch (err) {
     throw new Error(`${err.message.split('\n')[0]}${problems.length ? `\n  page problems: ${problems.join('\n  ')}` : ''}`);
   } finally {
+    clearTimeout(timer);
     await browser.close();
   }
 }
@@ -109,7 +131,8 @@ function table(rows) {
 
 function report(main, tfjsSingle, native) {
   const cp1 = main.convpad.single, cpT = main.convpad.threaded, tfT = main.tfjs.wasm, tf1 = tfjsSingle?.tfjs.wasm;
-  const rows = [['', 'train img/s', 'infer img/s', 'epoch s', 'test acc %', 'pad ms med/p95', 'train GFLOP/s', '% of peak']];
+  const firstSeed = main.options.seeds[0];
+  const rows = [['', 'train img/s', 'infer img/s', `epoch s (seed ${firstSeed})`, `test acc % (seed ${firstSeed})`, 'pad ms med/p95', 'train GFLOP/s', '% of peak']];
   const flopsTrain = (cp1 ?? cpT)?.flopsTraining, flopsInfer = (cp1 ?? cpT)?.flopsForward;
   const gf = (ips, flops) => (ips && flops ? (ips * flops) / 1e9 : null);
   const peak = (g, threads) => (g == null ? '–' : `${fmt((100 * g) / (18 * threads), 1)}`);
@@ -157,15 +180,26 @@ function report(main, tfjsSingle, native) {
     epochThreadedAtMost40s: cpT?.epoch ? cpT.epoch.seconds <= 40 : null,
     inferAtLeast15000: best ? best.infer.imagesPerSecond >= 15000 : null,
     padAtMost2ms: best ? best.sketch.medianMs <= 2 : null,
-    accuracyAtLeastTfjs: best?.epoch && tfT?.epoch ? best.epoch.testAccuracy >= tfT.epoch.testAccuracy : null,
+    // Over all seeds: mean(ConvPad) >= mean(TF.js) (main.accuracy.verdict says by how much and how noisy).
+    accuracyAtLeastTfjs: main.accuracy?.atLeastTfjs ?? null,
   };
   return { rows, ratios, targets };
 }
 
+// The page's accuracyRows (web/bench.js), for the terminal: [header, ...per-seed rows, mean, sd].
+function accuracyRows(a) {
+  const f = (x, d = 2) => fmt(x, d);
+  const rows = [['seed', `ConvPad wasm ${a.convpadThreads > 1 ? `${a.convpadThreads}t` : '1t'}`, a.tfjsBinary ? `TF.js wasm ${a.tfjsBinary}` : 'TF.js (not run)']];
+  a.seeds.forEach((seed, i) => rows.push([String(seed), f(a.convpad[i]), f(a.tfjs[i])]));
+  rows.push(['mean', f(a.means.convpad, 3), f(a.means.tfjs, 3)], ['sd', f(a.sds.convpad, 3), f(a.sds.tfjs, 3)]);
+  return rows;
+}
+
 // [SECTION] Main
 
-const options = QUICK ? { quick: true } : {};
-console.log(`bench: ${QUICK ? 'quick' : 'full'} run, ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+const options = { ...(QUICK ? { quick: true } : {}), ...(SEEDS ? { seeds: SEEDS } : {}) };
+console.log(`bench: ${QUICK ? 'quick' : 'full'} run, ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}` +
+            `, seeds ${SEEDS ? SEEDS.join(',') : 'the page default'}${QUICK ? ' (quick: no epochs)' : ''}, page timeout ${PAGE_TIMEOUT_MINUTES} min`);
 
 const native = [];
 if (CLI && existsSync(CLI)) {
@@ -205,7 +239,18 @@ console.log(`FLOPs per image: training ${fmt(((main.convpad.single ?? main.convp
 console.log(table(rows));
 console.log('');
 for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(30)} ${v ?? '–'}`);
+const accuracy = main.accuracy ?? null;
+if (accuracy) {
+  console.log('');
+  console.log('Test accuracy (%) after one 60k epoch from fresh weights, per seed (the same seeds on both sides):');
+  const [head, ...body] = accuracyRows(accuracy);
+  console.log(table([head, ...body]).split('\n').map((l) => `  ${l}`).join('\n'));
+  console.log(`  difference of means (ConvPad - TF.js): ${fmt(accuracy.difference, 2)} points, standard error ${fmt(accuracy.standardError, 2)}` +
+              ' (sqrt(sd_c^2/n_c + sd_t^2/n_t); rough with few seeds)');
+}
+console.log('');
 console.log('targets (issue 4): ' + Object.entries(targets).map(([k, v]) => `${k} ${v == null ? 'n/a' : v ? 'met' : 'NOT met'}`).join(', '));
+if (accuracy) console.log(`accuracy target: ${accuracy.verdict}`);
 if (kernelCheck) {
   console.log('TF.js Conv2DBackpropFilter (registered for wasm) vs cpu backend: ' + (kernelCheck.ok ? 'ok' : 'MISMATCH') + '; ' +
     kernelCheck.cases.map((c) => `x${c.x.join('x')} w${c.w.join('x')}: max diff ${c.maxAbsDiff.toExponential(1)} (rel ${c.relDiff.toExponential(1)})`).join('; '));
@@ -217,4 +262,5 @@ console.log(JSON.stringify({
   bench: 'convpad', quick: QUICK, arch: main.arch, crossOriginIsolated: main.crossOriginIsolated, hardwareConcurrency: main.hardwareConcurrency,
   convpad: main.convpad, native, tfjs: { wasm: strip(main.tfjs.wasm), wasmSingle: strip(tfjsSingle?.tfjs.wasm), cpu: main.tfjs.cpu ?? null },
   kernelCheck: kernelCheck ?? null, tfjsKernels: main.tfjs.wasm?.kernels ?? null, ratios, targets, notes: main.notes,
+  seeds: main.options.seeds, accuracy,
 }));
