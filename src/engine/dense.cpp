@@ -24,7 +24,7 @@ std::vector<ParamRef> Dense::params() {
 void Dense::init_params(Rng& rng) {
     const float fan_in = float(inputs_), fan_out = float(units_);
     const float he_std = std::sqrt(2.0f / fan_in), glorot_limit = std::sqrt(6.0f / (fan_in + fan_out));
-    for (float& w : weight) w = he_init_ ? he_std * rng.normal() : glorot_limit * (2.0f * rng.uniform() - 1.0f);
+    for (float& w : weight) w = he_init_ ? he_std * rng.truncated_normal() : glorot_limit * (2.0f * rng.uniform() - 1.0f);
     bias.fill(0.0f);
 }
 

@@ -44,6 +44,15 @@ public:
         return float(std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
     }
 
+    // Standard normal redrawn outside [-2, 2] (standard deviation ~0.88): the He initialiser of
+    // TensorFlow.js and Keras before 2.3 (truncated, not rescaled).
+    float truncated_normal() {
+        for (;;) {
+            const float z = normal();
+            if (z >= -2.0f && z <= 2.0f) return z;
+        }
+    }
+
 private:
     std::uint64_t state_ = 0, inc_ = 0;
 };
