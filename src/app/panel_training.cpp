@@ -242,7 +242,7 @@ void draw_hyperparameters(SessionSettings& s, bool locked) {
                                ImGuiSliderFlags_AlwaysClamp))
             s.dropout = dropout;
     } else {
-        ImGui::TextDisabled("no drop<R> layer");
+        ImGui::TextDisabled("none in this architecture");
     }
 
     field("Validation", label_w, "Training images held out (the last ones) to measure validation loss and accuracy");
