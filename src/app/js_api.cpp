@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app.h"
+#include "app/js_reply.h"
 #include "app/loading.h"
 #include "app/pad.h"
 #include "app/shell.h"
@@ -47,32 +48,9 @@ using nlohmann::json;
 
 // [SECTION] Replies
 
-std::string g_reply;  // what the last call returned; JS copies it before the next call
-
-const char* reply(const json& value) {
-    // error_handler replace: messages may quote bytes from a user's file that are not UTF-8.
-    g_reply = value.dump(-1, ' ', false, json::error_handler_t::replace);
-    return g_reply.c_str();
-}
-
-// Runs `body` (returning json) and replies with its result, or with {"error": ...} for any exception.
-template <class Body>
-const char* guarded(Body&& body) {
-    try {
-        return reply(body());
-    } catch (const std::exception& e) {
-        try {
-            return reply({{"error", e.what()}});
-        } catch (...) {
-        }
-    } catch (...) {
-    }
-    g_reply = R"({"error":"unexpected error in the engine"})";
-    return g_reply.c_str();
-}
-
-// NaN and infinities are not JSON: they become null.
-json number_or_null(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+using js::guarded;
+using js::number_or_null;
+using js::reply;
 
 // A float setting as the decimal it was typed as (0.001, not 0.0010000000474974513).
 json decimal_json(float x) {

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/js_reply.h"
 #include "data/dataset.h"
 #include "data/idx.h"
 #include "data/image.h"
@@ -43,29 +44,9 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 // [SECTION] Replies
 
-std::string g_reply;
-
-const char* reply(const json& value) {
-    g_reply = value.dump(-1, ' ', false, json::error_handler_t::replace);
-    return g_reply.c_str();
-}
-
-template <class Body>
-const char* guarded(Body&& body) {
-    try {
-        return reply(body());
-    } catch (const std::exception& e) {
-        try {
-            return reply({{"error", e.what()}});
-        } catch (...) {
-        }
-    } catch (...) {
-    }
-    g_reply = R"({"error":"unexpected error in the engine"})";
-    return g_reply.c_str();
-}
-
-json number_or_null(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+using js::guarded;
+using js::number_or_null;
+using js::reply;
 
 // [SECTION] State
 

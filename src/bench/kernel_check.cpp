@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/js_reply.h"
 #include "engine/rng.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
@@ -332,8 +333,6 @@ json report(const std::vector<Check>& checks) {
             {"checks", rows}, {"ok", ok}};
 }
 
-std::string g_reply;
-
 }  // namespace
 }  // namespace convpad::kernel_check
 
@@ -344,7 +343,7 @@ using namespace convpad::kernel_check;
 // second) and returns {simd, gemm, threads, checks: [{kernel, measure, cases, worst, tolerance, ok}], ok},
 // or {error}. The returned string lives until the next call.
 extern "C" EMSCRIPTEN_KEEPALIVE const char* convpad_kernel_check(int threads) {
-    try {
+    return js::guarded([&] {
         if (threads < 1 || threads > kMaxThreads)
             throw std::invalid_argument("threads must be 1.." + std::to_string(kMaxThreads) + ", got " +
                                         std::to_string(threads));
@@ -360,9 +359,6 @@ extern "C" EMSCRIPTEN_KEEPALIVE const char* convpad_kernel_check(int threads) {
         check_maxpool(pool_fwd, pool_bwd, rng);
         checks.insert(checks.end(), {im2col_check, col2im_check, wino, pool_fwd, pool_bwd});
         check_elementwise(checks, rng);
-        g_reply = report(checks).dump();
-    } catch (const std::exception& e) {
-        g_reply = json{{"error", e.what()}}.dump();
-    }
-    return g_reply.c_str();
+        return report(checks);
+    });
 }
