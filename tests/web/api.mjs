@@ -9,12 +9,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import {
-  ARTIFACTS_DIR, SITE_DIR, assertSiteBuilt, frameCount, nativeCli, openBrowser, pgm, readTestSet, run,
+  ARTIFACTS_DIR, SITE_DIR, assertSiteBuilt, frameCount, nativeCli, nativePredictions, openBrowser, readTestSet, run,
   startServer, testImagePixels, waitFrames, waitReady, waitStatus,
 } from './helpers.mjs';
 
@@ -236,27 +235,16 @@ test('classify() gives the native CLI\'s labels and probabilities', async (t) =>
     t.skip('no native convpad (set CONVPAD_CLI or build build/native): comparison skipped');
     return;
   }
-  const dir = await mkdtemp(path.join(tmpdir(), 'convpad-pgm-'));
-  try {
-    const files = [];
-    for (const i of indices) {
-      const file = path.join(dir, `test-${i}.pgm`);
-      await writeFile(file, pgm(testSet.images.subarray(i * 784, (i + 1) * 784)));
-      files.push(file);
-    }
-    const lines = (await run(cli, ['predict', '--raw', '--json', '--model', MODEL_PATH, ...files])).trim().split('\n');
-    assert.equal(lines.length, indices.length);
-    let worst = 0;
-    lines.map((line) => JSON.parse(line)).forEach((native, k) => {
-      assert.equal(results[k].label, native.label, `image ${indices[k]}: page ${results[k].name}, native ${native.name}`);
-      for (let c = 0; c < 10; ++c) worst = Math.max(worst, Math.abs(results[k].probs[c] - native.probs[c]));
-    });
-    t.diagnostic(`largest probability difference page vs native: ${worst.toExponential(2)}`);
-    figures.classifyMaxProbDiff = worst;
-    assert.ok(worst <= 1e-4, `probabilities differ by ${worst}`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const natives = await nativePredictions(cli, MODEL_PATH, testSet, indices);
+  assert.equal(natives.length, indices.length);
+  let worst = 0;
+  natives.forEach((native, k) => {
+    assert.equal(results[k].label, native.label, `image ${indices[k]}: page ${results[k].name}, native ${native.name}`);
+    for (let c = 0; c < 10; ++c) worst = Math.max(worst, Math.abs(results[k].probs[c] - native.probs[c]));
+  });
+  t.diagnostic(`largest probability difference page vs native: ${worst.toExponential(2)}`);
+  figures.classifyMaxProbDiff = worst;
+  assert.ok(worst <= 1e-4, `probabilities differ by ${worst}`);
 });
 
 test('evaluate() matches `convpad eval --json` and shows the Evaluation tab', async (t) => {

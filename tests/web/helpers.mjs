@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,11 +42,12 @@ export function assertSiteBuilt() {
 
 // [SECTION] Server and browser
 
-// Starts tools/server.py on a free port; resolves with {proc, url} (the URL is its first stdout line).
-// isolation false: without the COOP/COEP headers, like a plain static host (the single-thread build runs).
-export function startServer({ isolation = true } = {}) {
+// Starts tools/server.py (on a free port unless `port` says); resolves with {proc, url} (the URL is its first
+// stdout line). isolation false: without the COOP/COEP headers, like a plain static host (the single-thread
+// build runs).
+export function startServer({ isolation = true, dir = SITE_DIR, port = 0 } = {}) {
   return new Promise((resolve, reject) => {
-    const args = [path.join(ROOT, 'tools/server.py'), '--dir', SITE_DIR, '--port', '0'];
+    const args = [path.join(ROOT, 'tools/server.py'), '--dir', dir, '--port', String(port)];
     if (!isolation) args.push('--no-isolation');
     const proc = spawn('python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -145,6 +146,24 @@ export function pgm(bytes) {
 export function nativeCli() {
   const candidates = [process.env.CONVPAD_CLI, path.join(ROOT, 'build/native/convpad'), path.join(ROOT, 'build-lead/convpad')];
   return candidates.find((c) => c && existsSync(c)) ?? null;
+}
+
+// `convpad predict --raw --json` of test images `indices` (as PGM files in a scratch folder): one
+// {label, name, probs} per image, in order.
+export async function nativePredictions(cli, model, set, indices) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'convpad-pgm-'));
+  try {
+    const files = [];
+    for (const i of indices) {
+      const file = path.join(dir, `test-${i}.pgm`);
+      await writeFile(file, pgm(set.images.subarray(i * 784, (i + 1) * 784)));
+      files.push(file);
+    }
+    const lines = (await run(cli, ['predict', '--raw', '--json', '--model', model, ...files])).trim().split('\n');
+    return lines.map((line) => JSON.parse(line));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export function run(command, args) {

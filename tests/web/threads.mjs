@@ -7,12 +7,11 @@
 //   node --test tests/web/threads.mjs      (environment: see helpers.mjs)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import {
-  ARTIFACTS_DIR, SITE_DIR, assertSiteBuilt, nativeCli, openBrowser, pgm, readTestSet, run, startServer,
+  ARTIFACTS_DIR, SITE_DIR, assertSiteBuilt, nativeCli, nativePredictions, openBrowser, readTestSet, startServer,
   testImagePixels, waitFrames, waitReady,
 } from './helpers.mjs';
 
@@ -148,27 +147,15 @@ test('the threaded page\'s probabilities match the native CLI', async (t) => {
     t.skip('no native convpad (set CONVPAD_CLI or build build/native): comparison skipped');
     return;
   }
-  const dir = await mkdtemp(path.join(tmpdir(), 'convpad-pgm-'));
-  try {
-    const files = [];
-    for (const i of INDICES) {
-      const file = path.join(dir, `test-${i}.pgm`);
-      await writeFile(file, pgm(testSet.images.subarray(i * 784, (i + 1) * 784)));
-      files.push(file);
-    }
-    const model = path.join(SITE_DIR, 'fashion-cnn.cpm');
-    const lines = (await run(cli, ['predict', '--raw', '--json', '--model', model, ...files])).trim().split('\n');
-    assert.equal(lines.length, INDICES.length);
-    let worst = 0;
-    lines.map((line) => JSON.parse(line)).forEach((native, k) => {
-      assert.equal(reference.classified[k].label, native.label, `image ${INDICES[k]}`);
-      for (let c = 0; c < 10; ++c) worst = Math.max(worst, Math.abs(reference.classified[k].probs[c] - native.probs[c]));
-    });
-    t.diagnostic(`largest probability difference threaded page vs native: ${worst.toExponential(2)}`);
-    assert.ok(worst <= 1e-4, `probabilities differ by ${worst}`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const natives = await nativePredictions(cli, path.join(SITE_DIR, 'fashion-cnn.cpm'), testSet, INDICES);
+  assert.equal(natives.length, INDICES.length);
+  let worst = 0;
+  natives.forEach((native, k) => {
+    assert.equal(reference.classified[k].label, native.label, `image ${INDICES[k]}`);
+    for (let c = 0; c < 10; ++c) worst = Math.max(worst, Math.abs(reference.classified[k].probs[c] - native.probs[c]));
+  });
+  t.diagnostic(`largest probability difference threaded page vs native: ${worst.toExponential(2)}`);
+  assert.ok(worst <= 1e-4, `probabilities differ by ${worst}`);
 });
 
 test('threads=1 runs the single-thread build: the same probabilities and training run, bit for bit', async () => {

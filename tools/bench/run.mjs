@@ -77,21 +77,6 @@ async function nativeBench(threads) {
 
 // [SECTION] Server and browser
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('python3', [path.join(ROOT, 'tools/server.py'), '--dir', SITE, '--port', String(PORT)],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/serving (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (match) resolve({ proc, url: match[1] });
-    });
-    proc.on('error', reject);
-    proc.on('exit', (code) => reject(new Error(`tools/server.py exited (${code}) before serving`)));
-  });
-}
-
 async function runPage(url, options) {
   const { openBrowser } = await import('../../tests/web/helpers.mjs');
   const browser = await openBrowser({ width: 1200, height: 900 });
@@ -213,7 +198,8 @@ if (CLI && existsSync(CLI)) {
   console.log('native: no convpad CLI given or built: native figures skipped');
 }
 
-const { proc: server, url } = await startServer().catch((err) => fail(err.message));
+const { startServer } = await import('../../tests/web/helpers.mjs');
+const { proc: server, url } = await startServer({ dir: SITE, port: PORT }).catch((err) => fail(err.message));
 let main, tfjsSingle = null;
 try {
   console.log(`page: ${url}bench.html (main run)`);
