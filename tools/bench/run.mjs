@@ -8,10 +8,11 @@
 // cross-origin isolated, the epochs: one per seed and engine) and a short one for TF.js's single-thread
 // SIMD binary (the wasm backend picks its binary once per page). --seeds: 1 to 10 distinct integers
 // (default: the page's, 42,1,2); --quick runs no epochs, so it only uses the first seed.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import path from 'node:path';
+
+import { openBrowser, run, startServer } from '../../tests/web/helpers.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -53,22 +54,10 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 
 // [SECTION] Native CLI
 
-function runCommand(command, commandArgs) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    proc.stdout.on('data', (c) => { stdout += c; });
-    proc.stderr.on('data', (c) => { stderr += c; });
-    proc.on('error', reject);
-    proc.on('exit', (code) => (code === 0 ? resolve(stdout)
-      : reject(new Error(`${command} ${commandArgs.join(' ')} exited ${code}: ${stderr.trim()}`))));
-  });
-}
-
 // `convpad bench` prints a JSON object as its last line.
 async function nativeBench(threads) {
   const steps = QUICK ? 40 : 200;
-  const out = await runCommand(CLI, ['bench', '--steps', String(steps), '--threads', String(threads)]);
+  const out = await run(CLI, ['bench', '--steps', String(steps), '--threads', String(threads)]);
   const last = out.trim().split('\n').pop();
   const result = JSON.parse(last);
   return { threads, steps, trainImagesPerSecond: result.train_images_per_s, inferImagesPerSecond: result.infer_images_per_s,
@@ -78,7 +67,6 @@ async function nativeBench(threads) {
 // [SECTION] Server and browser
 
 async function runPage(url, options) {
-  const { openBrowser } = await import('../../tests/web/helpers.mjs');
   const browser = await openBrowser({ width: 1200, height: 900 });
   const { page, problems } = browser;
   page.on('console', (msg) => {
@@ -198,7 +186,6 @@ if (CLI && existsSync(CLI)) {
   console.log('native: no convpad CLI given or built: native figures skipped');
 }
 
-const { startServer } = await import('../../tests/web/helpers.mjs');
 const { proc: server, url } = await startServer({ dir: SITE, port: PORT }).catch((err) => fail(err.message));
 let main, tfjsSingle = null;
 try {
