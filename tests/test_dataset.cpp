@@ -65,30 +65,24 @@ TEST_CASE("make_dataset rejects wrong sizes and counts", "[dataset]") {
     REQUIRE_THROWS_WITH(make_dataset(odd, tiny_labels(1), "cifar"), Contains("32x28, expected 28x28"));
 }
 
-TEST_CASE("split_validation holds out the last images", "[dataset]") {
+TEST_CASE("split_validation holds out the last images as views", "[dataset]") {
     Dataset full = make_dataset(tiny_images(10), tiny_labels(10), "x");
-    Dataset train, val;
-    split_validation(full, 3, train, val);
-    REQUIRE(train.count() == 7);
-    REQUIRE(val.count() == 3);
-    CHECK(train.images.size() == 7u * 784u);
-    CHECK(val.images.size() == 3u * 784u);
-    CHECK(train.image(6)[100] == 6.0f / 255.0f);
-    CHECK(val.image(0)[0] == 7.0f / 255.0f);
-    CHECK(val.labels == std::vector<std::uint8_t>{7, 8, 9});
+    Split split = split_validation(full, 3);
+    REQUIRE(split.train.count() == 7);
+    REQUIRE(split.val.count() == 3);
+    CHECK(split.train.images == full.images.data());  // views: nothing copied
+    CHECK(split.train.image(6)[100] == 6.0f / 255.0f);
+    CHECK(split.val.image(0)[0] == 7.0f / 255.0f);
+    CHECK(std::vector<std::uint8_t>(split.val.labels, split.val.labels + 3) == std::vector<std::uint8_t>{7, 8, 9});
+    CHECK(split.train.first(4).count() == 4);
+    CHECK(split.train.first(40).count() == 7);
 
-    split_validation(full, 0, train, val);
-    CHECK(train.count() == 10);
-    CHECK(val.count() == 0);
+    split = split_validation(full, 0);
+    CHECK(split.train.count() == 10);
+    CHECK(split.val.count() == 0);
 
-    // The output may be the input itself.
-    split_validation(full, 4, full, val);
-    CHECK(full.count() == 6);
-    CHECK(val.labels == std::vector<std::uint8_t>{6, 7, 8, 9});
-
-    Dataset again = make_dataset(tiny_images(10), tiny_labels(10), "x");
-    REQUIRE_THROWS_AS(split_validation(again, 10, train, val), std::invalid_argument);
-    REQUIRE_THROWS_AS(split_validation(again, -1, train, val), std::invalid_argument);
+    REQUIRE_THROWS_AS(split_validation(full, 10), std::invalid_argument);
+    REQUIRE_THROWS_AS(split_validation(full, -1), std::invalid_argument);
 }
 
 TEST_CASE("load_fashion_mnist reads raw files and names missing ones", "[dataset]") {
@@ -121,9 +115,8 @@ TEST_CASE("load_fashion_mnist: the real data set", "[dataset]") {
     CHECK(fm.train.count() == 60000);
     CHECK(fm.test.count() == 10000);
     CHECK(fm.train.images.size() == 60000u * 784u);
-    Dataset train, val;
-    split_validation(fm.train, 5000, train, val);
-    CHECK(train.count() == 55000);
-    CHECK(val.count() == 5000);
+    const Split split = split_validation(fm.train, 5000);
+    CHECK(split.train.count() == 55000);
+    CHECK(split.val.count() == 5000);
 }
 #endif

@@ -1,5 +1,5 @@
-// The interactive session under the browser app: loading, time-sliced training, pause/resume/reset,
-// evaluation and model swaps, on small synthetic data.
+// The browser's engine (Session and its parts): loading, training in work() slices of whole batches,
+// pause/resume/reset, evaluation, model swaps and the status snapshot, on small synthetic data.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -37,12 +37,12 @@ void load_bars(Session& session, int train_count, int test_count) {
     session.set_data_file(DataFile::TrainImages, train_images.data(), train_images.size());
     session.set_data_file(DataFile::TrainLabels, train_labels.data(), train_labels.size());
     session.set_data_file(DataFile::TestImages, test_images.data(), test_images.size());
-    REQUIRE(session.phase() == Phase::Loading);
+    REQUIRE(session.status().phase == Phase::Loading);
     session.set_data_file(DataFile::TestLabels, test_labels.data(), test_labels.size());
 }
 
-SessionSettings tiny_settings() {
-    SessionSettings s;
+RunSettings tiny_settings() {
+    RunSettings s;
     s.arch = kTinyArch;
     s.epochs = 3;
     s.batch_size = 32;
@@ -52,9 +52,11 @@ SessionSettings tiny_settings() {
     return s;
 }
 
+Phase phase(const Session& session) { return session.status().phase; }
+
 void run_until_idle(Session& session) {
-    for (int guard = 0; guard < 100000 && session.phase() != Phase::Idle; ++guard) session.tick(5.0);
-    REQUIRE(session.phase() == Phase::Idle);
+    for (int guard = 0; guard < 100000 && session.work(5.0);) ++guard;
+    REQUIRE(phase(session) == Phase::Idle);
 }
 
 }  // namespace
@@ -65,62 +67,92 @@ TEST_CASE("session: with_dropout rewrites every dropout rate", "[session]") {
     CHECK(with_dropout(kDefaultArch, 0.0f).find("drop0-") != std::string::npos);
 }
 
-TEST_CASE("session: classification works before the data set arrives", "[session]") {
+TEST_CASE("session: nothing trains before the data set arrives", "[session]") {
     Session session(kTinyArch);
-    CHECK(session.phase() == Phase::Loading);
-    std::vector<float> pixels(kImagePixels, 0.5f);
-    const Prediction p = session.classify(pixels.data());
-    float sum = 0;
-    for (float v : p.probs) sum += v;
-    CHECK(sum == Approx(1.0f));
+    CHECK(phase(session) == Phase::Loading);
+    CHECK_FALSE(session.work(1.0));
     CHECK_THROWS_WITH(session.start_training(tiny_settings()), Contains("still loading"));
+    CHECK_THROWS_WITH(session.start_evaluation(), Contains("still loading"));
+    CHECK_THROWS_WITH(session.pause(), Contains("nothing to pause"));
 }
 
-TEST_CASE("session: a run trains in slices, records curves and ends idle", "[session]") {
+TEST_CASE("session: a run trains whole batches per unit, records curves and ends idle", "[session]") {
     Session session(kTinyArch);
     load_bars(session, 600, 200);
-    REQUIRE(session.phase() == Phase::Idle);
-    REQUIRE(session.sample_indices().size() == 48);
+    REQUIRE(phase(session) == Phase::Idle);
+    REQUIRE(session.samples().indices().size() == 48);
+    REQUIRE(session.samples().predictions().size() == 48);
+    const long version = session.status().model_version;
     session.start_training(tiny_settings());
-    CHECK(session.phase() == Phase::Training);
-    session.tick(0.0);  // one unit of work: a micro-batch of 16
-    CHECK(session.loss_history().empty());
-    session.tick(0.0);
-    REQUIRE(session.loss_history().size() == 1);  // 2 x 16 = one batch of 32
+    CHECK(phase(session) == Phase::Training);
+    CHECK(session.work(0.0));  // one unit of work: a whole batch of 32, one optimiser step
+    REQUIRE(session.losses().size() == 1);
+    CHECK(session.status().model_version > version);
+    session.work(0.0);
 
-    CHECK(session.wall_images_per_second() > 0);  // two training ticks: some wall time has passed
-    CHECK(std::isfinite(session.eta_seconds()));
+    RunStatus status = session.status();
+    CHECK(status.has_run);
+    CHECK(status.step == 2);
+    CHECK(status.steps_per_epoch == 16);  // ceil(500 / 32)
+    CHECK(status.images_per_second > 0);  // two work() calls: some wall time has passed
+    CHECK(std::isfinite(status.eta_seconds));
+    CHECK(status.train_loss == Approx(session.losses().back().loss));
     session.pause();
-    CHECK(session.phase() == Phase::Paused);
-    session.tick(50.0);
-    CHECK(session.loss_history().size() == 1);  // paused: no work
+    CHECK(phase(session) == Phase::Paused);
+    CHECK_FALSE(session.work(50.0));  // paused: no work
+    CHECK(session.losses().size() == 2);
     session.resume();
     run_until_idle(session);
-    REQUIRE(session.epoch_history().size() == 3);
-    CHECK(session.loss_history().size() == 3 * 16);  // ceil(500 / 32) steps per epoch
-    CHECK(session.epoch_history().back().val_accuracy > 0.9);
-    CHECK_THAT(session.message(), Contains("completed 3 epochs"));
+    REQUIRE(session.epochs().size() == 3);
+    CHECK(session.losses().size() == 3 * 16);
+    CHECK(session.epochs().back().val_accuracy > 0.9);
+    status = session.status();
+    CHECK_THAT(status.message, Contains("completed 3 epochs"));
+    CHECK(status.has_run);
+    CHECK(status.steps_done == 48);
+    CHECK(std::isnan(status.eta_seconds));
+    // The samples were refreshed with the final weights.
     int right = 0;
-    for (std::size_t i = 0; i < session.sample_indices().size(); ++i)
-        right += session.sample_predictions()[i].label == session.test_set().labels[session.sample_indices()[i]];
+    for (std::size_t i = 0; i < session.samples().indices().size(); ++i)
+        right += session.samples().predictions()[i].label == session.data().test().labels[session.samples().indices()[i]];
     CHECK(right >= 40);
+}
+
+TEST_CASE("session: a run in the session is the same run as Trainer on run_data, bit for bit", "[session]") {
+    Session session(kTinyArch);
+    load_bars(session, 400, 50);
+    RunSettings settings = tiny_settings();
+    settings.epochs = 2;
+    settings.subset = 150;
+    session.start_training(settings);
+    run_until_idle(session);
+
+    // What `convpad train` does with the same settings (src/cli/main.cpp).
+    Model model(run_arch(settings), settings.seed);
+    const Split split = run_data(session.data().train(), settings);
+    CHECK(split.train.count() == 150);
+    Trainer trainer(model, split.train, split.val, train_config(settings));
+    trainer.run();
+    CHECK(session.model().weights() == model.weights());
+    CHECK(session.epochs().back().val_loss == trainer.history().back().val_loss);
 }
 
 TEST_CASE("session: evaluation in slices matches evaluate_model", "[session]") {
     Session session(kTinyArch);
-    load_bars(session, 300, 250);
+    load_bars(session, 300, 1250);
     session.start_training(tiny_settings());
     run_until_idle(session);
     session.start_evaluation();
-    CHECK(session.phase() == Phase::Evaluating);
-    session.tick(0.0);
-    CHECK(session.evaluation_progress() == Approx(100.0 / 250.0));
+    CHECK(phase(session) == Phase::Evaluating);
+    CHECK_THROWS_AS(session.start_training(tiny_settings()), std::logic_error);
+    CHECK(session.work(0.0));
+    CHECK(session.status().evaluation_progress == Approx(512.0 / 1250.0));  // 500 rounded up to passes of 32
     run_until_idle(session);
     REQUIRE(session.last_evaluation());
-    const Evaluation direct = evaluate_model(session.model(), session.test_set());
+    const Evaluation direct = evaluate_model(session.model(), session.data().test());
     CHECK(session.last_evaluation()->confusion == direct.confusion);
-    CHECK(session.last_evaluation()->loss == Approx(direct.loss).epsilon(1e-6));
-    CHECK(session.test_predictions().size() == 250);
+    CHECK(session.last_evaluation()->loss == direct.loss);
+    CHECK(session.test_predictions().size() == 1250);
 }
 
 TEST_CASE("session: reset returns to the model loaded last; bad files keep the current model", "[session]") {
@@ -128,14 +160,16 @@ TEST_CASE("session: reset returns to the model loaded last; bad files keep the c
     load_bars(session, 300, 100);
     const auto original = session.model().weights();
     session.start_training(tiny_settings());
-    session.tick(0.0);
-    session.tick(0.0);  // two micro-batches of 16: one optimiser step
-    REQUIRE(session.phase() == Phase::Training);
+    session.work(0.0);  // one optimiser step
+    REQUIRE(phase(session) == Phase::Training);
     CHECK(session.model().weights() != original);
     CHECK_THROWS_AS(session.load_model(nullptr, 0), std::logic_error);  // busy
+    const long run_id = session.status().run_id;
     session.reset();
-    CHECK(session.phase() == Phase::Idle);
-    CHECK(session.loss_history().empty());
+    CHECK(phase(session) == Phase::Idle);
+    CHECK(session.status().run_id > run_id);
+    CHECK_FALSE(session.status().has_run);
+    CHECK(session.losses().empty());
     CHECK(session.model().weights() == original);
 
     const auto good = session.save_model();
@@ -149,16 +183,16 @@ TEST_CASE("session: reset returns to the model loaded last; bad files keep the c
     Model other("flatten-dense10", 3);
     const auto other_bytes = save_model(other);
     session.load_model(other_bytes.data(), other_bytes.size());
-    CHECK(session.model().arch() == "flatten-dense10");
+    CHECK(session.status().arch == "flatten-dense10");
     session.reset();
-    CHECK(session.model().arch() == "flatten-dense10");  // reset goes to the model loaded last
+    CHECK(session.status().arch == "flatten-dense10");  // reset goes to the model loaded last
 }
 
 TEST_CASE("session: bad settings are refused and the current model stays", "[session]") {
     Session session(kTinyArch);
     load_bars(session, 300, 100);
     const auto original = session.model().weights();
-    SessionSettings s = tiny_settings();
+    RunSettings s = tiny_settings();
     s.arch = "conv4k3-oops-dense10";
     CHECK_THROWS_WITH(session.start_training(s), Contains("'oops'"));
     s = tiny_settings();
@@ -166,14 +200,21 @@ TEST_CASE("session: bad settings are refused and the current model stays", "[ses
     CHECK_THROWS_WITH(session.start_training(s), Contains("batch size"));
     s = tiny_settings();
     s.validation = 300;
-    CHECK_THROWS_WITH(session.start_training(s), Contains("validation size"));
-    CHECK(session.phase() == Phase::Idle);
+    CHECK_THROWS_WITH(session.start_training(s), Contains("validation count"));
+    s = tiny_settings();
+    s.subset = -1;
+    CHECK_THROWS_WITH(session.start_training(s), Contains("subset"));
+    CHECK(phase(session) == Phase::Idle);
+    CHECK_FALSE(session.status().has_run);
     CHECK(session.model().weights() == original);
 }
 
-TEST_CASE("session: a bad data file is refused with a message", "[session]") {
+TEST_CASE("session: a bad data file is refused with a message; a loaded data set is final", "[session]") {
     Session session(kTinyArch);
     const std::uint8_t junk[20] = {0, 0, 8, 9};
     CHECK_THROWS_AS(session.set_data_file(DataFile::TrainImages, junk, sizeof junk), DataError);
-    CHECK(session.phase() == Phase::Loading);
+    CHECK(phase(session) == Phase::Loading);
+    load_bars(session, 100, 10);
+    CHECK(phase(session) == Phase::Idle);
+    CHECK_THROWS_WITH(session.set_data_file(DataFile::TrainImages, junk, sizeof junk), Contains("already loaded"));
 }

@@ -85,31 +85,6 @@ TEST_CASE("the learning rate halves after `lr_patience` epochs without improveme
     CHECK(trainer.history()[3].learning_rate == 0.0025f);
 }
 
-TEST_CASE("micro-batches with summed gradients train like whole batches", "[train]") {
-    Dataset train = blobs(200, 5, false), none;
-    auto train_with = [&](int micro) {
-        Model model("conv4k3-relu-pool2-flatten-dense10", 9);
-        TrainConfig config;
-        config.epochs = 2;
-        config.batch_size = 32;  // 200 images: the last batch of each epoch has 8
-        config.micro_batch = micro;
-        Trainer trainer(model, train, none, config);
-        int steps = 0;
-        trainer.on_step = [&](const StepReport&) { ++steps; };
-        int calls = 0;
-        while (trainer.advance()) ++calls;
-        CHECK(steps == 14);
-        return std::make_pair(model.weights(), calls);
-    };
-    const auto whole = train_with(0), micro = train_with(8);
-    CHECK(micro.second > 3 * whole.second);  // more, smaller units of work
-    float max_diff = 0;
-    for (std::size_t i = 0; i < whole.first.size(); ++i)
-        max_diff = std::max(max_diff, std::fabs(whole.first[i] - micro.first[i]));
-    CHECK(max_diff < 1e-4f);
-    CHECK(whole.first != Model("conv4k3-relu-pool2-flatten-dense10", 9).weights());
-}
-
 TEST_CASE("without validation data every epoch runs and reports NaN validation", "[train]") {
     Dataset train = blobs(64, 4, false), none;
     Model model("flatten-dense10", 3);

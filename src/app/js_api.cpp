@@ -26,7 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app.h"
-#include "app/js_reply.h"
+#include "web/js_reply.h"
 #include "app/loading.h"
 #include "app/pad.h"
 #include "app/shell.h"

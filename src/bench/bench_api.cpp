@@ -22,7 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/js_reply.h"
+#include "web/js_reply.h"
 #include "data/dataset.h"
 #include "data/idx.h"
 #include "data/image.h"
@@ -32,6 +32,8 @@
 #include "engine/model.h"
 #include "kernels/parallel.h"
 #include "train/metrics.h"
+#include "train/data_store.h"
+#include "train/evaluator.h"
 #include "train/trainer.h"
 
 namespace convpad::bench {
@@ -51,11 +53,8 @@ using js::reply;
 // [SECTION] State
 
 struct State {
-    IdxImages train_images, test_images;
-    IdxLabels train_labels, test_labels;
-    std::array<bool, 4> have{};
-    Dataset train, test, no_validation;  // train: all 60k images (no validation split), test: 10k
-    bool ready = false;
+    DataStore data;            // train: all 60k images (no validation split), test: 10k
+    DataView no_validation;
 
     std::unique_ptr<Model> model;
     std::unique_ptr<Trainer> trainer;
@@ -69,7 +68,7 @@ State& state() {
 }
 
 void require_data() {
-    if (!state().ready) throw std::logic_error("the data set is not loaded: call convpad_bench_set_data_file for all 4 files first");
+    if (!state().data.ready()) throw std::logic_error("the data set is not loaded: call convpad_bench_set_data_file for all 4 files first");
 }
 
 Model& require_model() {
@@ -154,24 +153,8 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_bench_set_data_file(int which, const st
         if (which < 0 || which > 3) throw std::invalid_argument("data file index must be 0..3, got " + std::to_string(which));
         if (!data || !(size > 0) || size > double(std::size_t(-1))) throw std::invalid_argument("the data file is empty");
         State& s = state();
-        const std::size_t n = std::size_t(size);
-        switch (which) {
-            case 0: s.train_images = parse_idx_images(data, n, "train-images-idx3-ubyte"); break;
-            case 1: s.train_labels = parse_idx_labels(data, n, kNumClasses, "train-labels-idx1-ubyte"); break;
-            case 2: s.test_images = parse_idx_images(data, n, "t10k-images-idx3-ubyte"); break;
-            case 3: s.test_labels = parse_idx_labels(data, n, kNumClasses, "t10k-labels-idx1-ubyte"); break;
-        }
-        s.have[which] = true;
-        s.ready = false;
-        if (s.have[0] && s.have[1] && s.have[2] && s.have[3]) {
-            s.trainer.reset();  // it refers to the old data
-            s.train = make_dataset(s.train_images, s.train_labels, "training set");
-            s.test = make_dataset(s.test_images, s.test_labels, "test set");
-            s.train_images = {};  // the float copies are all the engine needs
-            s.test_images = {};
-            s.ready = true;
-        }
-        return json{{"ready", s.ready}, {"train", s.ready ? s.train.count() : 0}, {"test", s.ready ? s.test.count() : 0}};
+        s.data.set_file(DataFile(which), data, std::size_t(size));
+        return json{{"ready", s.data.ready()}, {"train", s.data.train().count()}, {"test", s.data.test().count()}};
     });
 }
 
@@ -210,7 +193,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_bench_start(const char* options_text) {
         config.lr_patience = 0;
         s.trainer.reset();
         s.model = std::move(model);
-        s.trainer = std::make_unique<Trainer>(*s.model, s.train, s.no_validation, config);
+        s.trainer = std::make_unique<Trainer>(*s.model, s.data.train(), s.no_validation, config);
         s.batch_size = batch;
         const Flops flops = count_flops(*s.model);
         return json{{"arch", s.model->arch()},          {"params", s.model->num_params()},
@@ -275,7 +258,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_bench_evaluate() {
         require_data();
         Model& model = require_model();
         const auto t0 = Clock::now();
-        const Evaluation e = evaluate_model(model, state().test);
+        const Evaluation e = evaluate_model(model, state().data.test());
         const double seconds = seconds_since(t0);
         return json{{"accuracy", e.accuracy}, {"loss", number_or_null(e.loss)}, {"total", e.total}, {"seconds", seconds}};
     });
@@ -287,7 +270,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_bench_evaluate() {
 EMSCRIPTEN_KEEPALIVE const char* convpad_bench_infer(int batch, int repeats) {
     return guarded([&] {
         require_data();
-        if (batch < 1 || batch > state().test.count()) throw std::invalid_argument("batch must be 1.." + std::to_string(state().test.count()));
+        if (batch < 1 || batch > state().data.test().count()) throw std::invalid_argument("batch must be 1.." + std::to_string(state().data.test().count()));
         if (repeats < 1 || repeats > 1000) throw std::invalid_argument("repeats must be 1..1000");
         Model& model = require_model();
         std::vector<float>& probs = state().probs;
@@ -295,8 +278,8 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_bench_infer(int batch, int repeats) {
         long checksum = 0;
         const auto t0 = Clock::now();
         for (int r = 0; r < repeats; ++r) {
-            const int first = (r * batch) % (state().test.count() - batch + 1);
-            model.predict(state().test.image(first), batch, probs.data());
+            const int first = (r * batch) % (state().data.test().count() - batch + 1);
+            model.predict(state().data.test().image(first), batch, probs.data());
             for (int i = 0; i < batch; ++i) checksum += argmax_class(probs.data() + std::size_t(i) * kNumClasses, kNumClasses);
         }
         const double seconds = seconds_since(t0);

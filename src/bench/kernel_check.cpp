@@ -23,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/js_reply.h"
+#include "web/js_reply.h"
 #include "engine/rng.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"

@@ -23,6 +23,8 @@
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "train/metrics.h"
+#include "train/evaluator.h"
+#include "train/run_settings.h"
 #include "train/trainer.h"
 
 using namespace convpad;
@@ -42,7 +44,8 @@ commands:
              --patience N      early-stopping patience in epochs, 0 = off (4)
              --lr-patience N   halve the learning rate after N epochs without a better
                                validation loss, 0 = off (1)
-             --limit N         train on the first N training images only (all)
+             --dropout R       replaces the rate of every drop<R> layer of --arch (the arch's own)
+             --limit N         train on the first N images left after --val (all)
              --out FILE        where to save the model (model.cpm)
              --threads N       worker threads (1); results do not depend on N
   eval     classification report on the 10k test set
@@ -143,28 +146,27 @@ std::vector<std::string> class_names() { return {kClassNames.begin(), kClassName
 // [SECTION] train
 int cmd_train(const Args& args) {
     const std::string data_dir = args.text("data", CONVPAD_DEFAULT_DATA);
-    const std::string arch = args.text("arch", kDefaultArch);
     const std::string out = args.text("out", "model.cpm");
-    TrainConfig config;
-    config.epochs = int(args.integer("epochs", config.epochs, 1, 1000));
-    config.batch_size = int(args.integer("batch", 64, 1, 4096));
-    config.optimizer.kind = args.text("optimizer", "adam");
-    config.optimizer.learning_rate = float(args.real("lr", config.optimizer.kind == "sgd" ? 0.01 : 0.001));
-    config.seed = std::uint64_t(args.integer("seed", 42, 0, 2147483647));
-    config.patience = int(args.integer("patience", config.patience, 0, 1000));
-    config.lr_patience = int(args.integer("lr-patience", config.lr_patience, 0, 1000));
-    const int val_count = int(args.integer("val", 5000, 0, 59999));
-    const long limit = args.integer("limit", 0, 0, 60000);
+    // The same settings, through the same functions, as a run in the browser (train/run_settings.h).
+    RunSettings settings;
+    settings.arch = args.text("arch", kDefaultArch);
+    settings.epochs = int(args.integer("epochs", 30, 1, 1000));
+    settings.batch_size = int(args.integer("batch", 64, 1, 4096));
+    settings.optimizer = args.text("optimizer", "adam");
+    settings.learning_rate = float(args.real("lr", settings.optimizer == "sgd" ? 0.01 : 0.001));
+    settings.dropout = args.flag("dropout") ? float(args.real("dropout", 0.5)) : -1.0f;  // default: arch's rates
+    settings.seed = std::uint64_t(args.integer("seed", 42, 0, 2147483647));
+    settings.patience = int(args.integer("patience", 4, 0, 1000));
+    settings.lr_patience = int(args.integer("lr-patience", 1, 0, 1000));
+    settings.validation = int(args.integer("val", 5000, 0, 59999));
+    settings.subset = int(args.integer("limit", 0, 0, 60000));
+    const TrainConfig config = train_config(settings);
 
-    Model model(arch, config.seed);
+    Model model(run_arch(settings), settings.seed);
     FashionMnist data = load_fashion_mnist(data_dir);
-    Dataset train, val;
-    split_validation(data.train, val_count, train, val);
-    if (limit > 0 && limit < train.count()) {
-        train.images.resize(std::size_t(limit) * kImagePixels);
-        train.labels.resize(limit);
-    }
-    std::printf("architecture %s (%zu parameters, gemm: %s)\n", arch.c_str(), model.num_params(), sgemm_backend());
+    const Split split = run_data(data.train, settings);
+    const DataView train = split.train, val = split.val;
+    std::printf("architecture %s (%zu parameters, gemm: %s)\n", model.arch().c_str(), model.num_params(), sgemm_backend());
     std::printf("training on %d images, validating on %d, batch %d, %s lr %g, up to %d epochs, patience %d, "
                 "lr patience %d, seed %llu\n",
                 train.count(), val.count(), config.batch_size, config.optimizer.kind.c_str(),
@@ -266,8 +268,7 @@ int cmd_bench(const Args& args) {
     const int steps = int(args.integer("steps", 100, 1, 100000));
     Model model(arch, 1);
     FashionMnist data = load_fashion_mnist(args.text("data", CONVPAD_DEFAULT_DATA));
-    Dataset train, val;
-    split_validation(data.train, 0, train, val);
+    const DataView train = data.train, val;
     TrainConfig config;
     config.batch_size = batch;
     config.epochs = 1000;
@@ -297,7 +298,7 @@ int cmd_bench(const Args& args) {
         // A fresh model: profiling trains it (weights change), which must not touch the figures above.
         Model profiled(arch, 1);
         auto optimizer = make_optimizer(config.optimizer);
-        std::printf("%s\n", format_profile(profile_step(profiled, optimizer.get(), train.image(0), train.labels.data(),
+        std::printf("%s\n", format_profile(profile_step(profiled, optimizer.get(), train.image(0), train.labels,
                                                         std::min(batch, train.count()), true, 20))
                                 .c_str());
         const int infer_batch = std::min(32, data.test.count());  // Model::predict's chunk
@@ -344,7 +345,7 @@ int main(int argc, char** argv) {
         if (command == "train")
             return cmd_train(with_threads(parse_args(argc, argv,
                                         {"data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience", "lr-patience", "threads",
-                                         "limit", "out"},
+                                         "limit", "dropout", "out"},
                                         {})));
         if (command == "eval") return cmd_eval(parse_args(argc, argv, {"model", "data"}, {"json"}));
         if (command == "predict") return cmd_predict(parse_args(argc, argv, {"model"}, {"json", "raw"}));

@@ -33,20 +33,13 @@ Dataset make_dataset(const IdxImages& images, const IdxLabels& labels, const std
     return out;
 }
 
-void split_validation(const Dataset& full, int val_count, Dataset& train, Dataset& val) {
+Split split_validation(DataView full, int val_count) {
     if (val_count < 0 || val_count >= full.count())
         throw std::invalid_argument("validation count " + std::to_string(val_count) + " must be in 0.." +
                                     std::to_string(full.count() - 1) + " so that at least one of the " +
                                     std::to_string(full.count()) + " images is left for training");
-    std::size_t train_count = std::size_t(full.count() - val_count);
-    // Build into locals first: `train` or `val` may be the same object as `full`.
-    Dataset new_train, new_val;
-    new_train.images.assign(full.images.begin(), full.images.begin() + train_count * kImagePixels);
-    new_train.labels.assign(full.labels.begin(), full.labels.begin() + train_count);
-    new_val.images.assign(full.images.begin() + train_count * kImagePixels, full.images.end());
-    new_val.labels.assign(full.labels.begin() + train_count, full.labels.end());
-    train = std::move(new_train);
-    val = std::move(new_val);
+    const int train_count = full.count() - val_count;
+    return {full.first(train_count), {full.image(train_count), full.labels + train_count, val_count}};
 }
 
 namespace {

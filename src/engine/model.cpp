@@ -4,7 +4,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "data/dataset.h"
 #include "engine/activations.h"
 #include "engine/conv2d.h"
 #include "engine/dense.h"
@@ -46,9 +45,11 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 
 }  // namespace
 
-Model::Model(const std::string& arch, std::uint64_t seed) : arch_(arch) {
+Model::Model(const std::string& arch, std::uint64_t seed, Shape3 input, int classes)
+    : arch_(arch), input_shape_(input), num_classes_(classes) {
     if (arch.empty()) fail(arch, 0, 0, "the architecture is empty");
-    Shape3 shape{1, kImageSide, kImageSide};
+    if (input.size() == 0 || classes < 2) throw std::invalid_argument("a model needs a non-empty input and at least 2 classes");
+    Shape3 shape = input;
     long activations = long(shape.size());
     // Checked before a layer allocates anything.
     auto check_size = [&](const std::string& a, std::size_t pos, std::size_t len, long new_params, long new_outputs) {
@@ -120,10 +121,11 @@ Model::Model(const std::string& arch, std::uint64_t seed) : arch_(arch) {
         layers_.push_back(std::move(layer));
         pos = end + 1;
     }
-    if (shape.size() != std::size_t(kNumClasses))
+    if (shape.size() != std::size_t(classes))
         fail(arch, arch.rfind('-') == std::string::npos ? 0 : arch.rfind('-') + 1,
              arch.size() - (arch.rfind('-') == std::string::npos ? 0 : arch.rfind('-') + 1),
-             "the last layer must output 10 class scores (e.g. dense10), but it outputs " +
+             "the last layer must output " + std::to_string(classes) + " class scores (e.g. dense" +
+                 std::to_string(classes) + "), but it outputs " +
                  std::to_string(shape.size()));
 
     // A ReLU right after a convolution is computed by the convolution, while each image's output is in
@@ -197,8 +199,8 @@ void Model::predict(const float* x, int n, float* probs) {
     const int chunk = 32 * num_threads();  // with threads: 32 images per thread
     for (int start = 0; start < n; start += chunk) {
         int count = std::min(chunk, n - start);
-        const float* logits = forward(x + long(start) * kImagePixels, count, false);
-        softmax(logits, count, kNumClasses, probs + long(start) * kNumClasses);
+        const float* logits = forward(x + long(start) * input_size(), count, false);
+        softmax(logits, count, num_classes_, probs + long(start) * num_classes_);
     }
 }
 

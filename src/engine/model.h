@@ -7,7 +7,8 @@
 //   relu                rectified linear unit
 //   drop<R>             dropout with rate R in [0, 1), e.g. drop0.5
 //   flatten             (C,H,W) -> (C*H*W)
-// The input is one 28x28 grayscale image; the last layer must produce 10 outputs (the logits).
+// The model owns its input shape (one 28x28 grayscale image unless told otherwise) and its class count
+// (10 unless told otherwise): the last layer must produce that many outputs (the logits).
 #pragma once
 #include <cstdint>
 #include <stdexcept>
@@ -19,6 +20,9 @@
 namespace convpad {
 
 // The Keras project's CNN: conv 32@3x3 -> pool -> conv 64@3x3 -> pool -> dense 128 -> dropout -> dense 10.
+constexpr Shape3 kDefaultInputShape{1, 28, 28};
+constexpr int kDefaultClasses = 10;
+
 constexpr const char* kDefaultArch = "conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10";
 
 struct ArchPreset {
@@ -37,21 +41,25 @@ struct ArchError : std::invalid_argument {
 class Model {
 public:
     // Throws ArchError, whose message quotes the bad token and marks it with a caret.
-    explicit Model(const std::string& arch, std::uint64_t seed = 42);
+    explicit Model(const std::string& arch, std::uint64_t seed = 42, Shape3 input = kDefaultInputShape,
+                   int classes = kDefaultClasses);
     Model(Model&&) = default;
     Model& operator=(Model&&) = default;
 
     const std::string& arch() const { return arch_; }
     const std::vector<LayerPtr>& layers() const { return layers_; }
     std::size_t num_params() const { return num_params_; }
+    Shape3 input_shape() const { return input_shape_; }
+    int input_size() const { return int(input_shape_.size()); }  // floats per image
+    int num_classes() const { return num_classes_; }
     std::vector<ParamRef> params();
 
-    // x: (n, 784) pixels in [0,1] -> logits (n, 10). Keeps the activations for backward(); x itself is
+    // x: (n, input_size()) pixels in [0,1] -> logits (n, num_classes()). Keeps the activations for backward(); x itself is
     // not copied, so it must stay unchanged until backward().
     const float* forward(const float* x, int n, bool training);
-    // dlogits: (n, 10) for the batch of the last forward(). Fills every parameter gradient.
+    // dlogits: (n, num_classes()) for the batch of the last forward(). Fills every parameter gradient.
     void backward(const float* dlogits, int n);
-    // probs: (n, 10) softmax outputs, inference mode, processed in chunks of at most 32 images.
+    // probs: (n, num_classes()) softmax outputs, inference mode, processed in chunks of at most 32 images.
     void predict(const float* x, int n, float* probs);
 
     // Input of layer i from the last forward(), for i >= 1 (the input image is not copied: activation(0)
@@ -68,6 +76,8 @@ public:
 
 private:
     std::string arch_;
+    Shape3 input_shape_;
+    int num_classes_;
     std::vector<LayerPtr> layers_;
     std::size_t num_params_ = 0;
     const float* input_ = nullptr;          // x of the last forward(), the first layer's input

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <limits>
 
-#include "data/dataset.h"
 #include "engine/loss.h"
 
 namespace convpad {
@@ -57,7 +56,7 @@ StepProfile profile_step(Model& model, Optimizer* optimizer, const float* x, con
     // gradients ping-pong between two buffers.
     std::vector<std::vector<float>> storage(count);
     std::vector<float*> out(count);
-    std::size_t widest = std::size_t(n) * kImagePixels;
+    std::size_t widest = std::size_t(n) * model.input_size();
     for (std::size_t i = 0; i < count; ++i) {
         if (model.fused_into_previous(i)) {
             out[i] = out[i - 1];
@@ -69,7 +68,7 @@ StepProfile profile_step(Model& model, Optimizer* optimizer, const float* x, con
         out[i] = storage[i].data();
         widest = std::max(widest, storage[i].size());
     }
-    std::vector<float> grad_a(widest), grad_b(widest), probs(std::size_t(n) * kNumClasses);
+    std::vector<float> grad_a(widest), grad_b(widest), probs(std::size_t(n) * model.num_classes());
 
     for (int rep = 0; rep <= repeats; ++rep) {  // rep 0 is the warm-up
         const bool timed = rep > 0;
@@ -83,8 +82,8 @@ StepProfile profile_step(Model& model, Optimizer* optimizer, const float* x, con
         }
         if (training) {
             auto t0 = Clock::now();
-            softmax_cross_entropy_forward(out[count - 1], labels, n, kNumClasses, probs.data());
-            softmax_cross_entropy_backward(probs.data(), labels, n, kNumClasses, grad_a.data());
+            softmax_cross_entropy_forward(out[count - 1], labels, n, model.num_classes(), probs.data());
+            softmax_cross_entropy_backward(probs.data(), labels, n, model.num_classes(), grad_a.data());
             if (timed) keep_min(profile.loss_ms, ms_since(t0));
             for (std::size_t i = count; i-- > 0;) {
                 if (model.fused_into_previous(i)) continue;
@@ -107,8 +106,8 @@ StepProfile profile_step(Model& model, Optimizer* optimizer, const float* x, con
         const auto t0 = Clock::now();
         const float* logits = model.forward(x, n, training);
         if (training) {
-            softmax_cross_entropy_forward(logits, labels, n, kNumClasses, probs.data());
-            softmax_cross_entropy_backward(probs.data(), labels, n, kNumClasses, grad_a.data());
+            softmax_cross_entropy_forward(logits, labels, n, model.num_classes(), probs.data());
+            softmax_cross_entropy_backward(probs.data(), labels, n, model.num_classes(), grad_a.data());
             model.backward(grad_a.data(), n);
             if (optimizer) optimizer->step(params);
         }

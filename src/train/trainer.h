@@ -1,4 +1,5 @@
-// The training loop, cut into small units of work so a browser can run it a slice per frame.
+// The training loop, cut into units of work (a batch, a validation chunk) so the browser's engine can
+// report progress and take commands between them.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "data/dataset.h"
 #include "engine/model.h"
 #include "engine/optimizer.h"
+#include "train/evaluator.h"
 #include "train/metrics.h"
 
 namespace convpad {
@@ -24,11 +26,7 @@ struct TrainConfig {
     // ReduceLROnPlateau); 0 = off. Counts restart after each cut.
     int lr_patience = 1;
     float lr_factor = 0.5f;
-    // Work per advance() call, so a browser frame never waits for a whole batch: a batch is split
-    // into micro-batches whose gradients are summed before one optimiser step (same result as the
-    // whole batch up to float rounding). 0 = whole batch. Validation runs in chunks of eval_chunk.
-    int micro_batch = 0;
-    int eval_chunk = 500;
+    int eval_chunk = 500;     // validation images per advance() call
 };
 
 struct StepReport {
@@ -52,9 +50,9 @@ class Trainer {
 public:
     // Keeps references to model and data; both must outlive the trainer. Throws std::invalid_argument
     // for a bad configuration (empty training set, batch size outside 1..4096, ...).
-    Trainer(Model& model, const Dataset& train, const Dataset& val, const TrainConfig& config);
+    Trainer(Model& model, DataView train, DataView val, const TrainConfig& config);
 
-    // One unit of work: a (micro-)batch or a validation chunk. Returns false once training is over.
+    // One unit of work: a batch or a validation chunk. Returns false once training is over.
     bool advance();
     void run() { while (advance()) {} }
 
@@ -82,17 +80,13 @@ private:
 
     using Clock = std::chrono::steady_clock;
     Model& model_;
-    const Dataset& train_;
-    const Dataset& val_;
+    DataView train_, val_;
     TrainConfig config_;
     std::unique_ptr<Optimizer> optimizer_;
     std::vector<ParamRef> params_;
     Rng shuffle_rng_;
     std::vector<int> order_;
     std::vector<float> batch_x_, probs_, dlogits_;
-    std::vector<std::vector<float>> grad_sum_;  // per parameter, while a batch is split in micro-batches
-    int micro_at_ = 0;                          // images of the current batch already done
-    double batch_loss_sum_ = 0;
     std::vector<std::uint8_t> batch_y_;
 
     TrainPhase phase_ = TrainPhase::Training;
@@ -101,9 +95,7 @@ private:
     long epoch_correct_ = 0, epoch_images_ = 0, images_seen_ = 0;
     double epoch_train_seconds_ = 0;
     Clock::time_point epoch_start_;
-    int val_at_ = 0;
-    double val_loss_sum_ = 0;
-    long val_correct_ = 0;
+    std::unique_ptr<Evaluator> validation_;  // during TrainPhase::Validating
 
     double best_val_loss_ = 0;
     int best_epoch_ = -1, epochs_without_improvement_ = 0, epochs_since_lr_change_ = 0;
@@ -111,9 +103,5 @@ private:
     std::vector<EpochReport> history_;
     std::string stop_reason_;
 };
-
-// Inference over a whole data set in chunks: loss, confusion matrix and every derived metric.
-// probs_out, when given, receives (count, 10) probabilities.
-Evaluation evaluate_model(Model& model, const Dataset& data, std::vector<float>* probs_out = nullptr);
 
 }  // namespace convpad

@@ -1,4 +1,4 @@
-// How the C functions JavaScript calls answer (app/js_api.cpp, bench/bench_api.cpp): JSON text that stays
+// How the C functions JavaScript calls answer (web/engine_api.cpp, app/js_api.cpp, bench/bench_api.cpp): JSON text that stays
 // valid until the next call (JS copies it at once), and {"error": message} for any exception, so a bad
 // argument never aborts the wasm module.
 #pragma once

@@ -1,0 +1,38 @@
+// The settings of one training run, and how they become a model and a trainer configuration. The CLI
+// (`convpad train`) and the browser's engine both go through these functions, so the same settings
+// give the same run, bit for bit.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "data/dataset.h"
+#include "engine/model.h"
+#include "train/trainer.h"
+
+namespace convpad {
+
+struct RunSettings {
+    std::string arch = kDefaultArch;
+    int epochs = 5;
+    int batch_size = 64;
+    float learning_rate = 1e-3f;
+    std::string optimizer = "adam";
+    float dropout = 0.5f;  // replaces the rate of every drop<R> token of arch; < 0 keeps them
+    int validation = 5000; // the last images of the training set, held out
+    int patience = 3;      // early stopping; 0 = off
+    int lr_patience = 1;   // halve the learning rate after this many epochs without a better validation loss
+    int subset = 0;        // train on the first `subset` images left after the split; 0 = all of them
+    std::uint64_t seed = 42;
+};
+
+// arch with every drop<R> token's rate replaced by `rate` (unchanged when rate < 0).
+std::string with_dropout(const std::string& arch, float rate);
+
+// The architecture a run trains: settings.arch with settings.dropout applied.
+std::string run_arch(const RunSettings& settings);
+TrainConfig train_config(const RunSettings& settings);
+// The run's training and validation images out of the full training set (split_validation, then the
+// subset). Throws std::invalid_argument when the validation size leaves no training image.
+Split run_data(DataView full_train, const RunSettings& settings);
+
+}  // namespace convpad
