@@ -3,8 +3,7 @@
 #   tools/deps.sh core wasm web browser
 #   core     native toolchain, header-only libraries, Fashion-MNIST      (apt)
 #   wasm     Emscripten 3.1.6                                            (apt)
-#   web      Dear ImGui + SDL2 from Debian *source* packages, libSDL2.a  (apt-get source, emcmake;
-#            one plain, one -pthread for the threaded app)
+#   web      Dear ImGui + SDL2 from Debian *source* packages, libSDL2.a  (apt-get source, emcmake)
 #   browser  Chromium + playwright-core for tests/web                    (apt, npm)
 # Only Debian's archive and the npm registry are used (see shared/TOOLCHAIN.md).
 # Safe to run repeatedly: everything is cached under $CONVPAD_DEPS_DIR (default <repo>/.deps).
@@ -117,31 +116,27 @@ fetch_source() {
   basename "$dsc" > "$dest/.convpad-source"
 }
 
-# build_sdl2 VARIANT: libSDL2.a into $DEPS/sdl2 (VARIANT st) or $DEPS/sdl2-mt (VARIANT mt). The threaded app
-# (convpad_web_mt) links the mt one: in a program with shared memory every object must be compiled with
-# atomics, so SDL is built with -pthread too. SDL's own threads stay off in both (same configuration), so
-# SDL never starts a thread of its own on the page.
+# build_sdl2: libSDL2.a into $DEPS/sdl2 for the UI module (single-threaded: only the engine, which has no
+# SDL, gets a threaded build). SDL's own threads stay off, so SDL never starts a thread on the page.
 build_sdl2() {
-  local variant=$1 src=$DEPS/libsdl2 suffix= cflags=
-  if [ "$variant" = mt ]; then suffix=-mt cflags=-pthread; fi
-  local build=$DEPS/sdl2$suffix-build prefix=$DEPS/sdl2$suffix log=$DEPS/sdl2$suffix
+  local src=$DEPS/libsdl2 build=$DEPS/sdl2-build prefix=$DEPS/sdl2 log=$DEPS/sdl2
   local stamp=$prefix/.convpad-built-from
   if [ -f "$prefix/lib/libSDL2.a" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$(cat "$src/.convpad-source")" ]; then
-    say "libSDL2.a ($variant) cached"
+    say "libSDL2.a cached"
     return 0
   fi
-  say "building libSDL2.a ($variant) with emcmake (about 2 minutes on 2 cores)"
+  say "building libSDL2.a with emcmake (about 2 minutes on 2 cores)"
   rm -rf "$build" "$prefix"
   emcmake cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-    -DSDL_SHARED=OFF -DSDL_STATIC=ON -DSDL_TEST=OFF -DCMAKE_C_FLAGS="$cflags" \
+    -DSDL_SHARED=OFF -DSDL_STATIC=ON -DSDL_TEST=OFF \
     -DCMAKE_INSTALL_PREFIX="$prefix" > "$log-configure.log" 2>&1 \
-    || { tail -n 30 "$log-configure.log"; die "SDL2 ($variant) configure failed"; }
+    || { tail -n 30 "$log-configure.log"; die "SDL2 configure failed"; }
   cmake --build "$build" -j "$(nproc)" > "$log-build.log" 2>&1 \
-    || { tail -n 30 "$log-build.log"; die "SDL2 ($variant) build failed"; }
+    || { tail -n 30 "$log-build.log"; die "SDL2 build failed"; }
   cmake --install "$build" > /dev/null
   cat "$src/.convpad-source" > "$stamp"
   rm -rf "$build"
-  say "libSDL2.a ($variant) -> $prefix/lib"
+  say "libSDL2.a -> $prefix/lib"
 }
 
 group_web() {
@@ -150,8 +145,7 @@ group_web() {
   mkdir -p "$DEPS"
   fetch_source imgui "$DEPS/imgui"
   fetch_source libsdl2 "$DEPS/libsdl2"
-  build_sdl2 st
-  build_sdl2 mt   # for the threaded app (convpad_web_mt)
+  build_sdl2
   say "web ok ($DEPS)"
 }
 

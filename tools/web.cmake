@@ -1,9 +1,11 @@
-# Browser app: Dear ImGui 1.86 + SDL2 2.26 (Debian sources, fetched and built by `tools/deps.sh web`)
-# + the engine, compiled by Emscripten twice and assembled with web/ into ${CMAKE_BINARY_DIR}/site:
-#   convpad_web.js/.wasm                     single-thread, for any page
-#   convpad_web_mt.js/.wasm/.worker.js       -pthread, for cross-origin isolated pages (web/loader.js chooses)
-# The threaded app needs every object compiled with -pthread (CONVPAD_THREADS), so it comes from a second,
-# nested build of this source tree in ${CMAKE_BINARY_DIR}/mt, configured and built by target convpad_web_mt.
+# Browser app, compiled by Emscripten and assembled with web/ into ${CMAKE_BINARY_DIR}/site:
+#   convpad_web.js/.wasm                     the UI on the page's main thread: Dear ImGui 1.86 + SDL2 2.26
+#                                            (Debian sources, `tools/deps.sh web`), the pad and a copy of the model
+#   convpad_engine.js/.wasm                  the engine in a Web Worker (web/engine_worker.js): data, training
+#   convpad_engine_mt.js/.wasm/.worker.js    the same with -pthread, for cross-origin isolated pages
+# The threaded engine needs every object compiled with -pthread (CONVPAD_THREADS), so it comes from a second,
+# nested build of this source tree in ${CMAKE_BINARY_DIR}/mt, configured and built by target convpad_engine_mt;
+# that build makes the threaded programs only (no UI, no site, no tests).
 #
 # Two roles in one file:
 #   include(tools/web.cmake)        from the top-level CMakeLists.txt when CONVPAD_WEB=ON (under emcmake)
@@ -22,8 +24,8 @@ if(CMAKE_SCRIPT_MODE_FILE)
     list(FILTER programs EXCLUDE REGEX "/convpad_tests[^/]*$")   # a Catch2 runner is no part of the site
     list(APPEND files ${programs})
   endforeach()
-  foreach(app ${ST_DIR}/convpad_web.js ${ST_DIR}/convpad_web.wasm ${MT_DIR}/convpad_web_mt.js
-              ${MT_DIR}/convpad_web_mt.wasm ${MT_DIR}/convpad_web_mt.worker.js)
+  foreach(app ${ST_DIR}/convpad_web.js ${ST_DIR}/convpad_web.wasm ${ST_DIR}/convpad_engine.js ${ST_DIR}/convpad_engine.wasm
+              ${MT_DIR}/convpad_engine_mt.js ${MT_DIR}/convpad_engine_mt.wasm ${MT_DIR}/convpad_engine_mt.worker.js)
     if(NOT EXISTS ${app})
       message(FATAL_ERROR "${app} was not built")
     endif()
@@ -58,12 +60,8 @@ if(NOT CONVPAD_DEPS_DIR)
   endif()
 endif()
 set(CONVPAD_IMGUI_DIR ${CONVPAD_DEPS_DIR}/imgui)
-if(CONVPAD_THREADS)
-  set(CONVPAD_SDL2_DIR ${CONVPAD_DEPS_DIR}/sdl2-mt)   # compiled with -pthread (atomics), see tools/deps.sh
-else()
-  set(CONVPAD_SDL2_DIR ${CONVPAD_DEPS_DIR}/sdl2)
-endif()
-if(NOT EXISTS ${CONVPAD_IMGUI_DIR}/imgui.h OR NOT EXISTS ${CONVPAD_SDL2_DIR}/lib/libSDL2.a)
+set(CONVPAD_SDL2_DIR ${CONVPAD_DEPS_DIR}/sdl2)
+if(NOT CONVPAD_THREADS AND (NOT EXISTS ${CONVPAD_IMGUI_DIR}/imgui.h OR NOT EXISTS ${CONVPAD_SDL2_DIR}/lib/libSDL2.a))
   message(FATAL_ERROR "Dear ImGui sources or libSDL2.a not found under ${CONVPAD_DEPS_DIR}: run tools/deps.sh web")
 endif()
 set(CONVPAD_DATA_DIR /usr/share/datasets/fashion-mnist CACHE PATH "Fashion-MNIST .gz files copied into the site")
@@ -73,6 +71,8 @@ set(CONVPAD_UI_FONT /usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-M
 # emcc runs node (and its acorn-based JS optimizer at link time), which needs Debian's node modules
 # (Emscripten trap 1). The build tool's environment may lack NODE_PATH, so the rules set it themselves.
 set(CONVPAD_EMCC_ENV "\"${CMAKE_COMMAND}\" -E env NODE_PATH=/usr/share/nodejs")
+
+if(NOT CONVPAD_THREADS)   # the UI is single-threaded: only the engine has a threaded build
 
 # [SECTION] Third-party libraries
 file(GLOB CONVPAD_IMGUI_SOURCES ${CONVPAD_IMGUI_DIR}/imgui*.cpp)
@@ -134,23 +134,40 @@ target_link_options(convpad_web PRIVATE
   -sMODULARIZE=1 -sEXPORT_NAME=createConvPad
   # C functions marked EMSCRIPTEN_KEEPALIVE (js_api.cpp) are exported too; malloc/free let JS pass buffers.
   -sEXPORTED_FUNCTIONS=_main,_malloc,_free
-  -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,UTF8ToString,stringToUTF8,lengthBytesUTF8,HEAPU8,HEAPF32,HEAP32)
+  -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8,HEAPF32)
 
+target_link_options(convpad_web PRIVATE -sENVIRONMENT=web)
+
+endif()
+
+# [SECTION] Engine module: the engine alone (no SDL, no ImGui), for the engine worker
+add_executable(convpad_engine ${CMAKE_SOURCE_DIR}/src/worker/engine_api.cpp)
+target_link_libraries(convpad_engine PRIVATE convpad_core)
+set_target_properties(convpad_engine PROPERTIES
+  SUFFIX .js
+  RULE_LAUNCH_COMPILE "${CONVPAD_EMCC_ENV}"
+  RULE_LAUNCH_LINK "${CONVPAD_EMCC_ENV}")
+target_link_options(convpad_engine PRIVATE
+  -msimd128
+  $<$<CONFIG:Release>:-O3>
+  $<$<CONFIG:Debug>:-sASSERTIONS=2 -g>
+  -sALLOW_MEMORY_GROWTH=1                      # Fashion-MNIST (220 MB as floats) arrives at run time
+  -sMODULARIZE=1 -sEXPORT_NAME=createConvPadEngine
+  -sEXPORTED_FUNCTIONS=_malloc,_free
+  -sEXPORTED_RUNTIME_METHODS=ccall,HEAPU8)
 if(CONVPAD_THREADS)
-  # The pool's workers must exist before main: the page's main thread cannot wait for a worker to start
-  # (it would have to return to the event loop first). loader.js passes threadPoolSize (threads - 1);
-  # a host page that does not gets min(cores, 4) - 1. Never 0: 3.1.6 would then never run main.
-  # -Wno-pthreads-mem-growth comes with CONVPAD_THREADS (CMakeLists.txt); loader.js re-reads the heap views.
-  set_target_properties(convpad_web PROPERTIES OUTPUT_NAME convpad_web_mt)
-  target_link_options(convpad_web PRIVATE
-    -sENVIRONMENT=web,worker
+  # The pool's workers must exist before main runs: engine_worker.js passes threadPoolSize (threads - 1).
+  # Never 0: 3.1.6 would then never run main. The worker re-reads heap views after memory growth.
+  set_target_properties(convpad_engine PROPERTIES OUTPUT_NAME convpad_engine_mt)
+  target_link_options(convpad_engine PRIVATE
+    -sENVIRONMENT=worker
     "-sPTHREAD_POOL_SIZE=Module.threadPoolSize||Math.max(1,Math.min(navigator.hardwareConcurrency||1,4)-1)")
 else()
-  target_link_options(convpad_web PRIVATE -sENVIRONMENT=web)
+  target_link_options(convpad_engine PRIVATE -sENVIRONMENT=worker)
 endif()
 
 # [SECTION] Threaded app: the same tree built again with -DCONVPAD_THREADS=ON into ${CMAKE_BINARY_DIR}/mt
-# That build makes the threaded programs only: no nested build of its own, no site, no tests.
+# That build makes the threaded programs only: no nested build of its own, no UI, no site, no tests.
 if(NOT CONVPAD_THREADS)
   include(ExternalProject)
   set(CONVPAD_MT_BUILD_DIR ${CMAKE_BINARY_DIR}/mt)
@@ -168,7 +185,7 @@ if(NOT CONVPAD_THREADS)
   if(CMAKE_CROSSCOMPILING_EMULATOR)
     list(APPEND mt_cache_args -DCMAKE_CROSSCOMPILING_EMULATOR:STRING=${CMAKE_CROSSCOMPILING_EMULATOR})
   endif()
-  ExternalProject_Add(convpad_web_mt
+  ExternalProject_Add(convpad_engine_mt
     SOURCE_DIR ${CMAKE_SOURCE_DIR}
     BINARY_DIR ${CONVPAD_MT_BUILD_DIR}
     PREFIX ${CMAKE_BINARY_DIR}/mt-steps
@@ -180,8 +197,8 @@ if(NOT CONVPAD_THREADS)
     USES_TERMINAL_BUILD ON)
 endif()
 
-# [SECTION] Static site: ${CMAKE_BINARY_DIR}/site = web/* + both apps (and any other convpad_* program of
-# either build) + model + Fashion-MNIST
+# [SECTION] Static site: ${CMAKE_BINARY_DIR}/site = web/* + the UI + both engines (and any other convpad_*
+# program of either build) + model + Fashion-MNIST
 if(CONVPAD_THREADS)
   # The outer (single-thread) build assembles the site from this build's files. A target of this name
   # still exists, so modules included below may add dependencies to it in either build.
@@ -196,7 +213,7 @@ else()
             -P ${CMAKE_CURRENT_LIST_FILE}
     COMMENT "Assembling ${CONVPAD_SITE_DIR}"
     VERBATIM)
-  add_dependencies(convpad_site convpad_web convpad_web_mt)
+  add_dependencies(convpad_site convpad_web convpad_engine convpad_engine_mt)
 endif()
 
 # [SECTION] Browser tests: ctest -R convpad_web (needs `tools/deps.sh browser`)

@@ -1,30 +1,30 @@
 // ConvPad page loader and JavaScript API.
 //
-// Start-up order: the wasm and the pretrained model download behind the loading screen's progress
-// bar; the Emscripten module (built with -sMODULARIZE -sEXPORT_NAME=createConvPad) starts and receives
-// the model, so the drawing pad and classify() work at once. Then the ~30 MB of Fashion-MNIST arrive in
-// the background (progress in status().dataset and the app's status bar), are gunzipped by the browser
-// and handed to the engine file by file.
+// Two wasm modules, two threads of the page:
+//   main thread   convpad_web (the UI: Dear ImGui on SDL2/WebGL2, the drawing pad, a copy of the model
+//                 for the pad and tooltips), drawn on demand: a frame when input, the engine's news or
+//                 a resize needs one, never in a busy loop;
+//   engine worker convpad_engine, or convpad_engine_mt with its own pthreads when the page is
+//                 cross-origin isolated (web/engine_worker.js): the data set, training, validation and
+//                 evaluation. It posts status, log entries and weight snapshots; the UI shows those.
 //
-// Two builds of the app exist (tools/web.cmake): convpad_web (single-thread) and convpad_web_mt (-pthread,
-// plus a worker script). Threads need SharedArrayBuffer, which browsers give only to cross-origin isolated
-// pages (COOP/COEP headers, as tools/server.py sends), so the threaded build runs when the page is isolated
-// and more than one thread is wanted (threads=N in the URL, else min(cores, 4)); if it fails to load or
-// start, the single-thread build takes over with a console warning.
+// Start-up: the UI's wasm and the pretrained model download behind the loading screen's progress bar
+// while the engine worker starts; the engine gets the model, and its first snapshot lets the pad and
+// classify() work at once. Then the worker downloads Fashion-MNIST (progress in status().dataset and the
+// status bar). If the threaded engine cannot start, the single-thread one takes over with a warning.
 //
 // window.convpad is the API for pages, tests and the browser console; README.md ("JavaScript API")
-// documents it. Every call into the engine goes through engineCall(): the C side (src/app/js_api.cpp)
-// returns JSON, and {error} becomes a thrown ConvPadError, so a bad argument never crashes the tab.
+// documents it. Calls on the UI module go through uiCall(), commands to the engine through engineCommand():
+// both turn the C side's {error} or the worker's refusal into a thrown ConvPadError.
+import './fetch.js';
+import { EngineClient } from './engine_client.js';
 
-export const SINGLE_THREAD_APP = {
-  mode: 'single-thread',
-  script: 'convpad_web.js',
-  files: [{ name: 'wasm', url: 'convpad_web.wasm' }],
-};
-export const THREADED_APP = {
-  mode: 'multi-thread',
-  script: 'convpad_web_mt.js',
-  files: [{ name: 'wasm', url: 'convpad_web_mt.wasm' }, { name: 'worker', url: 'convpad_web_mt.worker.js' }],
+const { Progress, fetchBytes, fetchAll } = self.convpadFetch;
+
+export const UI_APP = { script: 'convpad_web.js', files: [{ name: 'wasm', url: 'convpad_web.wasm' }] };
+export const ENGINES = {
+  single: { script: 'convpad_engine.js', mode: 'single-thread' },
+  threaded: { script: 'convpad_engine_mt.js', mode: 'multi-thread' },
 };
 export const MAX_THREADS = 16;       // the most threads=N accepts
 const DEFAULT_MAX_THREADS = 4;       // without threads=N: min(cores, 4), leaving a big machine's other cores alone
@@ -32,136 +32,21 @@ const DEFAULT_MAX_THREADS = 4;       // without threads=N: min(cores, 4), leavin
 export const MODEL = { name: 'model', url: 'fashion-cnn.cpm', optional: true };
 // Fashion-MNIST as served by the site (copied by tools/web.cmake); `which` is the engine's DataFile.
 export const DATASET = [
-  { name: 'train-images', url: 'train-images-idx3-ubyte.gz', gunzip: true, which: 0 },
-  { name: 'train-labels', url: 'train-labels-idx1-ubyte.gz', gunzip: true, which: 1 },
-  { name: 'test-images', url: 't10k-images-idx3-ubyte.gz', gunzip: true, which: 2 },
-  { name: 'test-labels', url: 't10k-labels-idx1-ubyte.gz', gunzip: true, which: 3 },
+  { name: 'train-images', url: 'train-images-idx3-ubyte.gz', which: 0 },
+  { name: 'train-labels', url: 'train-labels-idx1-ubyte.gz', which: 1 },
+  { name: 'test-images', url: 't10k-images-idx3-ubyte.gz', which: 2 },
+  { name: 'test-labels', url: 't10k-labels-idx1-ubyte.gz', which: 3 },
 ];
 const IMAGE_PIXELS = 28 * 28;
-const POLL_MS = 50;   // how often train() and evaluate() look at the session's phase
+// Frames: input gets one at the next animation frame (at most every INTERACTIVE_TRAINING_MS while the
+// engine trains, so the renderer leaves it a core); the engine's news at most every NEWS_FRAME_MS.
+const INTERACTIVE_TRAINING_MS = 33;
+const NEWS_FRAME_MS = 250;
 
-// [SECTION] Progress over several downloads
+let uiModule = null;     // the UI's Emscripten module
+let engine = null;       // EngineClient
 
-// Sums bytes over concurrent downloads so one bar covers them all. A download's total comes
-// from Content-Length (compressed bytes for .gz files, which is what crosses the network).
-export class Progress {
-  constructor(onChange = () => {}) {
-    this.entries = [];
-    this.onChange = onChange;
-  }
-  // Returns the entry one download updates; total 0 means "not known yet".
-  add(url, total = 0) {
-    const entry = { url, total, loaded: 0, done: false };
-    this.entries.push(entry);
-    this.onChange(this);
-    return {
-      setTotal: (n) => { entry.total = n; this.onChange(this); },
-      advance: (n) => { entry.loaded += n; this.onChange(this); },
-      finish: () => { entry.done = true; entry.total = Math.max(entry.total, entry.loaded); this.onChange(this); },
-    };
-  }
-  get loaded() { return this.entries.reduce((sum, e) => sum + e.loaded, 0); }
-  get total() { return this.entries.reduce((sum, e) => sum + Math.max(e.total, e.loaded), 0); }
-  // Known only when every download has a size, else null (the bar then waits rather than jumps back).
-  get fraction() {
-    if (this.entries.some((e) => e.total === 0 && !e.done)) return null;
-    const total = this.total;
-    return total > 0 ? this.loaded / total : 1;
-  }
-}
-
-// [SECTION] Fetching
-
-// Fetches url into a Uint8Array, reporting bytes to `progress` (a Progress) as they arrive.
-//   gunzip: decompress a .gz body with the browser's DecompressionStream
-//   optional: resolve to null on HTTP 404 instead of failing
-//   expectedBytes: size to show when the server sends no Content-Length
-export async function fetchBytes(url, { progress = null, gunzip = false, optional = false, expectedBytes = 0 } = {}) {
-  const entry = progress ? progress.add(url, expectedBytes) : null;
-  let response;
-  try {
-    response = await fetch(url);
-  } catch (err) {
-    entry?.finish();
-    throw new Error(`${url}: network error (${err.message})`);
-  }
-  if (optional && response.status === 404) {
-    entry?.finish();
-    return null;
-  }
-  if (!response.ok) {
-    entry?.finish();   // a failed download must not hold the bar back (a fallback may follow)
-    throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
-  }
-  const length = Number(response.headers.get('Content-Length'));
-  if (length > 0) entry?.setTotal(length);
-
-  let stream = response.body;
-  if (entry) {
-    stream = stream.pipeThrough(new TransformStream({
-      transform(chunk, controller) { entry.advance(chunk.byteLength); controller.enqueue(chunk); },
-    }));
-  }
-  if (gunzip) stream = stream.pipeThrough(new DecompressionStream('gzip'));
-  let bytes;
-  try {
-    bytes = await readAll(stream);
-  } catch (err) {
-    entry?.finish();
-    throw new Error(`${url}: ${gunzip ? 'download or gunzip' : 'download'} failed (${err.message})`);
-  }
-  entry?.finish();
-  return bytes;
-}
-
-async function readAll(stream) {
-  const reader = stream.getReader();
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
-
-// Fetches every {name, url, gunzip?, optional?} concurrently: all sizes are known early, so
-// the bar does not jump back. Resolves to {name: Uint8Array | null}.
-export async function fetchAll(files, progress) {
-  const results = await Promise.all(files.map((f) => fetchBytes(f.url, { ...f, progress })));
-  return Object.fromEntries(files.map((f, i) => [f.name, results[i]]));
-}
-
-// The wasm heap as bytes, current after memory growth. Single-thread: growth happens on this thread and
-// Emscripten replaces Module.HEAPU8. Threaded: a worker may grow the shared memory, which leaves this
-// thread's Module.HEAPU8 on the old, shorter buffer until Emscripten's own JS next looks; so views are
-// made from the memory itself (Module.wasmMemory, exported by threaded builds). Call it after every call
-// into C, never keep the view.
-export function heapU8(module) {
-  const memory = module.wasmMemory;
-  if (memory && module.HEAPU8.buffer !== memory.buffer) return new Uint8Array(memory.buffer);
-  return module.HEAPU8;
-}
-
-// Copies bytes into the wasm heap; the caller passes the pointer to a C function and frees it
-// with Module._free.
-export function copyToHeap(module, bytes) {
-  const ptr = module._malloc(Math.max(1, bytes.byteLength));
-  if (!ptr) throw new Error(`out of wasm memory for ${bytes.byteLength} bytes`);
-  heapU8(module).set(bytes, ptr);
-  return ptr;
-}
-
-// [SECTION] Calls into the engine
+// [SECTION] Calls into the UI module and commands to the engine
 
 // An error of the API. message: "<call>: <reason>"; reason alone is what the app's notices show.
 export class ConvPadError extends Error {
@@ -174,21 +59,27 @@ export class ConvPadError extends Error {
 }
 
 function requireReady(call) {
-  if (convpad.state === 'ready') return convpad.module;
+  if (convpad.state === 'ready') return;
   if (convpad.state === 'error') {
     throw new ConvPadError(call, `ConvPad failed to start (${convpad.error?.message ?? convpad.error})`);
   }
   throw new ConvPadError(call, 'ConvPad is still loading: await convpad.ready first');
 }
 
+// The wasm heap as bytes, current after memory growth. Call it after every call into C, never keep the view.
+function heapU8(module) {
+  const memory = module.wasmMemory;
+  if (memory && module.HEAPU8.buffer !== memory.buffer) return new Uint8Array(memory.buffer);
+  return module.HEAPU8;
+}
+
 // Calls a C function of src/app/js_api.cpp that replies with JSON; {error} becomes a ConvPadError.
-// module: only during start-up, before convpad.state is 'ready'.
-function engineCall(call, name, argTypes = [], args = [], module = requireReady(call)) {
+function uiCall(call, name, argTypes = [], args = []) {
   let text;
   try {
-    text = module.ccall(name, 'string', argTypes, args);
-  } catch (err) {   // a trap in the engine: report it rather than leave the caller guessing
-    throw new ConvPadError(call, `the engine failed (${err.message ?? err})`);
+    text = uiModule.ccall(name, 'string', argTypes, args);
+  } catch (err) {   // a trap in the UI module: report it rather than leave the caller guessing
+    throw new ConvPadError(call, `the app failed (${err.message ?? err})`);
   }
   const reply = JSON.parse(text);
   if (reply && typeof reply === 'object' && !Array.isArray(reply) && typeof reply.error === 'string') {
@@ -197,43 +88,180 @@ function engineCall(call, name, argTypes = [], args = [], module = requireReady(
   return reply;
 }
 
-// Runs fn(ptr) with bytes copied into the wasm heap, then frees them.
-function withHeap(call, bytes, fn) {
-  const module = requireReady(call);
-  let ptr;
+// Runs fn(ptr) with bytes copied into the UI module's heap, then frees them.
+function withUiHeap(call, bytes, fn) {
+  const ptr = uiModule._malloc(Math.max(1, bytes.byteLength));
+  if (!ptr) throw new ConvPadError(call, `out of wasm memory for ${bytes.byteLength} bytes`);
   try {
-    ptr = copyToHeap(module, bytes);
-  } catch (err) {
-    throw new ConvPadError(call, err.message);
-  }
-  try {
+    heapU8(uiModule).set(bytes, ptr);
     return fn(ptr);
   } finally {
-    module._free(ptr);
+    uiModule._free(ptr);
+  }
+}
+
+// Sends a command to the engine worker; its refusal becomes a ConvPadError.
+async function engineCommand(call, command, args = [], transfer = []) {
+  try {
+    return await engine.call(command, args, transfer);
+  } catch (err) {
+    throw new ConvPadError(call, err.message);
   }
 }
 
 function notify(text, isError = false) {
-  if (convpad.module) convpad.module.ccall('convpad_notify', null, ['string', 'number'], [text, isError ? 1 : 0]);
-  else (isError ? console.warn : console.log)(`ConvPad: ${text}`);
+  if (uiModule) {
+    uiModule.ccall('convpad_notify', null, ['string', 'number'], [text, isError ? 1 : 0]);
+    scheduleFrame();
+  } else {
+    (isError ? console.warn : console.log)(`ConvPad: ${text}`);
+  }
 }
 
-// Resolves when check() returns a value other than undefined; polls while the app renders frames.
-function poll(check) {
+// [SECTION] What the engine has told the page
+
+const news = {
+  status: null,           // the engine's last status (src/web/engine_protocol.h)
+  losses: [],             // [[step, loss], ...] of the current run
+  epochs: [],
+  evaluation: null,       // the last evaluation (without the per-image predictions)
+  dataset: { loaded: 0, total: 0, ready: false, error: null },
+  engine: { kind: null, threads: 1, mode: null },
+  waiters: new Set(),     // callbacks run after every update (train() and evaluate() wait with them)
+};
+
+function onEngineEvent(message) {
+  switch (message.event) {
+    case 'update': applyUpdate(message.text); break;
+    case 'snapshot': applySnapshot(message); break;
+    case 'dataset': {
+      news.dataset.loaded = message.loaded;
+      news.dataset.total = message.total;
+      uiModule?.ccall('convpad_ui_dataset_progress', null, ['number', 'number'], [message.loaded, message.total]);
+      break;
+    }
+    case 'datasetReady': applyTestSet(message.testImages, message.testLabels); break;
+    case 'datasetError': {
+      news.dataset.error = message.message;
+      uiModule?.ccall('convpad_ui_dataset_error', null, ['string'], [message.message]);
+      break;
+    }
+    default: return;
+  }
+  scheduleFrame(NEWS_FRAME_MS);
+}
+
+function applyUpdate(text) {
+  const update = JSON.parse(text);
+  if (typeof update.error === 'string') throw new Error(`engine update: ${update.error}`);
+  if (update.restart) {
+    news.losses = [];
+    news.epochs = [];
+    news.evaluation = null;
+  }
+  news.status = update.status;
+  news.losses.push(...update.losses);
+  news.epochs.push(...update.epochs);
+  if (update.evaluation) {
+    const { predicted, ...evaluation } = update.evaluation;
+    news.evaluation = evaluation;
+  }
+  uiCall('update', 'convpad_ui_update', ['string'], [text]);
+  for (const waiter of [...news.waiters]) waiter();
+}
+
+function applySnapshot({ version, arch, samples, weights }) {
+  const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+  withUiHeap('snapshot', bytes, (ptr) => uiCall('snapshot', 'convpad_ui_snapshot', ['string', 'number', 'number'],
+    [JSON.stringify({ version, arch, samples }), ptr, weights.length]));
+}
+
+function applyTestSet(images, labels) {
+  const imagesPtr = uiModule._malloc(images.byteLength);
+  const labelsPtr = uiModule._malloc(labels.byteLength);
+  try {
+    if (!imagesPtr || !labelsPtr) throw new Error('out of wasm memory for the test images');
+    heapU8(uiModule).set(images, imagesPtr);
+    heapU8(uiModule).set(labels, labelsPtr);
+    uiCall('loadDataset', 'convpad_ui_set_test_set', ['number', 'number', 'number', 'number'],
+      [imagesPtr, images.byteLength, labelsPtr, labels.byteLength]);
+  } finally {
+    uiModule._free(imagesPtr);
+    uiModule._free(labelsPtr);
+  }
+  news.dataset.ready = true;
+  convpad.timings.datasetMs = performance.now();
+  datasetLoaded.resolve(status());
+}
+
+// Resolves with check()'s value after the first update where it is not undefined; rejects if it throws.
+function afterUpdates(check) {
   return new Promise((resolve, reject) => {
-    const step = () => {
-      let result;
+    const waiter = () => {
+      let value;
       try {
-        result = check();
+        value = check();
       } catch (err) {
+        news.waiters.delete(waiter);
         reject(err);
         return;
       }
-      if (result === undefined) setTimeout(step, POLL_MS);
-      else resolve(result);
+      if (value === undefined) return;
+      news.waiters.delete(waiter);
+      resolve(value);
     };
-    step();
+    news.waiters.add(waiter);
+    waiter();
   });
+}
+
+// [SECTION] Frames on demand
+
+const frames = { requested: false, timer: null, last: 0 };
+
+// Draws a frame at the next animation frame, or once minGapMs have passed since the last one.
+function scheduleFrame(minGapMs = 0) {
+  if (frames.requested || !uiModule || convpad.state === 'error') return;
+  const wait = frames.last + minGapMs - performance.now();
+  if (wait > 0) {
+    if (!frames.timer) frames.timer = setTimeout(() => { frames.timer = null; scheduleFrame(); }, wait);
+    return;
+  }
+  clearTimeout(frames.timer);
+  frames.timer = null;
+  frames.requested = true;
+  requestAnimationFrame(drawFrame);
+}
+
+const engineBusy = () => ['training', 'evaluating'].includes(news.status?.phase);
+const interactiveGap = () => (engineBusy() ? INTERACTIVE_TRAINING_MS : 0);
+
+function drawFrame() {
+  frames.requested = false;
+  frames.last = performance.now();
+  let more = 0;
+  try {
+    more = uiModule._convpad_frame();
+  } catch (err) {
+    showError(new Error(`The app stopped: ${err.message ?? err}`));
+    return;
+  }
+  if (more) scheduleFrame(interactiveGap());
+}
+
+function wakeOnInput() {
+  const wake = () => scheduleFrame(interactiveGap());
+  for (const type of ['pointerdown', 'pointermove', 'pointerup', 'pointercancel', 'wheel', 'keydown', 'keyup',
+    'touchstart', 'touchmove', 'touchend', 'focus', 'blur', 'resize']) {
+    window.addEventListener(type, wake, { capture: true, passive: true });
+  }
+  document.addEventListener('visibilitychange', wake);
+}
+
+// Draws `count` frames now (a screenshot or a test that wants the latest state on screen).
+function redraw(count = 1) {
+  requireReady('redraw');
+  for (let i = 0; i < count; ++i) drawFrame();
 }
 
 // [SECTION] API: classification and the drawing pad
@@ -269,22 +297,34 @@ function describe(value) {
 }
 
 function classify(pixels) {
+  requireReady('classify');
   const input = checkPixels('classify', pixels);
-  return withHeap('classify', new Uint8Array(input.buffer),
-    (ptr) => engineCall('classify', 'convpad_classify', ['number'], [ptr]));
+  return withUiHeap('classify', new Uint8Array(input.buffer),
+    (ptr) => uiCall('classify', 'convpad_classify', ['number'], [ptr]));
 }
 
 const pad = {
-  clear() { engineCall('pad.clear', 'convpad_pad_clear'); },
+  clear() {
+    requireReady('pad.clear');
+    uiCall('pad.clear', 'convpad_pad_clear');
+    scheduleFrame();
+  },
   // {label, name, probs, empty}
-  prediction() { return engineCall('pad.prediction', 'convpad_pad_prediction'); },
+  prediction() {
+    requireReady('pad.prediction');
+    return uiCall('pad.prediction', 'convpad_pad_prediction');
+  },
   // Float32Array(784): what the network receives from the drawing.
-  pixels() { return Float32Array.from(engineCall('pad.pixels', 'convpad_pad_pixels')); },
+  pixels() {
+    requireReady('pad.pixels');
+    return Float32Array.from(uiCall('pad.pixels', 'convpad_pad_pixels'));
+  },
 };
 
 // Rectangles in CSS pixels of the page: the drawing surface (pad) and every panel window.
 function layout() {
-  const { pad: padRect, windows } = engineCall('layout', 'convpad_layout');
+  requireReady('layout');
+  const { pad: padRect, windows } = uiCall('layout', 'convpad_layout');
   const canvas = ui.canvas.getBoundingClientRect();
   const toPage = (r) => ({ x: canvas.left + r.x, y: canvas.top + r.y, width: r.width, height: r.height });
   return {
@@ -298,10 +338,10 @@ function layout() {
 
 const TRAIN_OPTIONS = {
   epochs: 'integer', batchSize: 'integer', learningRate: 'number', arch: 'string', optimizer: 'string',
-  dropout: 'number or null', validation: 'integer', patience: 'integer', seed: 'integer',
+  dropout: 'number or null', validation: 'integer', patience: 'integer', subset: 'integer', seed: 'integer',
 };
 
-// Types here; ranges in the engine (convpad_train), which knows the data set.
+// Types here; ranges in the C side (convpad_run_settings), and what depends on the data in the engine.
 function checkTrainOptions(call, options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ConvPadError(call, `options must be an object, got ${describe(options)}`);
@@ -317,51 +357,90 @@ function checkTrainOptions(call, options) {
 }
 
 function status() {
-  return engineCall('status', 'convpad_status');
+  if (convpad.state === 'loading' || !news.status) return loadingStatus();
+  const notice = uiModule ? uiCall('status', 'convpad_notice') : null;
+  return {
+    ...news.status,
+    dataset: { ...news.dataset },
+    engine: news.engine.kind,
+    mode: news.engine.mode,
+    threads: news.engine.threads,
+    frames: uiModule ? uiModule._convpad_frame_count() : 0,
+    notice,
+  };
 }
 
 // What convpad.status() answers before the engine is ready (the data set may already be downloading).
 function loadingStatus() {
-  return {
-    phase: 'loading',
-    dataset: { loaded: datasetProgress.loaded, total: datasetProgress.total, ready: false, error: null },
-  };
+  return { phase: 'loading', dataset: { ...news.dataset } };
 }
 
 // Resolves with the final status when run `runId` ends; rejects if a reset or a newer run replaced it.
 function waitForRunEnd(call, runId) {
-  return poll(() => {
-    const s = status();
-    if (s.runId !== runId) throw new ConvPadError(call, 'the run was stopped by reset(), loadModel() or a newer run');
-    return s.phase === 'training' || s.phase === 'paused' ? undefined : s;
+  return afterUpdates(() => {
+    if (news.status.runId !== runId) throw new ConvPadError(call, 'the run was stopped by reset(), loadModel() or a newer run');
+    return ['training', 'paused'].includes(news.status.phase) ? undefined : status();
   });
 }
 
 async function train(options = {}) {
+  requireReady('train');
   checkTrainOptions('train', options);
-  const { runId } = engineCall('train', 'convpad_train', ['string'], [JSON.stringify(options)]);
+  const { settings } = uiCall('train', 'convpad_run_settings', ['string'], [JSON.stringify(options)]);
+  const { runId } = await engineCommand('train', 'train', [settings]);
+  uiCall('train', 'convpad_edit_settings', ['string'], [JSON.stringify(settings)]);   // the panel shows the run's settings
   return waitForRunEnd('train', runId);
 }
 
+// pause(), resume() and reset() resolve with the status once the engine has acted: a pause lands on a
+// step boundary, and the step then stays where it is until resume().
+async function control(call) {
+  requireReady(call);
+  await engineCommand(call, call);
+  return status();
+}
+
 async function evaluate() {
-  const { runId } = engineCall('evaluate', 'convpad_start_evaluation');
-  await poll(() => {
-    const s = status();
-    if (s.runId !== runId) throw new ConvPadError('evaluate', 'the evaluation was stopped by reset()');
-    return s.phase === 'evaluating' ? undefined : s;
+  requireReady('evaluate');
+  const { runId } = await engineCommand('evaluate', 'evaluate');
+  uiModule.ccall('convpad_show_evaluation', null, [], []);
+  scheduleFrame();
+  return afterUpdates(() => {
+    if (news.status.runId !== runId) throw new ConvPadError('evaluate', 'the evaluation was stopped by reset()');
+    if (news.status.phase === 'evaluating') return undefined;
+    if (!news.evaluation) throw new ConvPadError('evaluate', 'the evaluation did not finish');
+    return structuredClone(news.evaluation);
   });
-  const result = engineCall('evaluate', 'convpad_evaluation');
-  if (!result) throw new ConvPadError('evaluate', 'the evaluation did not finish');
-  return result;
+}
+
+function history() {
+  requireReady('history');
+  return { losses: news.losses.map((p) => [...p]), epochs: news.epochs.map((e) => ({ ...e })) };
+}
+
+function settings() {
+  requireReady('settings');
+  return uiCall('settings', 'convpad_settings');
+}
+
+// Threads the threaded engine uses (1 to MAX_THREADS); the single-thread engine stays at 1.
+async function setThreads(n) {
+  requireReady('setThreads');
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new ConvPadError('setThreads', `threads must be an integer from 1 to ${MAX_THREADS}, got ${describe(n)}`);
+  }
+  const { threads } = await engineCommand('setThreads', 'setThreads', [n]);
+  news.engine.threads = threads;
+  uiModule.ccall('convpad_ui_set_engine', null, ['string', 'number'], [news.engine.kind, threads]);
+  scheduleFrame();
+  return status();
 }
 
 // [SECTION] API: model files
 
-function saveModel() {
-  const { ptr, size } = engineCall('saveModel', 'convpad_save_model');
-  const bytes = heapU8(convpad.module).slice(ptr, ptr + size);
-  convpad.module._free(ptr);
-  return bytes;
+async function saveModel() {
+  requireReady('saveModel');
+  return engineCommand('saveModel', 'saveModel');
 }
 
 // bytes: Uint8Array, ArrayBuffer, any ArrayBufferView, or a Blob/File. Resolves {arch, params}.
@@ -369,20 +448,19 @@ async function loadModel(bytes) {
   requireReady('loadModel');
   let data;
   if (bytes instanceof Blob) data = new Uint8Array(await bytes.arrayBuffer());
-  else if (bytes instanceof ArrayBuffer) data = new Uint8Array(bytes);
-  else if (ArrayBuffer.isView(bytes)) data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  else if (bytes instanceof ArrayBuffer) data = new Uint8Array(bytes.slice(0));
+  else if (ArrayBuffer.isView(bytes)) data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
   else throw new ConvPadError('loadModel', `expected a Uint8Array, ArrayBuffer or Blob, got ${describe(bytes)}`);
   if (data.byteLength === 0) throw new ConvPadError('loadModel', 'the model file is empty');
-  return withHeap('loadModel', data,
-    (ptr) => engineCall('loadModel', 'convpad_load_model', ['number', 'number'], [ptr, data.byteLength]));
+  return engineCommand('loadModel', 'loadModel', [data], [data.buffer]);
 }
 
 const DOWNLOAD_NAME = 'convpad-model.cpm';
 
-function downloadModel() {
+async function downloadModel() {
   requireReady('downloadModel');
   try {
-    const bytes = saveModel();
+    const bytes = await saveModel();
     const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
     const link = document.createElement('a');
     link.href = url;
@@ -412,6 +490,14 @@ function pickModelFile() {
   requireReady('pickModelFile');
   ui.modelFile.value = '';   // choosing the same file again still fires 'change'
   ui.modelFile.click();
+}
+
+// Buttons of the UI (engine_view.h: command()) take the API's path; a refusal becomes a notice.
+function commandFromUi(call) {
+  const run = { train: () => train({}), pause: () => control('pause'), resume: () => control('resume'),
+    reset: () => control('reset'), evaluate }[call];
+  if (!run) return;
+  run().catch((err) => notify(err.reason ?? err.message, true));
 }
 
 // [SECTION] Loading screen and fatal errors
@@ -444,9 +530,10 @@ function showProgress(progress) {
 
 function showError(err) {
   if (convpad.state === 'error') return;   // keep the first error: later ones are usually its echo
+  const wasReady = convpad.state === 'ready';
   convpad.state = 'error';
   convpad.error = err;
-  if (convpad.module) ui.errorTitle.textContent = 'ConvPad stopped';
+  if (wasReady) ui.errorTitle.textContent = 'ConvPad stopped';
   ui.errorText.textContent = err && err.message ? err.message : String(err);
   ui.error.hidden = false;
   ui.loading.hidden = true;
@@ -470,7 +557,7 @@ function hasWasmSimd() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(module);
 }
 
-// [SECTION] Threads: which build runs, on how many threads
+// [SECTION] Threads: which engine build runs, on how many threads
 
 // The URL's threads=N if it is an integer from 1 to MAX_THREADS, else min(cores, DEFAULT_MAX_THREADS).
 // {threads, fromUrl, problem}: problem names a bad value (the notice of URL parameters shows it).
@@ -487,19 +574,12 @@ export function threadsRequest(search = location.search, cores = navigator.hardw
   };
 }
 
-// SharedArrayBuffer, and so the threaded build, exists only on cross-origin isolated pages.
+// SharedArrayBuffer, and so the threaded engine, exists only on cross-origin isolated pages.
 const threadsAvailable = () => self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
 
 const threadsWanted = threadsRequest();
 
 // [SECTION] Start-up
-
-// While the threaded build starts, an uncaught error means it failed to (e.g. a worker could not load its
-// script) and start() falls back to the single-thread build. Once it has failed, later echoes of its
-// failure (its other workers, its abort as an unhandled rejection) are only logged: the single-thread
-// build reports its own failures through startApp's promise.
-let threadedStart = null;   // {fail} while the threaded build starts
-let threadedStartFailed = false;
 
 async function start() {
   if (!hasWasmSimd()) throw new Error('This browser does not support WebAssembly SIMD.');
@@ -507,28 +587,18 @@ async function start() {
 
   const progress = new Progress(showProgress);
   const model = fetchBytes(MODEL.url, { ...MODEL, progress });
-  model.catch(() => {});   // awaited below, perhaps after a fallback
+  model.catch(() => {});   // awaited below
   const notices = [];
-  let app = null;
-  if (threadsWanted.threads > 1 && threadsAvailable()) {
-    app = await startApp(THREADED_APP, progress, threadsWanted.threads).catch((err) => {
-      threadedStartFailed = true;
-      console.warn(`ConvPad: the threaded build did not start (${err.message}); using the single-thread build`);
-      notices.push({ text: `threads unavailable (${err.message}): running on 1 thread`, isError: false });
-      return null;
-    });
-  } else if (threadsWanted.fromUrl && threadsWanted.threads > 1) {
-    notices.push({ text: `threads=${threadsWanted.threads}: this page is not cross-origin isolated `
-      + '(served without COOP/COEP headers), so it runs on 1 thread', isError: false });
-  }
-  app ??= await startApp(SINGLE_THREAD_APP, progress, 1);
+  const engineStarted = startEngine(notices);
+  engineStarted.catch(() => {});
+  const { shellStarted } = await startUi(progress);
 
-  const { module, shellStarted } = app;
-  convpad.module = module;
-  if (app.threads > 1) engineCall('setThreads', 'convpad_set_threads', ['number'], [app.threads], module);
-  pushDatasetProgress();
-  const modelNotice = loadPretrainedModel(module, await model);
-  const settingsNotice = applyUrlParameters(module);
+  const started = await engineStarted;
+  news.engine = started;
+  uiModule.ccall('convpad_ui_set_engine', null, ['string', 'number'], [started.kind, started.threads]);
+  const modelNotice = await loadPretrainedModel(await model);
+  const settingsNotice = applyUrlParameters();
+  scheduleFrame();
   await shellStarted;
 
   convpad.state = 'ready';
@@ -536,103 +606,68 @@ async function start() {
   notices.unshift(modelNotice, settingsNotice);
   const shown = notices.filter((n) => n);
   if (shown.length) notify(shown.map((n) => n.text).join('; '), shown.some((n) => n.isError));
-  handDatasetToEngine(datasetDownloads).then(datasetLoaded.resolve, datasetLoaded.reject);
+  engine.call('loadDataset', [DATASET]).catch((err) => datasetLoaded.reject(new ConvPadError('loadDataset', err.message)));
   if (urlAutostart) startWhenDataArrives();
-  return module;
 }
 
-// Downloads one build (its wasm, and a threaded build's worker script, with progress), loads its script and
-// starts it. Resolves with {module, shellStarted, threads} once the runtime has run main(); rejects when any
-// of that fails. Later failures are the app's, whatever the build: a shell error (no WebGL 2) or an abort
-// goes to showError and rejects shellStarted.
-async function startApp(app, progress, threads) {
-  const [files] = await Promise.all([fetchAll(app.files, progress), loadScript(app.script)]);
-  const createApp = window.createConvPad;   // both builds' scripts define it: take this one's now
-  ui.text.textContent = 'Starting…';
-  startDatasetDownload();   // while the wasm compiles; handed over once the engine runs
+// The threaded engine when the page is isolated and more than one thread is wanted, else (or when it
+// fails to start) the single-thread one. Resolves with {kind, threads, mode}.
+async function startEngine(notices) {
+  const wanted = threadsWanted.threads;
+  if (wanted > 1 && threadsAvailable()) {
+    engine = new EngineClient(onEngineEvent);
+    try {
+      const { engine: kind, threads } = await engine.start(ENGINES.threaded.script, wanted);
+      return { kind, threads, mode: ENGINES.threaded.mode };
+    } catch (err) {
+      console.warn(`ConvPad: the threaded engine did not start (${err.message}); using the single-thread engine`);
+      notices.push({ text: `threads unavailable (${err.message}): running on 1 thread`, isError: false });
+    }
+  } else if (threadsWanted.fromUrl && wanted > 1) {
+    notices.push({ text: `threads=${wanted}: this page is not cross-origin isolated `
+      + '(served without COOP/COEP headers), so it runs on 1 thread', isError: false });
+  }
+  engine = new EngineClient(onEngineEvent);
+  const { engine: kind, threads } = await engine.start(ENGINES.single.script, 1);
+  return { kind, threads, mode: ENGINES.single.mode };
+}
 
+// Downloads the UI's wasm (with progress), loads its script and runs its main(). Resolves with
+// {shellStarted} (a promise of the first frames) once main() has run.
+async function startUi(progress) {
+  const [files] = await Promise.all([fetchAll(UI_APP.files, progress), loadScript(UI_APP.script)]);
+  ui.text.textContent = 'Starting…';
   let shellReady;
   const shellStarted = new Promise((resolve, reject) => { shellReady = { resolve, reject }; });
-  shellStarted.catch(() => {});   // awaited by start() once this build is the one that runs
-  let started = false;
-  let startFailed;
-  const failedToStart = new Promise((resolve, reject) => { startFailed = reject; });
+  shellStarted.catch(() => {});
   const fail = (err) => { shellReady.reject(err); showError(err); };
-  const options = {
+  let mainRan;
+  const mainDone = new Promise((resolve) => { mainRan = resolve; });
+  uiModule = await window.createConvPad({
     canvas: ui.canvas,
     wasmBinary: files.wasm,             // already fetched with progress: Emscripten must not fetch it again
     print: (text) => console.log(text),
     printErr: (text) => console.warn(text),
+    onShellStarted: () => mainRan(),
     onShellReady: () => shellReady.resolve(),
-    onShellError: (message) => fail(new Error(message)),   // no WebGL 2: no other build would help
-    // Before the runtime is up, an abort is this build failing to start (e.g. no shared wasm memory).
-    onAbort: (what) => (started ? fail : startFailed)(new Error(`The app stopped: ${what}`)),
-  };
-  if (files.worker) {
-    // Workers start from the bytes fetched with progress above, not from a second download.
-    const workerUrl = URL.createObjectURL(new Blob([files.worker], { type: 'text/javascript' }));
-    options.locateFile = (path, prefix) => (path.endsWith('.worker.js') ? workerUrl : prefix + path);
-    options.threadPoolSize = threads - 1;   // -sPTHREAD_POOL_SIZE reads it: workers ready before main
-    threadedStart = { fail: startFailed };
-  }
-  try {
-    const module = await Promise.race([createApp(options), failedToStart]);
-    started = true;
-    return { module, shellStarted, threads };
-  } catch (err) {
-    try { options.PThread?.terminateAllThreads(); } catch { /* nothing more to stop */ }
-    throw err;
-  } finally {
-    threadedStart = null;
-  }
+    onShellError: (message) => fail(new Error(message)),   // no WebGL 2
+    onFramesStop: () => { frames.requested = true; },      // after a fatal error: no more frames
+    onCommand: commandFromUi,
+    onAbort: (what) => fail(new Error(`The app stopped: ${what}`)),
+  });
+  await mainDone;
+  return { shellStarted };
 }
 
 // Hands the pretrained model to the engine; returns a notice for the user, or null when all went well.
-function loadPretrainedModel(module, bytes) {
+async function loadPretrainedModel(bytes) {
   if (!bytes) return { text: `no pretrained model on this site (${MODEL.url}): the network starts untrained`, isError: true };
-  const ptr = copyToHeap(module, bytes);
   try {
-    const reply = JSON.parse(module.ccall('convpad_load_model', 'string', ['number', 'number'], [ptr, bytes.byteLength]));
-    if (reply.error) return { text: `the pretrained model could not be loaded (${reply.error}): the network starts untrained`, isError: true };
+    await engine.call('loadModel', [bytes], [bytes.buffer]);
     return null;
-  } finally {
-    module._free(ptr);
-  }
-}
-
-// [SECTION] Data set in the background
-
-const datasetProgress = new Progress(() => pushDatasetProgress());
-
-function pushDatasetProgress() {
-  convpad.module?.ccall('convpad_set_dataset_progress', null, ['number', 'number'],
-    [datasetProgress.loaded, datasetProgress.fraction === null ? 0 : datasetProgress.total]);
-}
-
-// The four downloads, started once (after the first build's files); each resolves to the gunzipped bytes.
-let datasetDownloads = null;
-function startDatasetDownload() {
-  if (datasetDownloads) return;
-  datasetDownloads = DATASET.map((file) => fetchBytes(file.url, { ...file, progress: datasetProgress }));
-  datasetDownloads.forEach((d) => d.catch(() => {}));   // failures are reported by handDatasetToEngine
-}
-
-// Gives each file to the engine as it arrives (the engine builds the data set when it has all four).
-// Resolves once the data set is ready; rejects with the first problem, which the app shows too.
-async function handDatasetToEngine(downloads) {
-  try {
-    await Promise.all(DATASET.map(async (file, i) => {
-      const bytes = await downloads[i];
-      withHeap('loadDataset', bytes, (ptr) => engineCall('loadDataset', 'convpad_set_data_file',
-        ['number', 'number', 'number'], [file.which, ptr, bytes.byteLength]));
-    }));
   } catch (err) {
-    const reason = err.reason ?? err.message;
-    convpad.module.ccall('convpad_set_dataset_error', null, ['string'], [reason]);
-    throw new ConvPadError('loadDataset', reason);
+    return { text: `the pretrained model could not be loaded (${err.message}): the network starts untrained`, isError: true };
   }
-  convpad.timings.datasetMs = performance.now();
-  return status();
 }
 
 // [SECTION] URL parameters: ?arch=...&epochs=3&lr=0.001&autostart=1 prefill the Training panel
@@ -650,6 +685,7 @@ const URL_PARAMETERS = {
   validation: ['validation', 'integer'],
   patience: ['patience', 'integer'],
   seed: ['seed', 'integer'],
+  subset: ['subset', 'integer'],
 };
 let urlAutostart = false;
 
@@ -661,10 +697,10 @@ function parseUrlValue(kind, text) {
 
 // Applies each parameter on its own, so one bad value costs only that setting (its default stays).
 // Returns a notice listing the problems, or null.
-function applyUrlParameters(module) {
+function applyUrlParameters() {
   const problems = [];
   for (const [name, text] of new URLSearchParams(location.search)) {
-    if (name === 'threads') {   // chose the build before the engine ran (threadsRequest)
+    if (name === 'threads') {   // chose the engine build before it ran (threadsRequest)
       if (threadsWanted.problem) problems.push(threadsWanted.problem);
       continue;
     }
@@ -684,7 +720,7 @@ function applyUrlParameters(module) {
       problems.push(`${name}=${text}: not ${kind === 'integer' ? 'an integer' : 'a number'}`);
       continue;
     }
-    const reply = JSON.parse(module.ccall('convpad_edit_settings', 'string', ['string'], [JSON.stringify({ [key]: value })]));
+    const reply = JSON.parse(uiModule.ccall('convpad_edit_settings', 'string', ['string'], [JSON.stringify({ [key]: value })]));
     if (reply.error) problems.push(`${name}: ${reply.error}`);
     for (const message of reply.errors ?? []) problems.push(`${name}=${text}: ${message.split('\n')[0]}`);
   }
@@ -744,69 +780,53 @@ datasetReady.catch(() => {});   // reported in the app and in status(); not an u
 const convpad = {
   state: 'loading',   // 'loading' | 'ready' | 'error'
   error: null,
-  module: null,
   ready: null,
   datasetReady,
   timings: { readyMs: null, datasetMs: null },   // performance.now() at each milestone
   classify,
   pad,
   layout,
+  redraw,
   train,
-  pause: () => engineCall('pause', 'convpad_pause'),
-  resume: () => engineCall('resume', 'convpad_resume'),
-  reset: () => engineCall('reset', 'convpad_reset'),
-  status: () => (convpad.state === 'loading' ? loadingStatus() : status()),
-  history: () => engineCall('history', 'convpad_history'),
-  settings: () => engineCall('settings', 'convpad_settings'),
+  pause: () => control('pause'),
+  resume: () => control('resume'),
+  reset: () => control('reset'),
+  status,
+  history,
+  settings,
   evaluate,
+  setThreads,
   saveModel,
   loadModel,
   downloadModel,
   pickModelFile,
   // The loader's own pieces, for tests and the console.
-  fetchBytes,
-  fetchAll,
-  copyToHeap,
-  heapU8,
   threadsRequest,
-  Progress,
   ConvPadError,
   DATASET,
   MODEL,
 };
+Object.defineProperty(convpad, 'module', { get: () => uiModule });   // the UI module, for tests
 window.convpad = convpad;
 
-// Before ready, any uncaught error means the app did not start. After it, one is reported in the
-// app's notice line and the app keeps running (only the engine's own abort is fatal, via onAbort).
-// Returns whether the error was handled as part of the threaded build's failure to start.
+// Before ready, an uncaught error means the app did not start; after it, one is reported in the app's
+// notice line and the app keeps running.
 function reportUncaught(err) {
-  if (threadedStart) {
-    threadedStart.fail(err instanceof Error ? err : new Error(String(err?.message ?? err)));
-    return true;
-  }
   if (convpad.state === 'ready') {
     console.error('ConvPad:', err);
     notify(String(err?.message ?? err), true);
-  } else if (threadedStartFailed && convpad.state === 'loading') {
-    console.warn('ConvPad: (after the threaded build failed to start)', err);
-    return true;
   } else {
     showError(err);
   }
-  return false;
 }
-// A handled error is not reported again as uncaught on the console (start() has warned about it).
-window.addEventListener('error', (event) => {
-  if (reportUncaught(event.error || new Error(event.message))) event.preventDefault();
-});
-window.addEventListener('unhandledrejection', (event) => {
-  if (reportUncaught(event.reason)) event.preventDefault();
-});
+window.addEventListener('error', (event) => reportUncaught(event.error || new Error(event.message)));
+window.addEventListener('unhandledrejection', (event) => reportUncaught(event.reason));
 ui.canvas.addEventListener('webglcontextlost', (event) => {
   event.preventDefault();
   showError(new Error('The WebGL context was lost (the GPU was reset or is out of memory). Reload the page.'));
 });
 setupDropTarget();
+wakeOnInput();
 
 convpad.ready = start();
 convpad.ready.then(
@@ -814,6 +834,7 @@ convpad.ready.then(
     window.convpadShellReady = true;
     ui.loading.classList.add('done');
     ui.canvas.focus();
+    scheduleFrame();
   },
   (err) => {
     showError(err);

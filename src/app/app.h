@@ -1,15 +1,14 @@
-// What the browser app's panels share: the session, the settings being edited, notices, and the
-// browser plumbing that js_api.cpp implements.
+// What the browser app's panels share: the engine's snapshots (engine_view.h), the settings being
+// edited, notices, and the browser plumbing that js_api.cpp implements.
 #pragma once
 #include <string>
 
+#include "app/engine_view.h"
 #include "app/shell.h"
-#include "train/session.h"
 
 namespace convpad::app {
 
-Session& session();
-SessionSettings& edited_settings();  // what the Training panel edits; Start uses it
+RunSettings& edited_settings();  // what the Training panel edits; Start and train() use it
 
 // A one-line notice in the status bar (also logged to the console): load errors, saved files, ...
 void notify(const std::string& text, bool is_error = false);
@@ -20,7 +19,7 @@ struct Notice {
 };
 const Notice& current_notice();
 
-// Runs a Session call from the UI; an exception becomes an error notice instead of escaping into the
+// Runs a call from the UI; an exception becomes an error notice instead of escaping into the
 // frame. Returns whether the call succeeded.
 template <class Call>
 bool notify_errors(Call&& call) {
@@ -35,10 +34,8 @@ bool notify_errors(Call&& call) {
     return false;
 }
 
-// Which build runs, as status().mode and the status bar name it: "multi-thread" (convpad_web_mt, built
-// with -pthread) or "single-thread" (convpad_web). convpad::num_threads() says how many threads it uses.
-const char* engine_mode();
-constexpr int kMaxPageThreads = 16;  // the most the page's threads=N URL parameter asks for
+// Where the engine runs, as the status bar names it: "worker, 1 thread" or "pthreads, 2 threads".
+std::string engine_description();
 
 // Implemented in js_api.cpp by calling into web/loader.js.
 void request_model_download();  // saves the current model as a .cpm download

@@ -1,5 +1,7 @@
-// Browser app platform shell: SDL2 window on the page's #canvas, a WebGL2 (GLES 3.0) context,
-// Dear ImGui with its SDL2 + OpenGL3 backends, and the emscripten main loop.
+// Browser app platform shell: SDL2 window on the page's #canvas, a WebGL2 (GLES 3.0) context, Dear
+// ImGui with its SDL2 + OpenGL3 backends, and frames drawn on demand: the page (web/loader.js) calls
+// convpad_frame() from requestAnimationFrame when input, the engine's snapshots or a resize need one,
+// and again while the frame says it is not settled (an active widget, a held button, an animation).
 // Follows Dear ImGui's examples/example_emscripten_opengl3/main.cpp, with WebGL2 instead of WebGL1,
 // a canvas that fills the window and fonts rasterised at devicePixelRatio so text stays crisp.
 #include "app/shell.h"
@@ -29,6 +31,7 @@ namespace convpad::app {
 namespace {
 constexpr float kFontSizeCss = 15.0f;        // UI text size in CSS pixels
 constexpr int kReadyAfterFrames = 3;         // ImGui lays windows out over the first frames
+constexpr int kSettleFrames = 3;             // after input, hover and click states take a frame or two
 
 SDL_Window* g_window = nullptr;
 SDL_GLContext g_gl = nullptr;
@@ -36,7 +39,11 @@ float g_font_pixel_ratio = 0;                // pixel ratio the font atlas was b
 std::uint64_t g_frames = 0;
 double g_last_frame_start = 0;
 double g_cpu_ms = 0;
+int g_settle_frames = kReadyAfterFrames;     // frames still to draw whatever happens
+bool g_animating = false;                    // a panel asked for the next frame
 }  // namespace
+
+void shell_keep_animating() { g_animating = true; }
 
 std::uint64_t shell_frame_count() { return g_frames; }
 
@@ -46,7 +53,7 @@ void shell_fatal(const char* message) {
         const msg = UTF8ToString($0);
         if (Module['onShellError']) Module['onShellError'](msg);
     }, message);
-    emscripten_cancel_main_loop();
+    EM_ASM({ if (Module['onFramesStop']) Module['onFramesStop'](); });
 }
 
 // [SECTION] Fonts
@@ -96,10 +103,15 @@ static void signal_ready() {
     EM_ASM({ if (Module['onShellReady']) Module['onShellReady'](); });
 }
 
-static void frame(void*) {
+// Draws one frame; returns whether another is wanted without new input.
+static bool frame() {
     const double start = emscripten_get_now();
     SDL_Event event;
-    while (SDL_PollEvent(&event)) ImGui_ImplSDL2_ProcessEvent(&event);
+    while (SDL_PollEvent(&event)) {
+        ImGui_ImplSDL2_ProcessEvent(&event);
+        g_settle_frames = kSettleFrames;
+    }
+    g_animating = false;
 
     rebuild_fonts_if_needed(sync_pixel_ratio());
     ImGui_ImplOpenGL3_NewFrame();
@@ -127,6 +139,11 @@ static void frame(void*) {
     const double cpu = emscripten_get_now() - start;
     g_cpu_ms = g_frames == 0 ? cpu : 0.95 * g_cpu_ms + 0.05 * cpu;
     if (++g_frames == kReadyAfterFrames) signal_ready();
+
+    const ImGuiIO& io = ImGui::GetIO();
+    const bool pressed = io.MouseDown[0] || io.MouseDown[1] || io.MouseDown[2];
+    if (g_settle_frames > 0) --g_settle_frames;
+    return g_settle_frames > 0 || g_animating || pressed || ImGui::IsAnyItemActive();
 }
 
 // [SECTION] Setup
@@ -174,10 +191,12 @@ static bool init() {
 
 }  // namespace convpad::app
 
+// Called by the page from requestAnimationFrame. 1: draw again at the next animation frame.
+extern "C" EMSCRIPTEN_KEEPALIVE int convpad_frame() { return convpad::app::frame() ? 1 : 0; }
+
 int main(int, char**) {
     if (!convpad::app::init()) return 1;
-    // fps 0: driven by requestAnimationFrame. simulate_infinite_loop: main never returns, so the
-    // runtime (and everything main set up) stays alive.
-    emscripten_set_main_loop_arg(convpad::app::frame, nullptr, 0, true);
+    // Returning keeps the runtime alive (no EXIT_RUNTIME); the page starts drawing frames.
+    EM_ASM({ if (Module['onShellStarted']) Module['onShellStarted'](); });
     return 0;
 }

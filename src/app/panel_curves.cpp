@@ -105,10 +105,11 @@ struct Series {
     bool has_val = false;
 };
 
-Series collect(const Session& session) {
+Series collect(const EngineView& engine) {
     Series s;
-    const std::vector<LossPoint>& losses = session.loss_history();
-    s.epochs = &session.epoch_history();
+    const std::vector<LossPoint>& losses = engine.losses();
+    const RunStatus& run = engine.status();
+    s.epochs = &engine.epochs();
     s.steps.reserve(losses.size());
     s.raw.reserve(losses.size());
     for (const LossPoint& p : losses) {
@@ -116,14 +117,14 @@ Series collect(const Session& session) {
         s.raw.push_back(p.loss);
     }
     s.smooth = smooth(losses, g_options.smoothing);
-    const Trainer* t = session.trainer();
     const long last_step = losses.empty() ? 0 : losses.back().step;
-    if (t) s.steps_per_epoch = t->steps_per_epoch();
+    if (run.has_run) s.steps_per_epoch = run.steps_per_epoch;
     else if (!s.epochs->empty()) s.steps_per_epoch = std::max(1L, last_step / long(s.epochs->size()));
     // Until the run ends, the axis spans the planned run; afterwards just what happened (early stop).
+    const bool running = run.phase == Phase::Training || run.phase == Phase::Paused;
     double planned = last_step;
-    if (t && t->phase() != TrainPhase::Finished) planned = double(t->config().epochs) * double(s.steps_per_epoch);
-    else if (t) planned = std::max<double>(last_step, double(s.epochs->size()) * double(s.steps_per_epoch));
+    if (run.has_run && running) planned = double(run.epochs) * double(s.steps_per_epoch);
+    else if (run.has_run) planned = std::max<double>(last_step, double(s.epochs->size()) * double(s.steps_per_epoch));
     s.x_max = std::max(1.0, planned);
     for (const EpochReport& e : *s.epochs) s.has_val |= std::isfinite(e.val_loss);
     return s;
@@ -330,10 +331,10 @@ void draw_plot(const Series& s, ImVec2 origin, ImVec2 size) {
     draw_tooltip(s, step_index, epoch_index);
 }
 
-void draw_empty(const Session& session, ImVec2 origin, ImVec2 size) {
+void draw_empty(const EngineView& engine, ImVec2 origin, ImVec2 size) {
     ImDrawList* draw = ImGui::GetWindowDrawList();
     draw->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), kPlotBackground);
-    const Phase phase = session.phase();
+    const Phase phase = engine.phase();
     const char* message = phase == Phase::Loading    ? "Loading the data set; then press Start to train. Curves appear here."
                           : phase == Phase::Training ? "Training: the first steps appear here in a moment."
                                                      : "Press Start to train; curves appear here.";
@@ -351,13 +352,13 @@ void panel_curves(const Rect& area) {
                                                  ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar |
                                                  ImGuiWindowFlags_NoScrollWithMouse);
     try {
-        const Session& session = app::session();
+        const EngineView& view = engine();
         draw_header();
         const ImVec2 origin = ImGui::GetCursorScreenPos();
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const ImVec2 size(avail.x, std::max(avail.y, 60.0f));
-        if (session.loss_history().empty() && session.epoch_history().empty()) draw_empty(session, origin, size);
-        else draw_plot(collect(session), origin, size);
+        if (view.losses().empty() && view.epochs().empty()) draw_empty(view, origin, size);
+        else draw_plot(collect(view), origin, size);
     } catch (const std::exception& e) {
         notify(e.what(), true);
     }

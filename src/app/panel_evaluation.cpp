@@ -54,9 +54,7 @@ std::string fixed(double value, int decimals) {
     return text;
 }
 
-void start_evaluation(Session& session) {
-    notify_errors([&] { session.start_evaluation(); });
-}
+void start_evaluation() { command("evaluate"); }
 
 const char* why_cannot_evaluate(Phase phase) {
     switch (phase) {
@@ -71,10 +69,10 @@ const char* why_cannot_evaluate(Phase phase) {
 
 // [SECTION] Images of one cell
 
-std::vector<int> images_in_cell(const Session& session, Cell cell) {
+std::vector<int> images_in_cell(const EngineView& engine, Cell cell) {
     std::vector<int> out;
-    const Dataset& test = session.test_set();
-    const std::vector<std::uint8_t>& predicted = session.test_predictions();
+    const Dataset& test = engine.test_set();
+    const std::vector<std::uint8_t>& predicted = engine.test_predictions();
     const int n = std::min(test.count(), int(predicted.size()));
     for (int i = 0; i < n; ++i)
         if (test.labels[std::size_t(i)] == cell.truth && predicted[std::size_t(i)] == cell.predicted) out.push_back(i);
@@ -83,8 +81,8 @@ std::vector<int> images_in_cell(const Session& session, Cell cell) {
 
 // A grid of thumbnails filling the content width, one child window per row (each thumbnail is one
 // textured quad from the widgets.h atlas, rectangles only when the atlas is full).
-void draw_thumbnails(Session& session, Cell cell) {
-    const std::vector<int> indices = images_in_cell(session, cell);
+void draw_thumbnails(EngineView& view, Cell cell) {
+    const std::vector<int> indices = images_in_cell(view, cell);
     const bool correct = cell.truth == cell.predicted;
     ImGui::TextColored(to_vec4(correct ? colors::kRight : colors::kWrong), "%s", correct ? "correct" : "mistaken");
     ImGui::SameLine();
@@ -99,7 +97,7 @@ void draw_thumbnails(Session& session, Cell cell) {
     const float side = avail > 420 ? 2.0f * kImageSide : 1.5f * kImageSide;
     const int per_row = std::max(1, int((avail + kThumbGap) / (side + kThumbGap)));
     const int shown = std::min<int>(int(indices.size()), kMaxThumbnails);
-    const Dataset& test = session.test_set();
+    const Dataset& test = view.test_set();
     for (int row = 0; row * per_row < shown; ++row) {
         ImGui::PushID(row);
         ImGui::BeginChild("thumbs", ImVec2(avail, side + 2), false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
@@ -117,7 +115,7 @@ void draw_thumbnails(Session& session, Cell cell) {
                 // The current model's probabilities for this image (the model is the evaluated one:
                 // any change to it clears the evaluation).
                 if (g_state.tooltip_index != index) {
-                    g_state.tooltip_prediction = session.classify(test.image(index));
+                    g_state.tooltip_prediction = view.classify(test.image(index));
                     g_state.tooltip_index = index;
                 }
                 ImGui::BeginTooltip();
@@ -288,7 +286,7 @@ Cell draw_grid(const Evaluation& e, const GridLayout& g, Cell selected) {
     return clicked;
 }
 
-void draw_summary(Session& session, const Evaluation& e) {
+void draw_summary(const EngineView& view, const Evaluation& e) {
     const char* label = "Evaluate again";
     const ImGuiStyle& style = ImGui::GetStyle();
     const float button_w = ImGui::CalcTextSize(label).x + style.FramePadding.x * 2;
@@ -311,18 +309,18 @@ void draw_summary(Session& session, const Evaluation& e) {
         ImGui::SameLine();
     }
     ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), right - button_w));
-    const char* reason = why_cannot_evaluate(session.phase());
+    const char* reason = why_cannot_evaluate(view.phase());
     ImGui::BeginDisabled(reason != nullptr);
-    if (ImGui::Button(label)) start_evaluation(session);
+    if (ImGui::Button(label)) start_evaluation();
     ImGui::EndDisabled();
     if (reason && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", reason);
 }
 
-void draw_no_evaluation(Session& session) {
-    const Phase phase = session.phase();
+void draw_no_evaluation(const EngineView& view) {
+    const Phase phase = view.phase();
     if (phase == Phase::Evaluating) {
-        const double progress = session.evaluation_progress();
-        ImGui::Text("Evaluating on %s test images...", plot::format_count(session.test_set().count()).c_str());
+        const double progress = view.status().evaluation_progress;
+        ImGui::Text("Evaluating on %s test images...", plot::format_count(view.test_set().count()).c_str());
         ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
         char overlay[32];
         std::snprintf(overlay, sizeof overlay, "%.0f%%", 100.0 * progress);
@@ -339,7 +337,7 @@ void draw_no_evaluation(Session& session) {
     ImGui::Dummy(ImVec2(0, 4));
     const char* reason = why_cannot_evaluate(phase);
     ImGui::BeginDisabled(reason != nullptr);
-    if (accent_button("Evaluate on test set")) start_evaluation(session);
+    if (accent_button("Evaluate on test set")) start_evaluation();
     ImGui::EndDisabled();
     if (reason) {
         ImGui::SameLine();
@@ -354,21 +352,21 @@ void panel_evaluation(const Rect& area) {
     ImGui::BeginChild("##evaluation", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
     const ImVec2 panel_top = ImGui::GetWindowPos();
     try {
-        Session& session = app::session();
-        const Evaluation* e = session.last_evaluation();
+        EngineView& view = engine();
+        const Evaluation* e = view.evaluation();
         // A new evaluation (or none) drops the selected cell.
-        if (e == nullptr || session.run_id() != g_state.run_id || session.phase() == Phase::Evaluating) {
+        if (e == nullptr || view.status().run_id != g_state.run_id || view.phase() == Phase::Evaluating) {
             g_state.selected = {};
             g_state.floating_open = false;
             g_state.tooltip_index = -1;
         }
-        g_state.run_id = session.run_id();
+        g_state.run_id = view.status().run_id;
 
-        if (e == nullptr || session.phase() == Phase::Evaluating || e->num_classes != kNumClasses ||
+        if (e == nullptr || view.phase() == Phase::Evaluating || e->num_classes != kNumClasses ||
             e->per_class.size() != std::size_t(kNumClasses)) {
-            draw_no_evaluation(session);
+            draw_no_evaluation(view);
         } else {
-            draw_summary(session, *e);
+            draw_summary(view, *e);
             ImGui::Dummy(ImVec2(0, 2));
             const ImVec2 avail = ImGui::GetContentRegionAvail();
             const float min_images_w = 6 * (1.5f * kImageSide + kThumbGap) + 20;
@@ -390,7 +388,7 @@ void panel_evaluation(const Rect& area) {
             if (inline_images) {
                 ImGui::SameLine(0, 20);
                 ImGui::BeginChild("cell-images", ImVec2(0, g.height), false);
-                if (g_state.selected.valid()) draw_thumbnails(session, g_state.selected);
+                if (g_state.selected.valid()) draw_thumbnails(view, g_state.selected);
                 else ImGui::TextDisabled("Click a cell of the matrix to see its test images.");
                 ImGui::EndChild();
             } else if (g_state.selected.valid() && g_state.floating_open) {
@@ -408,7 +406,7 @@ void panel_evaluation(const Rect& area) {
                 std::snprintf(title, sizeof title, "Test images: true %s, predicted %s###cell-images-window",
                               kClassNames[std::size_t(g_state.selected.truth)], kClassNames[std::size_t(g_state.selected.predicted)]);
                 if (ImGui::Begin(title, &g_state.floating_open, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoCollapse))
-                    draw_thumbnails(session, g_state.selected);
+                    draw_thumbnails(view, g_state.selected);
                 ImGui::End();
                 if (!g_state.floating_open) g_state.selected = {};
             } else if (!g_state.selected.valid()) {

@@ -20,7 +20,6 @@ namespace {
 // [SECTION] Strokes and the buffer
 constexpr int kPadPixels = kPadSide * kPadSide;
 constexpr float kMinPointGap = 0.75f;       // buffer px: closer mouse positions add nothing
-constexpr int kTrainingRefreshFrames = 6;   // while training, re-classify every 6th frame (~5 Hz)
 constexpr int kDisplayLevels = 32;          // gray steps of the on-screen pad (the model sees floats)
 constexpr int kDisplayMaxRects = 14000;     // 56k vertices: under ImGui's 64k per draw list (widgets.h)
 
@@ -104,18 +103,6 @@ void draw_stroke(float* buf, const Stroke& s) {
     for (int i = 0; i < segments; ++i) draw_segment(buf, s, i);
 }
 
-// Identifies the weights a prediction was made with: every load/reset/start bumps run_id, every
-// optimiser step grows the loss history, and the end of a run may restore the best weights.
-struct ModelVersion {
-    long run_id = -1;
-    std::size_t steps = 0;
-    Phase phase = Phase::Loading;
-};
-
-ModelVersion current_model_version() {
-    const Session& s = session();
-    return {s.run_id(), s.loss_history().size(), s.phase()};
-}
 
 struct Pad {
     GrayImage image{kPadSide, kPadSide, std::vector<float>(kPadPixels, 0.0f)};  // what the model sees
@@ -132,8 +119,7 @@ struct Pad {
     bool input_stale = false;  // the image changed since `input` was made
     Prediction prediction;
     bool prediction_valid = false;  // made from the current input
-    ModelVersion classified_with;
-    int frames_since_classify = 0;
+    long classified_with = -1;  // the UI model's version the prediction was made with
     double classify_ms = 0;
 
     // What the screen shows: gray runs of the image, found again only when it changed.
@@ -237,23 +223,17 @@ struct Pad {
         input_stale = false;
     }
 
-    // Classifies when the drawing changed or the model did; during training at most every
-    // kTrainingRefreshFrames frames when `throttled`, since the weights change with every step.
-    void refresh(bool throttled) {
-        ++frames_since_classify;
-        const ModelVersion now = current_model_version();
-        bool needed = input_stale || !prediction_valid || now.run_id != classified_with.run_id ||
-                      now.phase != classified_with.phase;
-        if (!needed && now.steps != classified_with.steps)
-            needed = !throttled || frames_since_classify >= kTrainingRefreshFrames;
-        if (!needed) return;
+    // Classifies when the drawing changed or the weights did (snapshots from the engine arrive a few
+    // times a second while training).
+    void refresh() {
+        const long version = engine().model_version();
+        if (!input_stale && prediction_valid && version == classified_with) return;
         const auto start = std::chrono::steady_clock::now();
         update_input();
-        prediction = session().classify(input.data());
+        prediction = engine().classify(input.data());
         classify_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         prediction_valid = true;
-        classified_with = now;
-        frames_since_classify = 0;
+        classified_with = version;
     }
 
     // Finds the on-screen rectangles. A dense scribble with a thin brush can have more runs than one
@@ -438,9 +418,9 @@ void draw_prediction(Pad& p, float rows_height) {
         ImGui::TextDisabled("%s", hint);
     }
 
-    const Session& s = session();
+    const EngineView& s = engine();
     ImGui::PushTextWrapPos(0.0f);
-    if (s.run_id() == 0 && s.loss_history().empty())
+    if (s.status().run_id == 0 && !s.status().has_run)
         ImGui::TextColored(to_vec4(colors::kWrong), "Untrained network (random weights): train it or load a model.");
     if (p.empty()) {
         ImGui::TextDisabled("Draw something to see what the network thinks it is. It learned from filled "
@@ -502,7 +482,7 @@ const std::vector<float>& pad_input() {
 
 Prediction pad_prediction() {
     Pad& p = pad();
-    p.refresh(false);
+    p.refresh();
     return p.prediction;
 }
 
@@ -545,7 +525,7 @@ void panel_pad(const Rect& area) {
     if (side < avail.x) ImGui::SetCursorPosX(ImGui::GetCursorPosX() + std::floor((avail.x - side) * 0.5f));
     draw_canvas(p, side);
     handle_keys(p);
-    if (!p.empty()) p.refresh(true);
+    if (!p.empty()) p.refresh();
 
     draw_toolbar(p);
     ImGui::Dummy(ImVec2(0, 2));

@@ -1,4 +1,4 @@
-// Sample predictions: the session's fixed sample of 48 test images with the current model's guesses
+// Sample predictions: the engine's fixed sample of 48 test images with the current model's guesses
 // (refreshed during training), mistakes in red; a click shows one image's ten probabilities.
 // Drawn inside the bottom tab "Sample predictions" of ui.cpp's window, so it opens child regions only.
 #include <imgui.h>
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "app/app.h"
-#include "app/loading.h"
 #include "app/widgets.h"
 
 namespace convpad::app {
@@ -61,9 +60,9 @@ void draw_centered_lines(const std::vector<std::pair<std::string, ImU32>>& lines
     }
 }
 
-// Before the test set is in: the download's progress (reported by web/loader.js), or why it failed.
+// Before the test set is in: the download's progress (reported by the engine worker), or why it failed.
 void draw_loading() {
-    const LoadProgress& progress = dataset_progress();
+    const DatasetProgress& progress = engine().dataset_progress();
     if (!progress.error.empty()) {
         draw_centered_lines({{"The Fashion-MNIST data set could not be loaded:", colors::kWrong},
                              {progress.error, ImGui::GetColorU32(ImGuiCol_Text)},
@@ -124,7 +123,7 @@ void draw_cell(ImVec2 pos, const CellLayout& cell, const std::vector<GrayRun>& i
 }
 
 void draw_grid(const std::vector<int>& shown, float image_side) {
-    const Session& s = session();
+    const EngineView& s = engine();
     const std::vector<int>& indices = s.sample_indices();
     const std::vector<Prediction>& predictions = s.sample_predictions();
     SamplesView& v = view();
@@ -172,7 +171,7 @@ void draw_grid(const std::vector<int>& shown, float image_side) {
 // [SECTION] Selected image
 
 void draw_detail(int k) {
-    const Session& s = session();
+    const EngineView& s = engine();
     const int index = s.sample_indices()[std::size_t(k)];
     const int truth = s.test_set().labels[std::size_t(index)];
     const Prediction& guess = s.sample_predictions()[std::size_t(k)];
@@ -210,11 +209,11 @@ void draw_detail(int k) {
 // [SECTION] Panel
 
 void panel_samples(const Rect& area) {
-    const Session& s = session();
+    const EngineView& s = engine();
     SamplesView& v = view();
     ImGui::BeginChild("##samples", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
     const std::vector<Prediction>& predictions = s.sample_predictions();
-    if (!s.dataset_ready() || predictions.empty() || predictions.size() != s.sample_indices().size()) {
+    if (!s.has_samples()) {
         draw_loading();
         ImGui::EndChild();
         return;

@@ -1,6 +1,6 @@
 // The Training panel (left column): the architecture and hyper-parameters of the next run (they edit
 // edited_settings()), the run controls, live progress, saving/loading the model and the test-set
-// evaluation. Every Session call goes through notify_errors(): an exception becomes an error notice.
+// evaluation. Buttons send commands to the engine (engine_view.h); the progress shown is its snapshot.
 #include <imgui.h>
 
 #include <algorithm>
@@ -12,10 +12,8 @@
 #include <vector>
 
 #include "app/app.h"
-#include "app/loading.h"
 #include "app/plot.h"
 #include "app/widgets.h"
-#include "kernels/parallel.h"
 
 namespace convpad::app {
 
@@ -167,7 +165,7 @@ void arch_chips(const std::string& arch, std::size_t bad_at) {
 
 // [SECTION] Settings
 
-void draw_architecture(SessionSettings& s, bool locked) {
+void draw_architecture(RunSettings& s, bool locked) {
     const float label_w = ImGui::CalcTextSize("Architecture").x + ImGui::GetStyle().ItemSpacing.x * 2;
     int preset = -1;
     for (std::size_t i = 0; i < kArchPresets.size(); ++i)
@@ -204,7 +202,7 @@ void draw_architecture(SessionSettings& s, bool locked) {
     }
 }
 
-void draw_hyperparameters(SessionSettings& s, bool locked) {
+void draw_hyperparameters(RunSettings& s, bool locked) {
     const float label_w = ImGui::CalcTextSize("Learning rate").x + ImGui::GetStyle().ItemSpacing.x * 2;
     ImGui::BeginDisabled(locked);
 
@@ -268,14 +266,14 @@ std::string format_number(const char* format, double value) {
 }
 
 
-void draw_controls(Session& session, const SessionSettings& s) {
-    const Phase phase = session.phase();
+void draw_controls(const EngineView& engine, const RunSettings& s) {
+    const Phase phase = engine.phase();
     const ImGuiStyle& style = ImGui::GetStyle();
     const float half = std::floor((ImGui::GetContentRegionAvail().x - style.ItemSpacing.x) * 0.5f);
     const ImVec2 button(half, ImGui::GetFrameHeight() + 4);
 
     // Why Start is disabled; while the data set downloads, how far it got.
-    const LoadProgress& data = dataset_progress();
+    const DatasetProgress& data = engine.dataset_progress();
     std::string loading;
     if (phase == Phase::Loading) {
         if (!data.error.empty()) loading = "The data set could not be loaded: " + data.error;
@@ -289,14 +287,14 @@ void draw_controls(Session& session, const SessionSettings& s) {
     else if (!check_arch(s.arch).ok) reason = "Fix the architecture first.";
 
     if (phase == Phase::Training) {
-        if (ImGui::Button("Pause", button)) notify_errors([&] { session.pause(); });
+        if (ImGui::Button("Pause", button)) command("pause");
     } else if (phase == Phase::Paused) {
-        if (accent_button("Resume", button)) notify_errors([&] { session.resume(); });
+        if (accent_button("Resume", button)) command("resume");
     } else {
         // Accent only when enabled: a faded accent still looks clickable.
         ImGui::BeginDisabled(reason != nullptr);
         if (reason ? ImGui::Button("Start", button) : accent_button("Start", button))
-            notify_errors([&] { session.start_training(s); });
+            command("train");
         ImGui::EndDisabled();
         item_tooltip(reason ? reason : "Train a freshly initialised model with these settings");
     }
@@ -304,10 +302,9 @@ void draw_controls(Session& session, const SessionSettings& s) {
     // Reset throws away a run's weights: ask first when there is a run.
     ImGui::SameLine();
     ImGui::BeginDisabled(phase == Phase::Loading);
-    const bool has_run = session.trainer() != nullptr;
     if (ImGui::Button("Reset", button)) {
-        if (has_run) ImGui::OpenPopup("confirm-reset");
-        else notify_errors([&] { session.reset(); });
+        if (engine.status().has_run) ImGui::OpenPopup("confirm-reset");
+        else command("reset");
     }
     ImGui::EndDisabled();
     item_tooltip("Stop, clear the curves and go back to the model loaded last");
@@ -315,7 +312,7 @@ void draw_controls(Session& session, const SessionSettings& s) {
         ImGui::TextUnformatted("Discard this run's weights and curves?");
         ImGui::TextDisabled("Save the model first to keep it.");
         if (ImGui::Button("Reset")) {
-            notify_errors([&] { session.reset(); });
+            command("reset");
             ImGui::CloseCurrentPopup();
         }
         ImGui::SameLine();
@@ -348,21 +345,19 @@ void stat_row(const char* label_a, const std::string& value_a, const char* label
     ImGui::TextUnformatted(value_b.c_str());
 }
 
-void draw_progress(const Session& session) {
-    const Trainer* t = session.trainer();
-    const Phase phase = session.phase();
-    if (!t) {
+void draw_progress(const EngineView& engine) {
+    const RunStatus& t = engine.status();
+    const Phase phase = engine.phase();
+    if (!t.has_run) {
         if (phase != Phase::Loading) ImGui::TextDisabled("No run yet: press Start.");
         return;
     }
-    const TrainConfig& c = t->config();
-    const bool finished = t->phase() == TrainPhase::Finished;
-    const bool validating = t->phase() == TrainPhase::Validating;
+    const bool finished = phase != Phase::Training && phase != Phase::Paused;
 
     char text[64];
-    std::snprintf(text, sizeof text, "Epoch %d of %d", t->epoch(), c.epochs);
+    std::snprintf(text, sizeof text, "Epoch %d of %d", t.epoch, t.epochs);
     ImGui::TextUnformatted(text);
-    const char* state = finished ? "finished" : phase == Phase::Paused ? "paused" : validating ? "validating" : "";
+    const char* state = finished ? "finished" : phase == Phase::Paused ? "paused" : t.validating ? "validating" : "";
     if (*state) {
         ImGui::SameLine();
         const float w = ImGui::CalcTextSize(state).x;
@@ -370,40 +365,37 @@ void draw_progress(const Session& session) {
         ImGui::TextDisabled("%s", state);
     }
     // Finished runs show their last epoch complete.
-    const int steps = t->steps_per_epoch();
-    const int step = finished || validating ? steps : t->step();
+    const int steps = t.steps_per_epoch;
+    const int step = finished || t.validating ? steps : t.step;
     std::snprintf(text, sizeof text, "step %s / %s", plot::format_count(step).c_str(), plot::format_count(steps).c_str());
     ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
     ImGui::ProgressBar(steps > 0 ? float(step) / float(steps) : 0.0f, ImVec2(-FLT_MIN, 0), text);
-    const double done = finished ? 1.0 : (double(t->epoch() - 1) + double(step) / std::max(steps, 1)) / c.epochs;
+    const double done = finished ? 1.0 : (double(t.epoch - 1) + double(step) / std::max(steps, 1)) / std::max(t.epochs, 1);
     ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.45f, 0.5f, 0.58f, 1.0f));
     ImGui::ProgressBar(float(done), ImVec2(-FLT_MIN, 4), "");
     ImGui::PopStyleColor(2);
     item_tooltip("Whole run");
 
     if (ImGui::BeginTable("stats", 4, ImGuiTableFlags_SizingStretchProp)) {
-        // Wall-clock rate: what the ETA uses (the compute rate alone ignores the time the page draws).
-        const double rate = session.wall_images_per_second();
-        const std::string speed = rate > 0 ? plot::format_count(std::llround(rate)) : "-";
-        stat_row("images/s", speed, "ETA", finished ? "done" : plot::format_duration(session.eta_seconds()));
-        stat_row("loss", format_number("%.4f", t->last_loss()), "lr", format_number("%.2g", t->learning_rate()));
+        const std::string speed = t.images_per_second > 0 ? plot::format_count(std::llround(t.images_per_second)) : "-";
+        stat_row("images/s", speed, "ETA", finished ? "done" : plot::format_duration(t.eta_seconds));
+        stat_row("loss", format_number("%.4f", t.train_loss), "lr", format_number("%.2g", t.learning_rate));
         ImGui::EndTable();
     }
-    const int threads = num_threads();
-    ImGui::TextDisabled("on %d thread%s (%s)", threads, threads == 1 ? "" : "s", engine_mode());
+    ImGui::TextDisabled("engine: %s", engine_description().c_str());
 }
 
 // [SECTION] Model and evaluation
 
-void draw_model(Session& session) {
-    const Phase phase = session.phase();
+void draw_model(const EngineView& engine) {
+    const Phase phase = engine.phase();
     const ImGuiStyle& style = ImGui::GetStyle();
     const float half = std::floor((ImGui::GetContentRegionAvail().x - style.ItemSpacing.x) * 0.5f);
     const bool busy = phase == Phase::Training || phase == Phase::Paused || phase == Phase::Evaluating;
 
-    const Model& model = session.model();
-    ImGui::TextDisabled("%s parameters", plot::format_count((long long)model.num_params()).c_str());
-    text_wrapped_at_dashes(model.arch(), ImGui::GetColorU32(ImGuiCol_TextDisabled));
+    const RunStatus& status = engine.status();
+    ImGui::TextDisabled("%s parameters", plot::format_count((long long)status.params).c_str());
+    text_wrapped_at_dashes(status.arch, ImGui::GetColorU32(ImGuiCol_TextDisabled));
 
     if (ImGui::Button("Save model", ImVec2(half, 0))) notify_errors([] { request_model_download(); });
     item_tooltip("Download the current weights as a .cpm file");
@@ -417,7 +409,8 @@ void draw_model(Session& session) {
     const bool can_evaluate = phase == Phase::Idle;
     ImGui::BeginDisabled(!can_evaluate);
     if (ImGui::Button("Evaluate on test set", ImVec2(-FLT_MIN, 0))) {
-        if (notify_errors([&] { session.start_evaluation(); })) show_bottom_tab(BottomTab::Evaluation);
+        command("evaluate");
+        show_bottom_tab(BottomTab::Evaluation);
     }
     ImGui::EndDisabled();
     item_tooltip(phase == Phase::Loading      ? "The data set is still loading"
@@ -426,7 +419,7 @@ void draw_model(Session& session) {
                                               : "Classify the 10,000 test images: accuracy, per-class report, confusion matrix");
     if (phase == Phase::Evaluating) {
         ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
-        ImGui::ProgressBar(float(session.evaluation_progress()), ImVec2(-FLT_MIN, 4), "");
+        ImGui::ProgressBar(float(status.evaluation_progress), ImVec2(-FLT_MIN, 4), "");
         ImGui::PopStyleColor();
     }
 }
@@ -440,8 +433,8 @@ void panel_training(const Rect& area, const FrameInfo& frame) {
     ImGui::Begin("Training", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                                           ImGuiWindowFlags_NoSavedSettings);
     try {
-        Session& s = session();
-        SessionSettings& settings = edited_settings();
+        const EngineView& s = engine();
+        RunSettings& settings = edited_settings();
         const Phase phase = s.phase();
         const bool locked = phase == Phase::Training || phase == Phase::Paused;
 
@@ -454,7 +447,7 @@ void panel_training(const Rect& area, const FrameInfo& frame) {
         section("Run");
         draw_controls(s, settings);
         draw_progress(s);
-        if (!s.message().empty()) text_wrapped_at_dashes(s.message(), ImGui::GetColorU32(ImGuiCol_Text));
+        if (!s.status().message.empty()) text_wrapped_at_dashes(s.status().message, ImGui::GetColorU32(ImGuiCol_Text));
 
         section("Current model");
         draw_model(s);

@@ -1,6 +1,6 @@
 // The app's layout: training controls on the left, the drawing pad on the right, curves and a
-// tabbed predictions/evaluation view in the middle, a status bar at the bottom. Each frame also
-// gives the session a time slice for training or evaluation.
+// tabbed predictions/evaluation view in the middle, a status bar at the bottom. Drawing only: the
+// engine runs in a Web Worker and the panels read its snapshots (engine_view.h).
 #include "app/ui.h"
 
 #include <imgui.h>
@@ -10,9 +10,7 @@
 #include <cstdio>
 
 #include "app/app.h"
-#include "app/loading.h"
 #include "kernels/gemm.h"
-#include "kernels/parallel.h"
 
 namespace convpad::app {
 
@@ -20,28 +18,10 @@ namespace {
 Notice g_notice;
 BottomTab g_bottom_tab = BottomTab::Predictions;
 bool g_tab_requested = false;
-// Training gets a slice of each frame, adapted so frames keep coming at >= 30 fps where the renderer
-// allows it. The floor keeps training useful when it does not: software WebGL alone takes 30-45 ms a
-// frame here, so no budget could reach 30 fps there, and starving training would not help.
-constexpr double kTargetFrameMs = 1000.0 / 32.0;
-constexpr double kMaxWorkBudgetMs = 14.0, kMinWorkBudgetMs = 4.0;
-double g_work_budget_ms = kMaxWorkBudgetMs;
-
-void adapt_work_budget(const FrameInfo& frame) {
-    if (frame.interval_ms <= 0 || frame.interval_ms > 250) return;  // first frame, or a hidden tab
-    if (frame.interval_ms > kTargetFrameMs) g_work_budget_ms *= 0.85;
-    else g_work_budget_ms += 0.25;
-    g_work_budget_ms = std::clamp(g_work_budget_ms, kMinWorkBudgetMs, kMaxWorkBudgetMs);
-}
 }  // namespace
 
-Session& session() {
-    static Session instance;
-    return instance;
-}
-
-SessionSettings& edited_settings() {
-    static SessionSettings settings;
+RunSettings& edited_settings() {
+    static RunSettings settings;
     return settings;
 }
 
@@ -52,7 +32,10 @@ void notify(const std::string& text, bool is_error) {
 
 const Notice& current_notice() { return g_notice; }
 
-const char* engine_mode() { return threads_supported() ? "multi-thread" : "single-thread"; }
+std::string engine_description() {
+    const int threads = engine().engine_threads();
+    return engine().engine_kind() + ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+}
 
 void show_bottom_tab(BottomTab tab) {
     g_bottom_tab = tab;
@@ -110,20 +93,18 @@ static void draw_status_bar(const Rect& r, const FrameInfo& frame) {
     ImGui::PushStyleVar(ImGuiStyleVar_WindowMinSize, ImVec2(1, 1));  // ImGui's 32 px minimum would overflow the page
     ImGui::Begin("##status", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
     ImGui::PopStyleVar(2);
-    const Session& s = session();
-    const float fps = ImGui::GetIO().Framerate;
+    const EngineView& s = engine();
     ImGui::TextUnformatted(phase_name(s.phase()));
-    const LoadProgress& data = dataset_progress();
-    if (!s.dataset_ready() && data.error.empty() && data.total > 0) {
+    const DatasetProgress& data = s.dataset_progress();
+    if (!s.status().dataset_ready && data.error.empty() && data.total > 0) {
         ImGui::SameLine();
         ImGui::TextDisabled("| data set %.0f%% of %.1f MB", 100.0 * data.loaded / data.total, data.total / 1e6);
     }
     ImGui::SameLine();
-    const int threads = num_threads();
-    ImGui::TextDisabled("| %s, %s, %d thread%s | frame %.1f ms (%.0f fps)", sgemm_backend(), engine_mode(), threads,
-                        threads == 1 ? "" : "s", fps > 0 ? 1000.0f / fps : 0.0f, fps);
+    // The frame's own CPU time: the page redraws only when something changes, so a rate would say little.
+    ImGui::TextDisabled("| engine: %s, %s | frame %.1f ms", engine_description().c_str(), sgemm_backend(), frame.cpu_ms);
     const Notice& n = current_notice();
-    const std::string& text = n.text.empty() ? s.message() : n.text;
+    const std::string& text = n.text.empty() ? s.status().message : n.text;
     if (!text.empty()) {
         ImGui::SameLine();
         const ImVec4 color = n.is_error && !n.text.empty() ? ImVec4(1.0f, 0.45f, 0.4f, 1.0f) : ImGui::GetStyle().Colors[ImGuiCol_Text];
@@ -140,9 +121,6 @@ static void draw_status_bar(const Rect& r, const FrameInfo& frame) {
 }
 
 void ui_draw(const FrameInfo& frame) {
-    adapt_work_budget(frame);
-    session().tick(g_work_budget_ms);  // at least one unit of work (a micro-batch) whatever the budget
-
     const float bar_h = status_bar_height();
     const float W = float(frame.width), H = float(frame.height) - bar_h;
     const float left_w = std::clamp(W * 0.24f, 250.0f, 320.0f);

@@ -1,0 +1,191 @@
+// C functions of the engine module (convpad_engine.js / convpad_engine_mt.js), which runs in the page's
+// engine Web Worker (web/engine_worker.js), never on the main thread. The worker turns commands from the
+// page into these calls, calls convpad_engine_work() in slices while there is work, and posts the
+// updates and snapshots these functions return to the page (web/engine_protocol.h: the wire format).
+//
+// Conventions (web/js_reply.h): extern "C" + EMSCRIPTEN_KEEPALIVE; a JSON reply, or {"error": message}
+// for any exception, so nothing the page sends can abort the module; a refused command changes nothing.
+#include <emscripten.h>
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/parallel.h"
+#include "train/session.h"
+#include "web/engine_protocol.h"
+#include "web/js_reply.h"
+
+namespace {
+
+using namespace convpad;
+using nlohmann::json;
+using js::guarded;
+
+constexpr int kMaxEngineThreads = 16;  // the most the page asks for (threads=N)
+
+Session& session() {
+    static Session instance;
+    return instance;
+}
+
+// What the page has already been sent, so each update carries only what is new.
+struct Sent {
+    long run_id = -1;
+    std::size_t losses = 0, epochs = 0;
+    bool evaluation = false;
+    long snapshot_version = -1;
+};
+Sent g_sent;
+
+std::vector<float> g_weights;  // the last snapshot's weights; the worker copies them out at once
+
+void check_buffer(const void* data, double size, const char* what) {
+    if (!data || !(size > 0)) throw std::invalid_argument(std::string(what) + " is empty");
+}
+
+}  // namespace
+
+extern "C" {
+
+// [SECTION] Commands
+
+// Threads the engine uses (the threaded build; the single-thread one stays at 1). Results are the same
+// for any count. {threads} or {error}.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_set_threads(int threads) {
+    return guarded([&] {
+        if (threads < 1 || threads > kMaxEngineThreads)
+            throw std::invalid_argument("threads must be an integer from 1 to " + std::to_string(kMaxEngineThreads) + " (got " +
+                                        std::to_string(threads) + ")");
+        set_num_threads(threads);
+        return json{{"threads", num_threads()}};
+    });
+}
+
+// bytes: a .cpm file. {arch, params} or {error}; on error the current model stays.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_load_model(const std::uint8_t* data, double size) {
+    return guarded([&] {
+        check_buffer(data, size, "the model file");
+        session().load_model(data, std::size_t(size));
+        const RunStatus s = session().status();
+        return json{{"arch", s.arch}, {"params", s.params}};
+    });
+}
+
+// {ptr, size}: a malloc'd copy of the current model as a .cpm file; the caller frees ptr.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_save_model() {
+    return guarded([] {
+        const std::vector<std::uint8_t> bytes = session().save_model();
+        auto* copy = static_cast<std::uint8_t*>(std::malloc(bytes.size()));
+        if (!copy) throw std::runtime_error("out of memory for the model file (" + std::to_string(bytes.size()) + " bytes)");
+        std::memcpy(copy, bytes.data(), bytes.size());
+        return json{{"ptr", reinterpret_cast<std::uintptr_t>(copy)}, {"size", bytes.size()}};
+    });
+}
+
+// bytes: one gunzipped IDX file; which: 0 train images, 1 train labels, 2 test images, 3 test labels.
+// {ready} (true once all four are in and the data set is built) or {error}.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_set_data_file(int which, const std::uint8_t* data, double size) {
+    return guarded([&] {
+        if (which < 0 || which > 3) throw std::invalid_argument("data file index must be 0..3, got " + std::to_string(which));
+        check_buffer(data, size, "the data file");
+        session().set_data_file(DataFile(which), data, std::size_t(size));
+        return json{{"ready", session().data().ready()}};
+    });
+}
+
+// settings: a JSON object with every train() option (the page merges the panel's values in first).
+// {runId} or {error}; on error nothing changed.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_train(const char* settings_text) {
+    return guarded([&] {
+        if (!settings_text) throw std::invalid_argument("settings missing");
+        session().start_training(protocol::settings_from_json(json::parse(settings_text)));
+        return json{{"runId", session().status().run_id}};
+    });
+}
+
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_pause() {
+    return guarded([] {
+        session().pause();
+        return protocol::status_json(session().status());
+    });
+}
+
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_resume() {
+    return guarded([] {
+        session().resume();
+        return protocol::status_json(session().status());
+    });
+}
+
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_reset() {
+    return guarded([] {
+        session().reset();
+        return protocol::status_json(session().status());
+    });
+}
+
+// Starts evaluating the current model on the test set. {runId} or {error}.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_evaluate() {
+    return guarded([] {
+        session().start_evaluation();
+        return json{{"runId", session().status().run_id}};
+    });
+}
+
+// [SECTION] Work and what the page is sent
+
+// Trains or evaluates for about budget_ms (whole batches: a pause lands on a step boundary).
+// {busy}: whether work is left.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_work(double budget_ms) {
+    return guarded([&] { return json{{"busy", session().work(budget_ms)}}; });
+}
+
+// {status, restart, losses, epochs, evaluation?}: the status, the log entries the page has not had yet
+// (restart: the logs begin again, a new run or a reset), and a newly finished evaluation with every
+// test image's predicted class.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_update() {
+    return guarded([] {
+        Session& s = session();
+        const RunStatus status = s.status();
+        const bool restart = status.run_id != g_sent.run_id;
+        if (restart) g_sent = Sent{status.run_id, 0, 0, false, g_sent.snapshot_version};
+        json update = {{"status", protocol::status_json(status)},
+                       {"restart", restart},
+                       {"losses", protocol::loss_points_json(s.losses(), g_sent.losses)},
+                       {"epochs", protocol::epochs_json(s.epochs(), g_sent.epochs)}};
+        g_sent.losses = s.losses().size();
+        g_sent.epochs = s.epochs().size();
+        if (const Evaluation* e = s.last_evaluation(); e && !g_sent.evaluation) {
+            json evaluation = protocol::evaluation_json(*e);
+            evaluation["predicted"] = s.test_predictions();
+            update["evaluation"] = evaluation;
+            g_sent.evaluation = true;
+        }
+        return update;
+    });
+}
+
+// {version, arch, weights: {ptr, count}, samples: {indices, predictions}} of the current model, or
+// {version, same: true} when the weights have not changed since the last snapshot. The weights stay
+// valid until the next call.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_snapshot() {
+    return guarded([] {
+        Session& s = session();
+        const RunStatus status = s.status();
+        if (status.model_version == g_sent.snapshot_version) return json{{"version", status.model_version}, {"same", true}};
+        g_sent.snapshot_version = status.model_version;
+        g_weights = s.model().weights();
+        s.refresh_samples();
+        json predictions = json::array();
+        for (const Prediction& p : s.samples().predictions()) predictions.push_back(protocol::prediction_json(p));
+        return json{{"version", status.model_version},
+                    {"arch", status.arch},
+                    {"weights", {{"ptr", reinterpret_cast<std::uintptr_t>(g_weights.data())}, {"count", g_weights.size()}}},
+                    {"samples", {{"indices", s.samples().indices()}, {"predictions", predictions}}}};
+    });
+}
+
+}  // extern "C"
