@@ -34,14 +34,14 @@ done
 # [SECTION] Site: the web build (both apps, both bench modules, web/*, Fashion-MNIST)
 if [ -z "$site" ]; then
   export CONVPAD_WEB_BUILD=${CONVPAD_WEB_BUILD:-$ROOT/build/bench-web}
-  echo "bench: building the site in $CONVPAD_WEB_BUILD (tools/serve.sh --no-serve)"
-  "$ROOT/tools/serve.sh" --no-serve || die "the site did not build (see above)"
+  echo "bench: building the site with the benchmark page in $CONVPAD_WEB_BUILD (CONVPAD_BENCH=ON tools/serve.sh --no-serve)"
+  CONVPAD_BENCH=ON "$ROOT/tools/serve.sh" --no-serve || die "the site did not build (see above)"
   site=$CONVPAD_WEB_BUILD/site
 fi
 [ -d "$site" ] || die "site folder '$site' not found"
 site=$(cd "$site" && pwd)
 [ -f "$site/bench.html" ] || die "$site/bench.html missing: the site predates the benchmark page"
-[ -f "$site/convpad_bench.js" ] || die "$site/convpad_bench.js missing: tools/web.cmake must include tools/bench_web.cmake"
+[ -f "$site/convpad_bench.js" ] || die "$site/convpad_bench.js missing: build the site with CONVPAD_BENCH=ON"
 [ -f "$site/convpad_bench_mt.js" ] || echo "bench: $site/convpad_bench_mt.js missing: ConvPad threaded will be skipped"
 
 # [SECTION] Browser and TF.js

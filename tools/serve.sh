@@ -2,7 +2,8 @@
 # Build the browser app and serve it at http://127.0.0.1:${PORT:-8080}/ until interrupted.
 #   tools/serve.sh               deps (core wasm web), configure, build, serve
 #   tools/serve.sh --no-serve    stop after the build (the site is in build-web/site)
-# Environment: PORT, CONVPAD_DEPS_DIR (default <repo>/.deps), CONVPAD_WEB_BUILD (default <repo>/build-web).
+# Environment: PORT, CONVPAD_DEPS_DIR (default <repo>/.deps), CONVPAD_WEB_BUILD (default <repo>/build-web),
+# CONVPAD_BENCH=ON (also the benchmark page and its modules, for tools/bench.sh; the default site is the app alone).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +23,7 @@ done
 
 mkdir -p "$BUILD"
 echo "serve: configure $BUILD"
-emcmake cmake -S "$ROOT" -B "$BUILD" -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF -DCONVPAD_BENCH=OFF \
+emcmake cmake -S "$ROOT" -B "$BUILD" -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF -DCONVPAD_BENCH="${CONVPAD_BENCH:-OFF}" \
   -DCONVPAD_DEPS_DIR="$CONVPAD_DEPS_DIR" -DCMAKE_BUILD_TYPE=Release > "$BUILD/configure.log" 2>&1 \
   || { cat "$BUILD/configure.log"; exit 1; }
 echo "serve: build"

@@ -42,7 +42,7 @@ fi
 if wants wasm; then
   echo "== wasm: build"
   emcmake cmake -S . -B "$BUILD/wasm" -DCMAKE_BUILD_TYPE=Release > /dev/null
-  cmake --build "$BUILD/wasm" -j "$JOBS" --target convpad_tests
+  cmake --build "$BUILD/wasm" -j "$JOBS" --target convpad_tests convpad
   run_ctest wasm "$BUILD/wasm"
   echo "== wasm-mt: build (-pthread, the whole suite on 2 threads)"
   emcmake cmake -S . -B "$BUILD/wasm-mt" -DCMAKE_BUILD_TYPE=Release -DCONVPAD_THREADS=ON > /dev/null
@@ -59,8 +59,11 @@ if wants fuzz; then
 fi
 
 if wants browser; then
-  echo "== browser: build"
-  emcmake cmake -S . -B "$BUILD/web" -DCMAKE_BUILD_TYPE=Release -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF -DCONVPAD_BENCH=OFF \
+  echo "== browser: build (and the wasm CLI the page's training run is compared with)"
+  emcmake cmake -S . -B "$BUILD/wasm" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  cmake --build "$BUILD/wasm" -j "$JOBS" --target convpad
+  # CONVPAD_BENCH: the kernel checks run inside the benchmark page's modules (tests/web/kernels.mjs).
+  emcmake cmake -S . -B "$BUILD/web" -DCMAKE_BUILD_TYPE=Release -DCONVPAD_WEB=ON -DCONVPAD_TESTS=OFF -DCONVPAD_BENCH=ON \
     -DCONVPAD_DEPS_DIR="${CONVPAD_DEPS_DIR:-$ROOT/.deps}" > /dev/null
   cmake --build "$BUILD/web" -j "$JOBS"
   run_ctest browser "$BUILD/web"

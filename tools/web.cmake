@@ -17,8 +17,12 @@ if(CMAKE_SCRIPT_MODE_FILE)
   file(MAKE_DIRECTORY ${SITE_DIR})
   file(GLOB web_files ${SOURCE_DIR}/web/*)
   set(files ${web_files})
-  # Every program of both builds named convpad_*: the apps, and whatever else a module included at the end
-  # of this file adds (e.g. convpad_bench*). *.js covers the threaded programs' *.worker.js too.
+  if(BENCH)   # CONVPAD_BENCH: the benchmark page beside the app
+    file(GLOB bench_files ${SOURCE_DIR}/tools/bench/web/bench.*)
+    list(APPEND files ${bench_files})
+  endif()
+  # Every program of both builds named convpad_*: the UI, the engines, and with CONVPAD_BENCH the benchmark
+  # modules (convpad_bench*). *.js covers the threaded programs' *.worker.js too.
   foreach(dir ${ST_DIR} ${MT_DIR})
     file(GLOB programs ${dir}/convpad_*.js ${dir}/convpad_*.wasm)
     list(FILTER programs EXCLUDE REGEX "/convpad_tests[^/]*$")   # a Catch2 runner is no part of the site
@@ -207,7 +211,7 @@ else()
   set(CONVPAD_SITE_DIR ${CMAKE_BINARY_DIR}/site)
   add_custom_target(convpad_site ALL
     COMMAND ${CMAKE_COMMAND} -DSITE_DIR=${CONVPAD_SITE_DIR} -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
-            -DDATA_DIR=${CONVPAD_DATA_DIR}
+            -DDATA_DIR=${CONVPAD_DATA_DIR} -DBENCH=${CONVPAD_BENCH}
             -DST_DIR=$<TARGET_FILE_DIR:convpad_web>
             -DMT_DIR=${CONVPAD_MT_BUILD_DIR}
             -P ${CMAKE_CURRENT_LIST_FILE}
@@ -226,13 +230,17 @@ if(NOT CONVPAD_THREADS)
   get_filename_component(convpad_build_root ${CMAKE_BINARY_DIR} DIRECTORY)
   set(CONVPAD_NATIVE_CLI ${convpad_build_root}/native/convpad CACHE FILEPATH
       "native convpad for the browser tests' reference results (tools/test.sh native builds it)")
-  foreach(suite smoke api loading threads kernels)
+  set(CONVPAD_WASM_CLI ${convpad_build_root}/wasm/convpad.js CACHE FILEPATH
+      "convpad built with Emscripten, for the page-vs-CLI training comparison (tools/test.sh browser builds it)")
+  foreach(suite smoke api loading threads engine kernels)
     add_test(NAME convpad_web_${suite} COMMAND node --test ${CMAKE_SOURCE_DIR}/tests/web/${suite}.mjs)
     set_tests_properties(convpad_web_${suite} PROPERTIES
-      ENVIRONMENT "CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI}"
+      ENVIRONMENT "CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI};CONVPAD_WASM_CLI=${CONVPAD_WASM_CLI}"
       TIMEOUT 600)
   endforeach()
 endif()
 
-# [SECTION] Modules of other features (optional): included last, so they may use every target above
-include(${CMAKE_CURRENT_LIST_DIR}/bench_web.cmake OPTIONAL)
+# [SECTION] The benchmark page's modules, only when asked (tools/bench.sh; the browser tests' kernel checks)
+if(CONVPAD_BENCH)
+  include(${CMAKE_CURRENT_LIST_DIR}/bench/web/bench_web.cmake)
+endif()

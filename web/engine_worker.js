@@ -4,7 +4,8 @@
 // as messages (src/worker/engine_api.cpp, src/web/engine_protocol.h).
 //
 // Page -> worker: {id, call, args}. Worker -> page: {id, result} or {id, error}, and events
-// {event: 'update', text} (JSON: status and new log entries, after every slice and command),
+// {event: 'update', text, wasmBytes} (JSON: status and new log entries, after every slice and command;
+// the engine's wasm memory),
 // {event: 'snapshot', version, arch, weights, samples} (at most every SNAPSHOT_MS while training),
 // {event: 'dataset', loaded, total}, {event: 'datasetReady', testImages, testLabels},
 // {event: 'datasetError', message} and {event: 'fatal', message}.
@@ -75,7 +76,7 @@ function runSlice() {
 // Posts the status and new log entries, and with `snapshot` the weights and sample predictions when
 // they changed since the last snapshot.
 function publish(snapshot) {
-  post({ event: 'update', text: engine.ccall('convpad_engine_update', 'string', [], []) });
+  post({ event: 'update', text: engine.ccall('convpad_engine_update', 'string', [], []), wasmBytes: heapU8().byteLength });
   if (!snapshot) return;
   lastSnapshot = performance.now();
   const snap = engineCall('convpad_engine_snapshot');

@@ -127,12 +127,16 @@ const news = {
   evaluation: null,       // the last evaluation (without the per-image predictions)
   dataset: { loaded: 0, total: 0, ready: false, error: null },
   engine: { kind: null, threads: 1, mode: null },
+  engineWasmBytes: 0,
   waiters: new Set(),     // callbacks run after every update (train() and evaluate() wait with them)
 };
 
 function onEngineEvent(message) {
   switch (message.event) {
-    case 'update': applyUpdate(message.text); break;
+    case 'update':
+      news.engineWasmBytes = message.wasmBytes;
+      applyUpdate(message.text);
+      break;
     case 'snapshot': applySnapshot(message); break;
     case 'dataset': {
       news.dataset.loaded = message.loaded;
@@ -367,6 +371,7 @@ function status() {
     threads: news.engine.threads,
     frames: uiModule ? uiModule._convpad_frame_count() : 0,
     notice,
+    memory: { engineWasm: news.engineWasmBytes, uiWasm: heapU8(uiModule).byteLength },   // bytes
   };
 }
 

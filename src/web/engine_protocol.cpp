@@ -154,7 +154,20 @@ RunStatus status_from_json(const json& o) {
     s.evaluation_progress = field<double>(o, "evaluationProgress", 0.0);
     s.has_run = field<bool>(o, "hasRun", false);
     s.validating = field<bool>(o, "validating", false);
-    if (o.contains("settings") && o["settings"].is_object()) s.settings = settings_from_json(o["settings"]);
+    if (o.contains("settings") && o["settings"].is_object()) {
+        // The engine checked these when the run started: read, do not re-check (checking an arch builds a model).
+        const json& r = o["settings"];
+        s.settings.arch = field<std::string>(r, "arch", s.settings.arch);
+        s.settings.epochs = field<int>(r, "epochs", s.settings.epochs);
+        s.settings.batch_size = field<int>(r, "batchSize", s.settings.batch_size);
+        s.settings.learning_rate = field<float>(r, "learningRate", s.settings.learning_rate);
+        s.settings.optimizer = field<std::string>(r, "optimizer", s.settings.optimizer);
+        s.settings.dropout = r.contains("dropout") && r["dropout"].is_null() ? -1.0f : field<float>(r, "dropout", s.settings.dropout);
+        s.settings.validation = field<int>(r, "validation", s.settings.validation);
+        s.settings.patience = field<int>(r, "patience", s.settings.patience);
+        s.settings.subset = field<int>(r, "subset", s.settings.subset);
+        s.settings.seed = field<std::uint64_t>(r, "seed", s.settings.seed);
+    }
     s.epoch = field<int>(o, "epoch", 0);
     s.epochs = field<int>(o, "epochs", 0);
     s.step = field<int>(o, "step", 0);

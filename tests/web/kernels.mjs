@@ -1,5 +1,5 @@
 // The fast kernels against their scalar references in the browser (issue 4): convpad_kernel_check
-// (src/bench/kernel_check.cpp) in both engine-only modules the benchmark page ships, convpad_bench.js
+// (tests/web/kernel_check.cpp) in both engine-only modules the benchmark page (built with CONVPAD_BENCH) runs, convpad_bench.js
 // (single thread) and convpad_bench_mt.js (-pthread, 2 threads: the page is cross-origin isolated because
 // tools/server.py sends COOP/COEP). Every check must have run cases and stayed within its tolerance.
 //

@@ -1,4 +1,4 @@
-// Drives the benchmark page (web/bench.html) in headless Chromium through playwright-core, runs the native
+// Drives the benchmark page (tools/bench/web/bench.html) in headless Chromium through playwright-core, runs the native
 // CLI's benchmark for the native-vs-wasm ratio, and prints progress, a table and, as the last line, one
 // JSON object. Started by tools/bench.sh, which builds the site and installs TF.js first.
 //
@@ -13,6 +13,7 @@ import { loadavg, cpus } from 'node:os';
 import path from 'node:path';
 
 import { openBrowser, run, startServer } from '../../tests/web/helpers.mjs';
+import { describeInPage, measureInPage } from './in_page.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -35,7 +36,7 @@ if (!existsSync(path.join(SITE, 'bench.html'))) fail(`${SITE}/bench.html not fou
 const PORT = Number(value('--port', '0'));
 if (!Number.isInteger(PORT) || PORT < 0 || PORT > 65535) fail(`--port must be an integer from 0 to 65535 (got ${value('--port')})`);
 const QUICK = flag('--quick');
-const MAX_SEEDS = 10, MAX_SEED = 2 ** 31 - 1;  // as web/bench.js, which checks them again
+const MAX_SEEDS = 10, MAX_SEED = 2 ** 31 - 1;  // as tools/bench/web/bench.js, which checks them again
 const SEEDS = (() => {
   const text = value('--seeds');
   if (text === null) return flag('--seeds') ? fail('--seeds needs a list, e.g. --seeds 42,1,2') : null;
@@ -102,8 +103,9 @@ function table(rows) {
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-function report(main, tfjsSingle, native) {
+function report(main, tfjsSingle, native, inPage) {
   const cp1 = main.convpad.single, cpT = main.convpad.threaded, tfT = main.tfjs.wasm, tf1 = tfjsSingle?.tfjs.wasm;
+  const pageIsolated = inPage.find((p) => p.isolation), pagePlain = inPage.find((p) => !p.isolation);
   const firstSeed = main.options.seeds[0];
   const rows = [['', 'train img/s', 'infer img/s', `epoch s (seed ${firstSeed})`, `test acc % (seed ${firstSeed})`, 'pad ms med/p95', 'train GFLOP/s', '% of peak']];
   const flopsTrain = (cp1 ?? cpT)?.flopsTraining, flopsInfer = (cp1 ?? cpT)?.flopsForward;
@@ -127,6 +129,11 @@ function report(main, tfjsSingle, native) {
     rows.push([`TF.js ${t.version} wasm ${t.binary}${t.requestedThreads > 0 ? ` ${t.requestedThreads}t` : ' 1t'}`, fmt(t.train.imagesPerSecond), fmt(t.infer.imagesPerSecond),
       fmt(t.epoch?.seconds, 1), t.epoch ? fmt(100 * t.epoch.testAccuracy, 2) : '–', '–', fmt(g, 2), peak(g, threads)]);
   }
+  for (const p of inPage) {
+    const g = gf(p.trainImagesPerSecond, flopsTrain);
+    rows.push([`ConvPad in the page, ${p.isolation ? 'isolated' : 'not isolated'} (${p.engine} ${p.threads}t)`, fmt(p.trainImagesPerSecond), '–',
+      fmt(p.epochSeconds, 1), '–', `${fmt(p.classifyMedianMs, 3)}/${fmt(p.classifyP95Ms, 3)}`, fmt(g, 2), peak(g, p.threads)]);
+  }
   if (main.tfjs.cpu) rows.push(['TF.js cpu backend', fmt(main.tfjs.cpu.imagesPerSecond, 1), '–', '–', '–', '–', '–', '–']);
 
   // Ratios: ConvPad against the TF.js wasm build with the same number of threads where both ran.
@@ -145,6 +152,9 @@ function report(main, tfjsSingle, native) {
     trainNativeVsWasmSingle: ratio(nat1?.trainImagesPerSecond, cp1?.train.imagesPerSecond),
     inferNativeVsWasmSingle: ratio(nat1?.inferImagesPerSecond, cp1?.infer.imagesPerSecond),
     trainNativeVsWasmThreaded: ratio(natT?.trainImagesPerSecond, cpT?.train.imagesPerSecond),
+    trainPageIsolatedVsTfjsThreaded: ratio(pageIsolated?.trainImagesPerSecond, tfT?.train.imagesPerSecond),
+    trainPageIsolatedVsEngineOnly: ratio(pageIsolated?.trainImagesPerSecond, cpT?.train.imagesPerSecond),
+    trainPagePlainVsEngineOnly: ratio(pagePlain?.trainImagesPerSecond, cp1?.train.imagesPerSecond),
   };
   const best = cpT ?? cp1;
   const targets = {
@@ -155,11 +165,19 @@ function report(main, tfjsSingle, native) {
     padAtMost2ms: best ? best.sketch.medianMs <= 2 : null,
     // Over all seeds: mean(ConvPad) >= mean(TF.js) (main.accuracy.verdict says by how much and how noisy).
     accuracyAtLeastTfjs: main.accuracy?.atLeastTfjs ?? null,
+    // Issue 8: what the served page gives, with its UI drawn.
+    pageIsolatedAtLeast2000: pageIsolated ? pageIsolated.trainImagesPerSecond >= 2000 : null,
+    pageIsolatedAtLeast5xTfjs: ratios.trainPageIsolatedVsTfjsThreaded == null ? null : ratios.trainPageIsolatedVsTfjsThreaded >= 5,
+    pagePlainAtLeast1500: pagePlain ? pagePlain.trainImagesPerSecond >= 1500 : null,
+    pageRafGapMedianAtMost34ms: inPage.length ? inPage.every((p) => p.rafGapMedianMs <= 34) : null,
+    pageClassifyAtMost2ms: inPage.length ? inPage.every((p) => p.classifyMedianMs <= 2) : null,
+    pageIdleAtMost0_10Cores: inPage.length ? inPage.every((p) => p.idleCores <= 0.10) : null,
+    pageEpochAtMost40s: pageIsolated?.epochSeconds ? pageIsolated.epochSeconds <= 40 : null,
   };
   return { rows, ratios, targets };
 }
 
-// The page's accuracyRows (web/bench.js), for the terminal: [header, ...per-seed rows, mean, sd].
+// The page's accuracyRows (tools/bench/web/bench.js), for the terminal: [header, ...per-seed rows, mean, sd].
 function accuracyRows(a) {
   const f = (x, d = 2) => fmt(x, d);
   const rows = [['seed', `ConvPad wasm ${a.convpadThreads > 1 ? `${a.convpadThreads}t` : '1t'}`, a.tfjsBinary ? `TF.js wasm ${a.tfjsBinary}` : 'TF.js (not run)']];
@@ -201,7 +219,15 @@ try {
 }
 server.kill();
 
-const { rows, ratios, targets } = report(main, tfjsSingle, native);
+// The app page itself, as a visitor gets it (isolated: the threaded engine; plain host: single-thread).
+const inPage = [];
+for (const isolation of [true, false]) {
+  console.log(`page: the app (index.html) ${isolation ? 'cross-origin isolated' : 'from a plain static host'}`);
+  inPage.push(await measureInPage({ site: SITE, isolation, seconds: QUICK ? 5 : 20, epoch: isolation && !QUICK }));
+  console.log(`  ${describeInPage(inPage.at(-1))}`);
+}
+
+const { rows, ratios, targets } = report(main, tfjsSingle, native, inPage);
 const kernelCheck = main.tfjs.wasm?.kernelCheck;
 console.log('');
 console.log(`Seed CNN ${main.arch}, batch 64 (Adam), inference batch 256, Fashion-MNIST 60k/10k`);
@@ -222,7 +248,7 @@ if (accuracy) {
               ' (sqrt(sd_c^2/n_c + sd_t^2/n_t); rough with few seeds)');
 }
 console.log('');
-console.log('targets (issue 4): ' + Object.entries(targets).map(([k, v]) => `${k} ${v == null ? 'n/a' : v ? 'met' : 'NOT met'}`).join(', '));
+console.log('targets (issues 4 and 8): ' + Object.entries(targets).map(([k, v]) => `${k} ${v == null ? 'n/a' : v ? 'met' : 'NOT met'}`).join(', '));
 if (accuracy) console.log(`accuracy target: ${accuracy.verdict}`);
 if (kernelCheck) {
   console.log('TF.js Conv2DBackpropFilter (registered for wasm) vs cpu backend: ' + (kernelCheck.ok ? 'ok' : 'MISMATCH') + '; ' +
@@ -235,5 +261,5 @@ console.log(JSON.stringify({
   bench: 'convpad', quick: QUICK, arch: main.arch, crossOriginIsolated: main.crossOriginIsolated, hardwareConcurrency: main.hardwareConcurrency,
   convpad: main.convpad, native, tfjs: { wasm: strip(main.tfjs.wasm), wasmSingle: strip(tfjsSingle?.tfjs.wasm), cpu: main.tfjs.cpu ?? null },
   kernelCheck: kernelCheck ?? null, tfjsKernels: main.tfjs.wasm?.kernels ?? null, ratios, targets, notes: main.notes,
-  seeds: main.options.seeds, accuracy,
+  seeds: main.options.seeds, accuracy, inPage,
 }));

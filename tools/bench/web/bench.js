@@ -1,4 +1,4 @@
-// ConvPad benchmark page: ConvPad (single thread and threaded wasm builds of src/bench/bench_api.cpp) and
+// ConvPad benchmark page: ConvPad (single thread and threaded wasm builds of tools/bench/web/bench_api.cpp) and
 // TensorFlow.js 4.22 (wasm backend, when the site has ./tfjs/) train and infer the seed CNN on real
 // Fashion-MNIST in this tab, one after the other. A program that prints numbers, not a test.
 //
@@ -224,7 +224,7 @@ function loadDataset() {
 
 // [SECTION] ConvPad
 
-// A started engine module with the C calls of src/bench/bench_api.cpp; each throws the engine's {error}.
+// A started engine module with the C calls of tools/bench/web/bench_api.cpp; each throws the engine's {error}.
 class ConvPadEngine {
   static async create(kind) {
     const { script } = MODULES[kind];

@@ -1,15 +1,16 @@
-# Benchmark page's engine module (web/bench.html, tools/bench.sh): the engine alone, no SDL/ImGui, with
-# the C functions of src/bench/bench_api.cpp. Included at the end of tools/web.cmake (under emcmake,
-# CONVPAD_WEB=ON). One target, convpad_bench, whose output name says which build it is:
+# Benchmark page's engine module (tools/bench/web/bench.html, tools/bench.sh): the engine alone, no SDL/ImGui,
+# with the C functions of bench_api.cpp here and the kernel checks of tests/web/kernel_check.cpp (which
+# tests/web/kernels.mjs runs). Included by tools/web.cmake only when CONVPAD_BENCH=ON: the site that
+# tools/serve.sh builds holds the app alone. One target, convpad_bench, whose output name says which build it is:
 #   convpad_bench.js/.wasm                    single thread (any page)
 #   convpad_bench_mt.js/.wasm/.worker.js      CONVPAD_THREADS=ON: -pthread, for cross-origin isolated pages
-# The site assembly copies both builds' convpad_*.js/.wasm/.worker.js next to bench.html.
+# The site assembly then copies both builds' convpad_bench* and this folder's page next to the app.
 
 if(NOT EMSCRIPTEN)
-  message(FATAL_ERROR "tools/bench_web.cmake needs Emscripten (included from tools/web.cmake)")
+  message(FATAL_ERROR "tools/bench/web/bench_web.cmake needs Emscripten (included from tools/web.cmake)")
 endif()
 
-add_executable(convpad_bench ${CMAKE_SOURCE_DIR}/src/bench/bench_api.cpp ${CMAKE_SOURCE_DIR}/src/bench/kernel_check.cpp)
+add_executable(convpad_bench ${CMAKE_CURRENT_LIST_DIR}/bench_api.cpp ${CMAKE_SOURCE_DIR}/tests/web/kernel_check.cpp)
 target_link_libraries(convpad_bench PRIVATE convpad_core)
 set_target_properties(convpad_bench PROPERTIES
   SUFFIX .js                                                            # .js + .wasm (Emscripten trap 2)

@@ -1,5 +1,5 @@
-// C functions behind the benchmark page (web/bench.js): the engine alone, no SDL/ImGui, compiled into
-// convpad_bench.js (single thread) and convpad_bench_mt.js (-pthread) by tools/bench_web.cmake.
+// C functions behind the benchmark page (tools/bench/web/bench.js): the engine alone, no SDL/ImGui, compiled into
+// convpad_bench.js (single thread) and convpad_bench_mt.js (-pthread) by tools/bench/web/bench_web.cmake.
 //
 // Same conventions as src/app/js_api.cpp: extern "C" + EMSCRIPTEN_KEEPALIVE, every call that can fail
 // returns a JSON string (the result or {"error": "message"}; every exception is caught here), the

@@ -1,0 +1,167 @@
+// What a visitor gets: the real app page (index.html, its UI drawn at 1280x800), measured in headless
+// Chromium. Prints numbers, asserts nothing. Used by tools/bench/run.mjs for the "in the page" rows, and
+// on its own:
+//
+//   node tools/bench/in_page.mjs --site DIR [--plain] [--seconds 20] [--epoch]
+//
+// Figures: the whole browser's CPU while the page sits idle (10 s, starting 10 s after the data set
+// arrived, nothing touched), training images/s from status().stepsDone over `seconds` after 5 s of
+// warm-up (default CNN, batch 64), the gaps between requestAnimationFrame callbacks meanwhile, the time
+// of a classification on the main thread meanwhile (the pad's model call), and with --epoch one 60k-image
+// epoch's wall time. --plain serves the site without COOP/COEP, as a plain static host would.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { openBrowser, startServer, waitReady } from '../../tests/web/helpers.mjs';
+
+const WARMUP_S = 5;
+const IDLE_SETTLE_S = 10, IDLE_MEASURE_S = 10;
+const CLOCK_TICKS = 100;   // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
+
+// [SECTION] CPU of the browser's processes (Linux /proc)
+
+function processTable() {
+  const table = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');   // after "pid (comm) "
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      table.push({ pid: Number(entry), ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, cmdline });
+    } catch { /* the process ended meanwhile */ }
+  }
+  return table;
+}
+
+// Seconds of CPU used so far by the browser started with profile folder `profile` and all its descendants.
+function browserCpuSeconds(profile) {
+  const table = processTable();
+  const inTree = new Set(table.filter((p) => p.cmdline.includes(profile)).map((p) => p.pid));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of table) if (!inTree.has(p.pid) && inTree.has(p.ppid)) { inTree.add(p.pid); grew = true; }
+  }
+  return table.filter((p) => inTree.has(p.pid)).reduce((sum, p) => sum + p.cpu, 0);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// [SECTION] Measurements in the page
+
+// Runs in the page for `seconds`: rAF gaps (ms) and main-thread classification times (ms) every 100 ms.
+function sampleMainThread(seconds) {
+  return new Promise((resolve) => {
+    const gaps = [], classify = [];
+    const pixels = new Float32Array(784);
+    for (let y = 6; y < 22; ++y) for (let x = 9; x < 19; ++x) pixels[y * 28 + x] = 1;   // a filled block, like a drawn shape
+    const end = performance.now() + seconds * 1000;
+    let last = 0;
+    const frame = (now) => {
+      if (last) gaps.push(now - last);
+      last = now;
+      if (now < end) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+    const timer = setInterval(() => {
+      const t0 = performance.now();
+      window.convpad.classify(pixels);
+      classify.push(performance.now() - t0);
+      if (performance.now() >= end) {
+        clearInterval(timer);
+        resolve({ gaps, classify });
+      }
+    }, 100);
+  });
+}
+
+const quantile = (values, q) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+};
+
+export async function measureInPage({ site, isolation = true, seconds = 20, epoch = false, width = 1280, height = 800 }) {
+  const { proc, url } = await startServer({ dir: site, isolation });
+  const browser = await openBrowser({ width, height });
+  const { page } = browser;
+  try {
+    await page.goto(url);
+    await waitReady(page);
+    await page.evaluate(() => window.convpad.datasetReady);
+    const status = () => page.evaluate(() => window.convpad.status());
+    const engine = await status();
+
+    await sleep(IDLE_SETTLE_S * 1000);
+    const cpu0 = browserCpuSeconds(browser.profile), t0 = Date.now();
+    await sleep(IDLE_MEASURE_S * 1000);
+    const idleCores = (browserCpuSeconds(browser.profile) - cpu0) / ((Date.now() - t0) / 1000);
+
+    // Two epochs planned so the measured window never reaches the end of the run.
+    await page.evaluate(() => { window.convpad.train({ epochs: 2, validation: 5000, batchSize: 64 }).catch(() => {}); });
+    await sleep(WARMUP_S * 1000);
+    const before = await page.evaluate(() => ({ s: window.convpad.status(), t: performance.now() }));
+    const cpu1 = browserCpuSeconds(browser.profile);
+    const main = await page.evaluate(sampleMainThread, seconds);
+    const after = await page.evaluate(() => ({ s: window.convpad.status(), t: performance.now() }));
+    const trainingCores = (browserCpuSeconds(browser.profile) - cpu1) / ((after.t - before.t) / 1000);
+    const frames = after.s.frames - before.s.frames;
+    await page.evaluate(() => window.convpad.reset());
+
+    let epochSeconds = null;
+    if (epoch) {
+      epochSeconds = await page.evaluate(async () => {
+        const start = performance.now();
+        await window.convpad.train({ epochs: 1, validation: 0, batchSize: 64 });
+        return (performance.now() - start) / 1000;
+      });
+    }
+    return {
+      isolation,
+      engine: engine.engine,
+      threads: engine.threads,
+      idleCores,
+      trainImagesPerSecond: ((after.s.stepsDone - before.s.stepsDone) * 64) / ((after.t - before.t) / 1000),
+      trainingCores,
+      appFramesPerSecond: frames / ((after.t - before.t) / 1000),
+      rafGapMedianMs: quantile(main.gaps, 0.5),
+      rafGapP95Ms: quantile(main.gaps, 0.95),
+      classifyMedianMs: quantile(main.classify, 0.5),
+      classifyP95Ms: quantile(main.classify, 0.95),
+      epochSeconds,
+    };
+  } finally {
+    await browser.close();
+    proc.kill();
+  }
+}
+
+export function describeInPage(r) {
+  const f = (x, d = 0) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
+  return `${r.isolation ? 'isolated' : 'not isolated'} (${r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}): `
+    + `training ${f(r.trainImagesPerSecond)} images/s, rAF gap median ${f(r.rafGapMedianMs, 1)} ms (p95 ${f(r.rafGapP95Ms, 1)}), `
+    + `classify on the main thread ${f(r.classifyMedianMs, 2)} ms median (p95 ${f(r.classifyP95Ms, 2)}), `
+    + `UI ${f(r.appFramesPerSecond, 1)} frames/s, browser CPU ${f(r.trainingCores, 2)} cores while training, `
+    + `${f(r.idleCores, 3)} cores idle${r.epochSeconds ? `, 60k epoch ${f(r.epochSeconds, 1)} s` : ''}`;
+}
+
+// [SECTION] On its own
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const value = (name, fallback) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : fallback;
+  };
+  const site = value('--site', null);
+  if (!site) {
+    console.error('usage: node tools/bench/in_page.mjs --site DIR [--plain] [--seconds 20] [--epoch]');
+    process.exit(2);
+  }
+  const result = await measureInPage({
+    site: path.resolve(site), isolation: !args.includes('--plain'), seconds: Number(value('--seconds', 20)),
+    epoch: args.includes('--epoch'),
+  });
+  console.log(describeInPage(result));
+  console.log(JSON.stringify(result));
+}
