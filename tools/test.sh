@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then builds and runs every test:
-#   native   Catch2 unit and end-to-end tests (g++)
+#   native   Catch2 unit and end-to-end tests (g++); the engine's session and pool again under ThreadSanitizer
 #   wasm     the same tests compiled with Emscripten (-msimd128), run under node, single-thread and
 #            with -pthread on 2 threads
 #   fuzz     libFuzzer targets (clang, ASan+UBSan), each for FUZZ_SECONDS (default 60)
@@ -37,6 +37,10 @@ if wants native; then
   cmake -S . -B "$BUILD/native" -DCMAKE_BUILD_TYPE=Release > /dev/null
   cmake --build "$BUILD/native" -j "$JOBS"
   run_ctest native "$BUILD/native"
+  echo "== native-tsan: the engine's session and worker pool under ThreadSanitizer (2 threads)"
+  cmake -S . -B "$BUILD/tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVPAD_SANITIZE=thread -DCONVPAD_BENCH=OFF > /dev/null
+  cmake --build "$BUILD/tsan" -j "$JOBS" --target convpad_tests
+  run_ctest native-tsan "$BUILD/tsan"
 fi
 
 if wants wasm; then

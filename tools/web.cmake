@@ -76,6 +76,23 @@ set(CONVPAD_UI_FONT /usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-M
 # (Emscripten trap 1). The build tool's environment may lack NODE_PATH, so the rules set it themselves.
 set(CONVPAD_EMCC_ENV "\"${CMAKE_COMMAND}\" -E env NODE_PATH=/usr/share/nodejs")
 
+# [SECTION] Programs of the page
+# .js + .wasm, never .html (trap 2); emcc with Debian's node modules (trap 1); a factory function `factory`
+# the page calls (-sMODULARIZE); memory that grows (models and the data set arrive at run time). C functions
+# marked EMSCRIPTEN_KEEPALIVE are exported; malloc/free let JS pass buffers.
+function(convpad_page_program target factory)
+  set_target_properties(${target} PROPERTIES
+    SUFFIX .js
+    RULE_LAUNCH_COMPILE "${CONVPAD_EMCC_ENV}"
+    RULE_LAUNCH_LINK "${CONVPAD_EMCC_ENV}")
+  target_link_options(${target} PRIVATE
+    -msimd128
+    $<$<CONFIG:Release>:-O3>
+    $<$<CONFIG:Debug>:-sASSERTIONS=2 -g>
+    -sALLOW_MEMORY_GROWTH=1
+    -sMODULARIZE=1 -sEXPORT_NAME=${factory})
+endfunction()
+
 if(NOT CONVPAD_THREADS)   # the UI is single-threaded: only the engine has a threaded build
 
 # [SECTION] Third-party libraries
@@ -124,41 +141,21 @@ if(EXISTS ${CONVPAD_UI_FONT})
   target_compile_definitions(convpad_web PRIVATE CONVPAD_HAVE_UI_FONT=1)
 endif()
 target_link_libraries(convpad_web PRIVATE convpad_core convpad_imgui)
-set_target_properties(convpad_web PROPERTIES
-  SUFFIX .js                                  # .js + .wasm, never .html (trap 2)
-  RULE_LAUNCH_COMPILE "${CONVPAD_EMCC_ENV}"
-  RULE_LAUNCH_LINK "${CONVPAD_EMCC_ENV}")
+convpad_page_program(convpad_web createConvPad)
 target_link_options(convpad_web PRIVATE
-  -msimd128
-  $<$<CONFIG:Release>:-O3>
-  $<$<CONFIG:Debug>:-sASSERTIONS=2 -g>
+  -sENVIRONMENT=web
   -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2  # WebGL2 only (trap 5)
-  -sALLOW_MEMORY_GROWTH=1                      # datasets are loaded at run time
-  # index.html calls createConvPad({...}) and passes the wasm it fetched (with progress) as wasmBinary.
-  -sMODULARIZE=1 -sEXPORT_NAME=createConvPad
-  # C functions marked EMSCRIPTEN_KEEPALIVE (js_api.cpp) are exported too; malloc/free let JS pass buffers.
+  # loader.js passes the wasm it fetched (with progress) as wasmBinary; main() runs, frames come from JS.
   -sEXPORTED_FUNCTIONS=_main,_malloc,_free
   -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8,HEAPF32)
-
-target_link_options(convpad_web PRIVATE -sENVIRONMENT=web)
 
 endif()
 
 # [SECTION] Engine module: the engine alone (no SDL, no ImGui), for the engine worker
 add_executable(convpad_engine ${CMAKE_SOURCE_DIR}/src/worker/engine_api.cpp)
 target_link_libraries(convpad_engine PRIVATE convpad_core)
-set_target_properties(convpad_engine PROPERTIES
-  SUFFIX .js
-  RULE_LAUNCH_COMPILE "${CONVPAD_EMCC_ENV}"
-  RULE_LAUNCH_LINK "${CONVPAD_EMCC_ENV}")
-target_link_options(convpad_engine PRIVATE
-  -msimd128
-  $<$<CONFIG:Release>:-O3>
-  $<$<CONFIG:Debug>:-sASSERTIONS=2 -g>
-  -sALLOW_MEMORY_GROWTH=1                      # Fashion-MNIST (220 MB as floats) arrives at run time
-  -sMODULARIZE=1 -sEXPORT_NAME=createConvPadEngine
-  -sEXPORTED_FUNCTIONS=_malloc,_free
-  -sEXPORTED_RUNTIME_METHODS=ccall,HEAPU8)
+convpad_page_program(convpad_engine createConvPadEngine)
+target_link_options(convpad_engine PRIVATE -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=ccall,HEAPU8)
 if(CONVPAD_THREADS)
   # The pool's workers must exist before main runs: engine_worker.js passes threadPoolSize (threads - 1).
   # Never 0: 3.1.6 would then never run main. The worker re-reads heap views after memory growth.

@@ -19,6 +19,7 @@ const SNAPSHOT_MS = 250;      // weights and sample predictions reach the page a
 const PROGRESS_MS = 100;      // how often download progress is posted
 
 let engine = null;            // the Emscripten module
+let lastWarning = '';         // the engine's last line on stderr: often the only word on why a pthread failed
 let engineKind = 'worker';    // 'pthreads' when the threaded build runs
 let busy = false;
 let lastSnapshot = 0;
@@ -103,7 +104,7 @@ const commands = {
     const threaded = script.includes('_mt');
     const options = {
       print: (text) => console.log(text),
-      printErr: (text) => console.warn(text),
+      printErr: (text) => { lastWarning = text; console.warn(text); },
       onAbort: (what) => post({ event: 'fatal', message: `the engine stopped: ${what}` }),
     };
     if (threaded) {
@@ -180,6 +181,15 @@ const commands = {
     }
   },
 };
+
+// An error nothing caught (e.g. a pthread's script that does not load, which Emscripten rethrows as an
+// ErrorEvent without a message): the page hears why, as a fatal event.
+self.addEventListener('error', (event) => {
+  event.preventDefault();
+  const message = event.error instanceof Error ? event.error.message : event.message;
+  const useless = !message || /\[object \w*Event\]/.test(message);
+  post({ event: 'fatal', message: useless ? (lastWarning || 'a worker of the engine failed') : message });
+});
 
 self.onmessage = async ({ data }) => {
   const { id, call, args = [] } = data ?? {};

@@ -131,7 +131,15 @@ const news = {
   waiters: new Set(),     // callbacks run after every update (train() and evaluate() wait with them)
 };
 
+// Events before the UI module runs (the engine may start first) wait for it, in order.
+const eventsBeforeUi = [];
+let uiRunning = false;
+
 function onEngineEvent(message) {
+  if (!uiRunning && message.event !== 'fatal') {
+    eventsBeforeUi.push(message);
+    return;
+  }
   switch (message.event) {
     case 'update':
       news.engineWasmBytes = message.wasmBytes;
@@ -145,6 +153,9 @@ function onEngineEvent(message) {
       break;
     }
     case 'datasetReady': applyTestSet(message.testImages, message.testLabels); break;
+    case 'fatal':   // the engine crashed or aborted: nothing more can train, evaluate or load
+      showError(new Error(`The engine stopped: ${message.message}`));
+      return;
     case 'datasetError': {
       news.dataset.error = message.message;
       uiModule?.ccall('convpad_ui_dataset_error', null, ['string'], [message.message]);
@@ -661,6 +672,8 @@ async function startUi(progress) {
     onAbort: (what) => fail(new Error(`The app stopped: ${what}`)),
   });
   await mainDone;
+  uiRunning = true;
+  for (const message of eventsBeforeUi.splice(0)) onEngineEvent(message);
   return { shellStarted };
 }
 

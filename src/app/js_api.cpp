@@ -137,14 +137,13 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_edit_settings(const char* options_text)
     });
 }
 
-// The settings of a run started by train(options): the panel's, with every option applied. All or
-// nothing: {settings} (the panel then shows them) or {error} (the panel is unchanged).
+// The settings of a run started by train(options): the panel's, with every option applied; {settings}
+// or {error}. The panel does not change here: loader.js shows the settings once the engine accepted the run.
 EMSCRIPTEN_KEEPALIVE const char* convpad_run_settings(const char* options_text) {
     return guarded([&] {
         const json options = options_object(options_text);
         RunSettings settings = edited_settings();
         for (const auto& [key, value] : options.items()) protocol::apply_option(key, value, settings);
-        edited_settings() = settings;
         return json{{"settings", protocol::settings_json(settings)}};
     });
 }

@@ -1,9 +1,9 @@
 // End-to-end tests of window.convpad (README.md, "JavaScript API") on the real page in headless Chromium:
 // one page for the whole file, loaded once, as a user would keep it open. The tests run in order
 // and share it: classification and evaluation against the native CLI, drawing with real mouse
-// events, model files, a short training run with pause/resume/reset. Screenshots of the whole UI and
-// of each panel go to the artifacts folder; the figures measured (load times, frame rate, training
-// speed) go to api-figures.json there.
+// events, model files, a short training run with pause/resume/reset (the engine runs in a Web Worker:
+// its commands return Promises). Screenshots of the whole UI and of each panel go to the artifacts
+// folder; the figures measured (load times, frames, training speed) go to api-figures.json there.
 //
 //   node --test tests/web/api.mjs          (environment: see helpers.mjs)
 import { test, before, after } from 'node:test';
@@ -28,7 +28,8 @@ const figures = {};   // measurements for the report, written to api-figures.jso
 
 const classifyInPage = (pixels) => page.evaluate((p) => window.convpad.classify(p), pixels);
 
-// Counts requestAnimationFrame callbacks (what the browser presents) and the app's own frames.
+// Counts requestAnimationFrame callbacks (the browser's frame rate: how free the main thread is) and
+// the app's own frames (drawn on demand: input, the engine's news, a resize).
 async function measureFrames(ms) {
   const before = await frameCount(page);
   const presented = await page.evaluate((duration) => new Promise((resolve) => {
@@ -69,8 +70,8 @@ async function screenshotPanels(prefix) {
 const base64 = (bytes) => Buffer.from(bytes).toString('base64');
 
 async function savedModel() {
-  return Buffer.from(await page.evaluate(() => {
-    const bytes = window.convpad.saveModel();
+  return Buffer.from(await page.evaluate(async () => {
+    const bytes = await window.convpad.saveModel();
     let text = '';
     for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return btoa(text);
@@ -131,6 +132,7 @@ test('the page loads without errors; ready, then the data set, arrive', async (t
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   assert.equal(status.threads, Math.min(cores, 4));
   assert.equal(status.mode, status.threads > 1 ? 'multi-thread' : 'single-thread');
+  assert.equal(status.engine, status.threads > 1 ? 'pthreads' : 'worker');
 
   const timings = await page.evaluate(() => window.convpad.timings);
   figures.readyMs = Math.round(timings.readyMs);       // since navigation start, in the page
@@ -144,7 +146,13 @@ test('every call validates its arguments and throws an Error naming the problem'
     const c = window.convpad;
     const outcome = (e) => ({ isError: e instanceof Error, message: e.message });
     const sync = (f) => { try { f(); return null; } catch (e) { return outcome(e); } };
-    const later = async (f) => { try { await f(); return null; } catch (e) { return outcome(e); } };
+    // A call that returns a Promise must reject it, never throw at once (sync: true would say it did).
+    const later = async (f) => {
+      let promise;
+      try { promise = f(); } catch (e) { return { ...outcome(e), sync: true }; }
+      if (!(promise instanceof Promise)) return { notPromise: true, isError: false, message: String(promise) };
+      try { await promise; return null; } catch (e) { return outcome(e); }
+    };
     const image = (index, value) => { const a = new Array(784).fill(0); a[index] = value; return a; };
     return {
       noArgument: sync(() => c.classify()),
@@ -166,9 +174,12 @@ test('every call validates its arguments and throws an Error naming the problem'
       trainOptimizer: await later(() => c.train({ optimizer: 'rmsprop' })),
       trainDropout: await later(() => c.train({ dropout: 1 })),
       trainValidation: await later(() => c.train({ validation: 60000 })),
+      trainSubset: await later(() => c.train({ subset: -1 })),
       trainArch: await later(() => c.train({ arch: 'conv32k3-relu-pool2-conv64x3-dense10' })),
-      pauseIdle: sync(() => c.pause()),
-      resumeIdle: sync(() => c.resume()),
+      pauseIdle: await later(() => c.pause()),
+      resumeIdle: await later(() => c.resume()),
+      setThreadsRange: await later(() => c.setThreads(0)),
+      setThreadsType: await later(() => c.setThreads('2')),
       loadModelType: await later(() => c.loadModel('model.cpm')),
       loadModelEmpty: await later(() => c.loadModel(new Uint8Array(0))),
       phase: c.status().phase,
@@ -195,15 +206,19 @@ test('every call validates its arguments and throws an Error naming the problem'
     trainOptimizer: /^train: optimizer must be 'adam' or 'sgd' \(got "rmsprop"\)$/,
     trainDropout: /^train: dropout must be in \[0, 1\)/,
     trainValidation: /^train: validation must be an integer from 0 to 59999 \(got 60000\)$/,
+    trainSubset: /^train: subset must be an integer from 0 to 60000 \(got -1\)$/,
     trainArch: /^train: architecture token 'conv64x3' at position 20/,
-    pauseIdle: /^pause: nothing to pause: the session is idle$/,
-    resumeIdle: /^resume: nothing to resume: the session is idle$/,
+    pauseIdle: /^pause: nothing to pause: no run is in progress$/,
+    resumeIdle: /^resume: nothing to resume: no run is in progress$/,
+    setThreadsRange: /^setThreads: threads must be an integer from 1 to 16, got number 0$/,
+    setThreadsType: /^setThreads: threads must be an integer from 1 to 16, got the string "2"$/,
     loadModelType: /^loadModel: expected a Uint8Array, ArrayBuffer or Blob, got the string "model.cpm"$/,
     loadModelEmpty: /^loadModel: the model file is empty$/,
   };
   for (const [name, pattern] of Object.entries(expect)) {
     assert.ok(errors[name], `${name}: no error`);
     assert.equal(errors[name].isError, true, `${name}: not an Error`);
+    assert.equal(errors[name].sync, undefined, `${name}: threw instead of rejecting its Promise`);
     assert.match(errors[name].message, pattern, name);
   }
   assert.equal(errors.phase, 'idle', 'a refused call changed the session');
@@ -406,47 +421,78 @@ test('model files: save, download, load, pick, drop; bad bytes are refused and t
 test('training: the loss falls, pause/resume/reset behave and frames keep coming', async (t) => {
   const image = testImagePixels(testSet, 3);
   const pretrainedResult = await classifyInPage(image);
+
+  // An idle page rests (frames on demand): without input or news from the engine it draws (almost)
+  // nothing, while the browser itself keeps presenting; input over the canvas gets frames at once.
+  await new Promise((resolve) => setTimeout(resolve, 500));   // a last notice or snapshot may still ask for a frame
   const idle = await measureFrames(2000);
   figures.idleFps = +idle.fps.toFixed(1);
+  figures.idleAppFrames = idle.appFrames;
+  assert.ok(idle.appFrames <= 3, `the idle page drew ${idle.appFrames} frames in ${idle.seconds.toFixed(1)} s`);
+  const { canvas } = await page.evaluate(() => window.convpad.layout());
+  const beforeInput = await frameCount(page);
+  await page.mouse.move(canvas.x + canvas.width * 0.5, canvas.y + canvas.height * 0.4);
+  await page.mouse.move(canvas.x + canvas.width * 0.55, canvas.y + canvas.height * 0.45, { steps: 5 });
+  await page.waitForFunction((n) => window.convpad.status().frames > n, beforeInput, { timeout: 10_000 });
 
-  // 59,000 training images: long enough to pause, resume and measure frames in the middle of it.
+  // 59,000 training images: long enough to measure frames, pause and resume in the middle of it.
   const options = { epochs: 1, arch: SMALL_ARCH, validation: 1000, batchSize: 64, learningRate: 0.001, seed: 7 };
-  const started = await page.evaluate((o) => {
+  const runSettings = { ...options, optimizer: 'adam', dropout: 0.5, patience: 3, subset: 0 };
+  await page.evaluate((o) => {
     window.trainRun = { promise: window.convpad.train(o) };
     window.trainRun.promise.then((s) => { window.trainRun.result = s; }, (e) => { window.trainRun.error = e.message; });
-    return window.convpad.status();
   }, options);
-  assert.equal(started.phase, 'training');
-  assert.equal(started.arch, SMALL_ARCH);
-  assert.deepEqual(await page.evaluate(() => window.convpad.settings()),
-    { ...options, optimizer: 'adam', dropout: 0.5, patience: 3 }, 'the Training panel does not show the run');
+  // The engine starts the run in its worker; the page's status says so with the engine's next update.
+  await page.waitForFunction(() => window.trainRun.error || window.convpad.status().phase !== 'idle', null,
+    { timeout: 30_000 });
+  const started = await page.evaluate(() => ({
+    status: window.convpad.status(), settings: window.convpad.settings(), error: window.trainRun.error ?? null,
+  }));
+  assert.equal(started.error, null, 'train() was refused');
+  assert.equal(started.status.phase, 'training');
+  assert.equal(started.status.arch, SMALL_ARCH);
+  assert.deepEqual(started.settings, runSettings, 'the Training panel does not show the run');
+  assert.deepEqual(started.status.settings, runSettings, 'the engine does not run the settings train() asked for');
 
   await waitStatus(page, (s) => s.step >= 10, { what: 'ten training steps' });
-  const second = await page.evaluate(async () => {
-    try { await window.convpad.train({ epochs: 1 }); return null; } catch (e) { return e.message; }
-  });
-  assert.match(second, /^train: training is already running/);
 
-  // Pause: no more steps, frames still rendered. Resume: steps again.
-  const paused = await page.evaluate(() => window.convpad.pause());
-  assert.equal(paused.phase, 'paused');
-  await waitFrames(page, 10);
-  const stillPaused = await page.evaluate(() => window.convpad.status());
-  assert.equal(stillPaused.phase, 'paused');
-  assert.equal(stillPaused.step, paused.step, 'training went on while paused');
-  assert.equal((await page.evaluate(() => window.convpad.pause())).phase, 'paused', 'pause() twice');
-  const resumed = await page.evaluate(() => window.convpad.resume());
-  assert.equal(resumed.phase, 'training');
-  await waitStatus(page, (s) => s.step > paused.step || s.phase === 'idle', { what: 'steps after resume' });
-
+  // While training, the engine's news (at most every 250 ms) keeps the page drawing without any input.
+  // (Early in the run: on a fast machine the whole epoch takes about ten seconds.)
   const training = await measureFrames(3000);
   const stepsAfter = await page.evaluate(() => window.convpad.status());
   assert.equal(stepsAfter.phase, 'training', 'the run ended during the frame measurement: make it longer');
   figures.trainingFps = +training.fps.toFixed(1);
   figures.trainingFrameMs = +(1000 / training.fps).toFixed(1);
-  t.diagnostic(`frame rate: idle ${idle.fps.toFixed(1)} fps, training ${training.fps.toFixed(1)} fps (${training.appFrames} app frames in ${training.seconds.toFixed(1)} s)`);
+  figures.trainingAppFrames = training.appFrames;
+  t.diagnostic(`browser frame rate: idle ${idle.fps.toFixed(1)} fps (${idle.appFrames} app frames in ${idle.seconds.toFixed(1)} s), `
+    + `training ${training.fps.toFixed(1)} fps (${training.appFrames} app frames in ${training.seconds.toFixed(1)} s)`);
   assert.ok(training.appFrames >= 5, `only ${training.appFrames} frames in 3 s while training`);
-  await screenshotPanels('api-training');
+
+  const second = await page.evaluate(async () => {
+    try { await window.convpad.train({ epochs: 2, seed: 8 }); return null; } catch (e) { return e.message; }
+  });
+  assert.match(second, /^train: training is already running/);
+  assert.deepEqual(await page.evaluate(() => window.convpad.settings()), runSettings,
+    'a train() the engine refused changed the Training panel');
+
+  // pause() resolves once the engine has paused, on a step boundary, with the log up to that step; the
+  // step then stays put (the worker goes on running slices for nothing) until resume().
+  const paused = await page.evaluate(() => window.convpad.pause());
+  assert.equal(paused.phase, 'paused');
+  assert.ok(paused.step >= 10, `paused at step ${paused.step}`);
+  assert.equal(await page.evaluate(() => window.convpad.history().losses.length), paused.stepsDone,
+    'the loss log and the status disagree at the pause');
+  await new Promise((resolve) => setTimeout(resolve, 1000));   // 25 of the worker's 40 ms slices
+  await screenshotPanels('api-training');                     // the UI still draws while paused
+  const stillPaused = await page.evaluate(() => ({ status: window.convpad.status(), logged: window.convpad.history().losses.length }));
+  assert.equal(stillPaused.status.phase, 'paused');
+  assert.equal(stillPaused.status.step, paused.step, 'training went on while paused');
+  assert.equal(stillPaused.status.stepsDone, paused.stepsDone, 'training went on while paused');
+  assert.equal(stillPaused.logged, paused.stepsDone, 'losses were logged while paused');
+  assert.equal((await page.evaluate(() => window.convpad.pause())).phase, 'paused', 'pause() twice');
+  const resumed = await page.evaluate(() => window.convpad.resume());
+  assert.equal(resumed.phase, 'training');
+  await waitStatus(page, (s) => s.step > paused.step || s.phase === 'idle', { what: 'steps after resume' });
 
   const final = await page.evaluate(() => window.trainRun.promise);
   assert.equal(final.phase, 'idle');
@@ -467,7 +513,7 @@ test('training: the loss falls, pause/resume/reset behave and frames keep coming
   assert.ok(last < 0.75 * first, `the loss did not fall: ${first} -> ${last}`);
   assert.notDeepEqual(await classifyInPage(image), pretrainedResult, 'classify still uses the old weights');
 
-  // Reset: back to the pretrained weights.
+  // Reset: back to the pretrained weights, in the engine and in the UI's copy classify() uses.
   const reset = await page.evaluate(() => window.convpad.reset());
   assert.equal(reset.phase, 'idle');
   assert.notEqual(reset.arch, SMALL_ARCH);
@@ -475,12 +521,14 @@ test('training: the loss falls, pause/resume/reset behave and frames keep coming
 
   // A run stopped by reset() rejects its promise.
   const stopped = await page.evaluate(async (o) => {
-    const run = window.convpad.train(o);
+    // Handled at once: the run rejects while reset() is still on its way back from the engine.
+    const run = window.convpad.train(o).then(() => null, (e) => e.message);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    window.convpad.reset();
-    try { await run; return null; } catch (e) { return e.message; }
+    const after = await window.convpad.reset();
+    return { phase: after.phase, error: await run };
   }, options);
-  assert.match(stopped, /^train: the run was stopped by reset\(\)/);
+  assert.equal(stopped.phase, 'idle');
+  assert.match(stopped.error ?? 'the run was not stopped', /^train: the run was stopped by reset\(\)/);
   assert.deepEqual(await classifyInPage(image), pretrainedResult);
   assert.deepEqual(browser.problems, []);
 });

@@ -145,7 +145,7 @@ test('inside an iframe of another origin: the engine trains in a worker', async 
   cleanup.push(() => site.proc.kill());
   const hostDir = await mkdtemp(path.join(tmpdir(), 'convpad-host-'));
   cleanup.push(() => rm(hostDir, { recursive: true, force: true }));
-  await writeFile(path.join(hostDir, 'index.html'), `<!doctype html><title>A course page</title>
+  await writeFile(path.join(hostDir, 'index.html'), `<!doctype html><title>A course page</title><link rel="icon" href="data:,">
     <h1>Convolutional networks</h1><iframe name="convpad" src="${site.url}" width="1100" height="700"></iframe>`);
   const host = await startServer({ isolation: false, dir: hostDir });
   cleanup.push(() => host.proc.kill());

@@ -28,8 +28,11 @@ export const CHROMIUM = process.env.CONVPAD_CHROMIUM || '/usr/bin/chromium';
 
 // Flags that work on this kind of machine (shared/TOOLCHAIN.md); playwright adds --headless and
 // --user-data-dir itself. SwiftShader renders WebGL2 in software, so screenshots show the real UI.
+// No --disable-gpu: with it Chromium composites in software and reads every WebGL frame back on the
+// page's main thread (a 50-200 ms stall per frame on 2 busy cores), which no browser with a GPU does;
+// without it SwiftShader stands in for the GPU in the compositor too, as a GPU would.
 const CHROMIUM_FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--no-sandbox', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
 ];
@@ -61,7 +64,7 @@ export function startServer({ isolation = true, dir = SITE_DIR, port = 0 } = {})
   });
 }
 
-// A fresh browser with its own empty profile; close() also deletes the profile.
+// A fresh browser with its own empty profile (the folder `profile`); close() also deletes the profile.
 // problems collects every console error, page error, failed request and HTTP error.
 export async function openBrowser({ width, height, deviceScaleFactor = 1 }) {
   const { chromium } = await import('playwright-core').catch(() => {
@@ -86,7 +89,7 @@ export async function openBrowser({ width, height, deviceScaleFactor = 1 }) {
     await context.close();
     await rm(profile, { recursive: true, force: true });
   };
-  return { page, problems, close };
+  return { page, problems, close, profile };
 }
 
 // Waits for the app's ready signal (window.convpad.ready settles), never a fixed sleep.
@@ -100,14 +103,21 @@ export async function waitReady(page) {
   assert.equal(state, 'ready', `the app did not start: ${error}`);
 }
 
+// Frames the UI module has drawn since it started.
 export const frameCount = (page) =>
   page.evaluate(() => window.convpad.module.ccall('convpad_frame_count', 'number', [], []));
 
-// Waits until the app has rendered `frames` more frames, so a screenshot shows the current state.
+// Draws `frames` frames now (convpad.redraw), so a screenshot or a read of the UI shows the current state.
+// The page draws on demand only (input, the engine's news, a resize): an idle page draws nothing, so waiting
+// for frames to come by themselves could wait forever. Fails unless at least that many new frames were drawn.
 export async function waitFrames(page, frames) {
-  const target = (await frameCount(page)) + frames;
-  await page.waitForFunction((n) => window.convpad.module.ccall('convpad_frame_count', 'number', [], []) >= n,
-    target, { timeout: READY_TIMEOUT_MS });
+  const { before, after } = await page.evaluate((n) => {
+    const count = () => window.convpad.module.ccall('convpad_frame_count', 'number', [], []);
+    const first = count();
+    window.convpad.redraw(n);
+    return { before: first, after: count() };
+  }, frames);
+  assert.ok(after - before >= frames, `redraw(${frames}) drew ${after - before} frames`);
 }
 
 // Polls convpad.status() in the page until predicate(status) holds; returns that status.

@@ -1,6 +1,7 @@
-// Browser tests of start-up: calls before the engine is ready, the background download of the data
-// set with its byte progress, broken or missing data set files (reported; the app keeps running),
-// URL parameters and autostart. Each test loads the page in a fresh browser.
+// Browser tests of start-up: calls before the app is ready, the background download of the data set
+// (by the engine's Web Worker) with its byte progress, broken or missing data set files (reported; the
+// app keeps running), URL parameters and autostart. Each test loads the page in a fresh browser.
+// page.route() also catches the worker's requests (the data set files).
 //
 //   node --test tests/web/loading.mjs      (environment: see helpers.mjs)
 import { test, before, after } from 'node:test';
@@ -59,8 +60,8 @@ const datasetOutcome = (page) => page.evaluate(() => window.convpad.datasetReady
 
 test('before ready, calls throw a clear Error; the pad works before the data set arrives', async () => {
   await withBrowser(async ({ page, problems }) => {
-    const releaseWasm = await holdRequests(page, /\/convpad_web(_mt)?\.wasm$/);   // whichever build loads
-    const releaseImages = await holdRequests(page, '**/train-images-idx3-ubyte.gz');
+    const releaseWasm = await holdRequests(page, /\/convpad_web\.wasm$/);   // the UI module
+    const releaseImages = await holdRequests(page, '**/train-images-idx3-ubyte.gz');   // fetched by the engine worker
     await page.goto(baseUrl, { waitUntil: 'domcontentloaded' });
     const early = await page.evaluate(() => {
       const c = window.convpad;
@@ -78,17 +79,21 @@ test('before ready, calls throw a clear Error; the pad works before the data set
     const waiting = await page.evaluate(async (pixels) => {
       const c = window.convpad;
       const failure = async (f) => { try { await f(); return null; } catch (e) { return e.message; } };
+      const settings = c.settings();
       return {
         status: c.status(),
         classified: c.classify(pixels),
-        train: await failure(() => c.train({ epochs: 1 })),
+        train: await failure(() => c.train({ epochs: 1, seed: 3 })),
         evaluate: await failure(() => c.evaluate()),
+        settings,
+        settingsAfter: c.settings(),
       };
     }, testImagePixels(testSet, 0));
     assert.equal(waiting.status.phase, 'loading');
     assert.equal(waiting.status.dataset.ready, false);
     assert.equal(waiting.classified.label, testSet.labels[0], 'the pretrained model does not answer yet');
     assert.equal(waiting.train, 'train: the data set is still loading');
+    assert.deepEqual(waiting.settingsAfter, waiting.settings, 'a train() the engine refused changed the Training panel');
     assert.equal(waiting.evaluate, 'evaluate: the data set is still loading');
     await waitFrames(page, 3);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'loading-dataset-pending.png') });
@@ -177,14 +182,15 @@ test('a missing data set file is reported in the page', async () => {
 
 test('URL parameters prefill the Training panel; bad ones are named in a notice', async () => {
   await withBrowser(async ({ page, problems }) => {
-    const query = `?arch=${SMALL_ARCH}&epochs=3&lr=0.01&optimizer=sgd&seed=9&batch=abc&val=70000&dropout=x&colour=red`;
+    const query = `?arch=${SMALL_ARCH}&epochs=3&lr=0.01&optimizer=sgd&seed=9&subset=500&batch=abc&val=70000&dropout=x`
+      + '&colour=red';
     await page.goto(baseUrl + query);
     await waitReady(page);
     const { settings, status } = await page.evaluate(() => ({
       settings: window.convpad.settings(), status: window.convpad.status(),
     }));
     assert.deepEqual(settings, {
-      arch: SMALL_ARCH, epochs: 3, learningRate: 0.01, optimizer: 'sgd', seed: 9,
+      arch: SMALL_ARCH, epochs: 3, learningRate: 0.01, optimizer: 'sgd', seed: 9, subset: 500,
       batchSize: 64, validation: 5000, dropout: 0.5, patience: 3,   // the defaults the bad values left alone
     });
     assert.equal(status.notice.error, true);

@@ -9,12 +9,16 @@
 // Needs `tools/deps.sh browser` (chromium + npm ci here) and a built site (`tools/serve.sh --no-serve`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import {
-  ARTIFACTS_DIR, assertSiteBuilt, frameCount, openBrowser, startServer, waitFrames, waitReady,
+  ARTIFACTS_DIR, SITE_DIR, assertSiteBuilt, frameCount, openBrowser, startServer, waitFrames, waitReady,
 } from './helpers.mjs';
+
+const DATASET_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz'];
 
 let server;
 let baseUrl;
@@ -42,7 +46,7 @@ after(() => {
   server?.kill('SIGTERM');
 });
 
-test('the page loads, the shell renders and follows resizes', { timeout: 180_000 }, async () => {
+test('the page loads, the shell renders, follows resizes, draws on input and rests when idle', { timeout: 180_000 }, async () => {
   const browser = await openBrowser({ width: 1280, height: 800, deviceScaleFactor: 1 });
   try {
     const { page, problems } = browser;
@@ -62,13 +66,29 @@ test('the page loads, the shell renders and follows resizes', { timeout: 180_000
     await waitFrames(page, 2);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'smoke-900x600.png') });
 
-    // The loader's gunzip path, as the data set will use it.
-    const labels = await page.evaluate(async () => {
-      const bytes = await window.convpad.fetchBytes('t10k-labels-idx1-ubyte.gz', { gunzip: true });
-      return { length: bytes.length, magic: Array.from(bytes.subarray(0, 8)) };
+    // The data set: the engine worker downloads and gunzips the four files and builds it (the engine
+    // checks each IDX header); every compressed byte is counted once.
+    const totalBytes = DATASET_FILES.reduce((sum, f) => sum + statSync(path.join(SITE_DIR, f)).size, 0);
+    const status = await page.evaluate(async () => {
+      await window.convpad.datasetReady;
+      return window.convpad.status();
     });
-    assert.equal(labels.length, 8 + 10000);
-    assert.deepEqual(labels.magic, [0, 0, 8, 1, 0, 0, 0x27, 0x10], 'not an IDX1 file of 10000 labels');
+    assert.equal(status.phase, 'idle');
+    assert.equal(status.datasetReady, true, 'the engine has no data set');
+    assert.deepEqual(status.dataset, { loaded: totalBytes, total: totalBytes, ready: true, error: null });
+    assert.equal(status.engine, 'pthreads', 'an isolated page runs the threaded engine in its worker');
+
+    // Frames on demand (issue 8, "an idle page rests"): without input or news the page draws (almost)
+    // nothing; input over the canvas gets frames at once.
+    await new Promise((resolve) => setTimeout(resolve, 500));   // the data set's news may still ask for a frame
+    const restStart = await frameCount(page);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idleFrames = (await frameCount(page)) - restStart;
+    assert.ok(idleFrames <= 3, `the idle page drew ${idleFrames} frames in 2 s`);
+    const beforeInput = await frameCount(page);
+    await page.mouse.move(450, 300);
+    await page.mouse.move(460, 320, { steps: 5 });
+    await page.waitForFunction((n) => window.convpad.status().frames > n, beforeInput, { timeout: 10_000 });
 
     assert.deepEqual(problems, []);
   } finally {
@@ -106,7 +126,8 @@ test('the loading screen shows byte progress', { timeout: 180_000 }, async () =>
   const browser = await openBrowser({ width: 800, height: 600, deviceScaleFactor: 1 });
   try {
     const { page, problems } = browser;
-    // About 1 MB/s, so the download of the wasm lasts long enough to be seen.
+    // About 1 MB/s, so the download of the UI's wasm and the model lasts long enough to be seen; the
+    // app must then start as on a fast network.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.emulateNetworkConditions',
       { offline: false, latency: 20, downloadThroughput: 1_000_000, uploadThroughput: 1_000_000 });
@@ -131,8 +152,9 @@ test('a failed download is reported in the page', { timeout: 180_000 }, async ()
   const browser = await openBrowser({ width: 800, height: 600, deviceScaleFactor: 1 });
   try {
     const { page } = browser;
-    // Both builds: the threaded one's failure only means the single-thread one is tried (threads.mjs).
-    await page.route(/\/convpad_web(_mt)?\.wasm$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+    // The UI module (always the single-thread convpad_web): without it there is no app. (The threaded
+    // engine's failure only means the single-thread engine is tried: threads.mjs.)
+    await page.route(/\/convpad_web\.wasm$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
     await page.goto(baseUrl);
     await page.waitForFunction(() => window.convpad && window.convpad.state === 'error', null, { timeout: 30_000 });
     assert.equal(await page.isVisible('#error'), true, 'the error area is hidden');

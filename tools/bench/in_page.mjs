@@ -36,7 +36,7 @@ function processTable() {
 }
 
 // Seconds of CPU used so far by the browser started with profile folder `profile` and all its descendants.
-function browserCpuSeconds(profile) {
+export function browserCpuSeconds(profile) {
   const table = processTable();
   const inTree = new Set(table.filter((p) => p.cmdline.includes(profile)).map((p) => p.pid));
   for (let grew = true; grew;) {

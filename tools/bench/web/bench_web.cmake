@@ -12,14 +12,8 @@ endif()
 
 add_executable(convpad_bench ${CMAKE_CURRENT_LIST_DIR}/bench_api.cpp ${CMAKE_SOURCE_DIR}/tests/web/kernel_check.cpp)
 target_link_libraries(convpad_bench PRIVATE convpad_core)
-set_target_properties(convpad_bench PROPERTIES
-  SUFFIX .js                                                            # .js + .wasm (Emscripten trap 2)
-  RULE_LAUNCH_COMPILE "\"${CMAKE_COMMAND}\" -E env NODE_PATH=/usr/share/nodejs"   # trap 1
-  RULE_LAUNCH_LINK "\"${CMAKE_COMMAND}\" -E env NODE_PATH=/usr/share/nodejs")
+convpad_page_program(convpad_bench createConvPadBench)   # tools/web.cmake
 target_link_options(convpad_bench PRIVATE
-  -msimd128 -O3
-  -sALLOW_MEMORY_GROWTH=1                      # Fashion-MNIST (220 MB as floats) arrives at run time
-  -sMODULARIZE=1 -sEXPORT_NAME=createConvPadBench
   # bench_api.cpp's functions are EMSCRIPTEN_KEEPALIVE; malloc/free let the page pass buffers.
   -sEXPORTED_FUNCTIONS=_malloc,_free
   -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8,HEAPF32)
