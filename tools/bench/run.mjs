@@ -223,7 +223,7 @@ server.kill();
 const inPage = [];
 for (const isolation of [true, false]) {
   console.log(`page: the app (index.html) ${isolation ? 'cross-origin isolated' : 'from a plain static host'}`);
-  inPage.push(await measureInPage({ site: SITE, isolation, seconds: QUICK ? 5 : 20, epoch: isolation && !QUICK }));
+  inPage.push(await measureInPage({ site: SITE, isolation, seconds: 20, epoch: isolation && !QUICK }));
   console.log(`  ${describeInPage(inPage.at(-1))}`);
 }
 
