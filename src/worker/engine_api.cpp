@@ -42,6 +42,14 @@ Sent g_sent;
 
 std::vector<float> g_weights;  // the last snapshot's weights; the worker copies them out at once
 
+// pause, resume, reset: the command, then the status it leaves.
+const char* control(void (Session::*command)()) {
+    return guarded([&] {
+        (session().*command)();
+        return protocol::status_json(session().status());
+    });
+}
+
 void check_buffer(const void* data, double size, const char* what) {
     if (!data || !(size > 0)) throw std::invalid_argument(std::string(what) + " is empty");
 }
@@ -106,26 +114,9 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_train(const char* settings_text)
     });
 }
 
-EMSCRIPTEN_KEEPALIVE const char* convpad_engine_pause() {
-    return guarded([] {
-        session().pause();
-        return protocol::status_json(session().status());
-    });
-}
-
-EMSCRIPTEN_KEEPALIVE const char* convpad_engine_resume() {
-    return guarded([] {
-        session().resume();
-        return protocol::status_json(session().status());
-    });
-}
-
-EMSCRIPTEN_KEEPALIVE const char* convpad_engine_reset() {
-    return guarded([] {
-        session().reset();
-        return protocol::status_json(session().status());
-    });
-}
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_pause() { return control(&Session::pause); }
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_resume() { return control(&Session::resume); }
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_reset() { return control(&Session::reset); }
 
 // Starts evaluating the current model on the test set. {runId} or {error}.
 EMSCRIPTEN_KEEPALIVE const char* convpad_engine_evaluate() {
