@@ -65,6 +65,7 @@ void Session::set_data_file(DataFile which, const std::uint8_t* data, std::size_
     data_.set_file(which, data, size);
     if (data_.ready()) {
         samples_.choose(data_.test());
+        samples_version_ = -1;
         refresh_samples();
     }
 }
@@ -147,6 +148,10 @@ RunStatus Session::status() const {
 const std::vector<LossPoint>& Session::losses() const { return run_ ? run_->losses() : kNoLosses; }
 const std::vector<EpochReport>& Session::epochs() const { return run_ ? run_->epochs() : kNoEpochs; }
 
-void Session::refresh_samples() { samples_.refresh(model()); }
+void Session::refresh_samples() {
+    if (samples_version_ == model_version_) return;
+    samples_.refresh(model());
+    samples_version_ = model_version_;
+}
 
 }  // namespace convpad

@@ -43,7 +43,8 @@ public:
     const std::vector<LossPoint>& losses() const;               // of the current run (empty: none)
     const std::vector<EpochReport>& epochs() const;
     const DataStore& data() const { return data_; }
-    // Predictions of the sample images with the current weights, made by refresh_samples().
+    // Predictions of the sample images, made by refresh_samples(), which predicts again only when the
+    // weights changed since (commands and the end of a run call it; so does each snapshot for the page).
     const SamplePredictions& samples() const { return samples_; }
     void refresh_samples();
     const Evaluation* last_evaluation() const { return evaluation_.total ? &evaluation_ : nullptr; }
@@ -60,6 +61,7 @@ private:
     Evaluation evaluation_;
     std::vector<std::uint8_t> test_predicted_;
     SamplePredictions samples_;
+    long samples_version_ = -1;  // model_version_ the sample predictions were made with
     long run_id_ = 0, model_version_ = 0;
     std::string message_;
 };
