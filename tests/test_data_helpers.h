@@ -60,6 +60,9 @@ inline std::string fashion_mnist_dir() {
 #endif
 }
 
+// MNIST digits as tools/data/digits.mjs made them for this build (gzipped natively, raw for wasm).
+inline std::string digits_dir() { return CONVPAD_DIGITS_DIR; }
+
 inline void put_be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(std::uint8_t(v >> shift));
 }

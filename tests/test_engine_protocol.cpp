@@ -17,6 +17,7 @@ TEST_CASE("protocol: a status survives JSON, NaN included", "[protocol]") {
     s.model_version = 123;
     s.arch = "flatten-dense10";
     s.params = 7850;
+    s.dataset = DatasetId::Digits;
     s.message = "training flatten-dense10";
     s.dataset_ready = true;
     s.has_run = true;
@@ -30,6 +31,9 @@ TEST_CASE("protocol: a status survives JSON, NaN included", "[protocol]") {
     s.val_loss = NAN;  // no validation yet: null on the wire
     s.images_per_second = 2048;
     const RunStatus back = status_from_json(json::parse(status_json(s).dump()));
+    CHECK(back.dataset == DatasetId::Digits);
+    CHECK(status_json(s)["dataset"] == "digits");
+    CHECK_THROWS_AS(status_from_json(json{{"dataset", "cifar"}}), std::invalid_argument);
     CHECK(back.phase == Phase::Paused);
     CHECK(back.run_id == 7);
     CHECK(back.model_version == 123);
@@ -72,15 +76,17 @@ TEST_CASE("protocol: log entries, predictions and evaluations survive JSON", "[p
     p.label = 3;
     p.probs[3] = 0.75f;
     p.probs[1] = 0.25f;
-    const json pj = prediction_json(p);
+    const json pj = prediction_json(p, dataset_info(DatasetId::Fashion));
     CHECK(pj["name"] == "Dress");
+    CHECK(prediction_json(p, dataset_info(DatasetId::Digits))["name"] == "3");
     const Prediction pb = prediction_from_json(pj);
     CHECK(pb.label == 3);
     CHECK(pb.probs == p.probs);
     CHECK_THROWS_AS(prediction_from_json(json{{"label", 12}, {"probs", p.probs}}), std::invalid_argument);
 
     const Evaluation ev = evaluation_from_confusion({5, 1, 0, 2, 7, 1, 0, 0, 4}, 3);
-    const Evaluation eb = evaluation_from_json(json::parse(evaluation_json(ev).dump()));
+    const Evaluation eb = evaluation_from_json(json::parse(evaluation_json(ev, dataset_info(DatasetId::Digits)).dump()));
+    CHECK(evaluation_json(ev, dataset_info(DatasetId::Digits))["classNames"][9] == "9");
     CHECK(eb.confusion == ev.confusion);
     CHECK(eb.accuracy == ev.accuracy);
     CHECK(eb.macro.f1 == ev.macro.f1);
@@ -98,6 +104,11 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     s.patience = 0;
     s.subset = 500;
     s.seed = (1ULL << 53) - 1;
+    s.augment.shift = 2.5f;
+    s.augment.rotate = 10;
+    s.augment.scale = 0.1f;
+    s.augment.flip = true;
+    s.augment.drawn = 0.3f;
     const RunSettings back = settings_from_json(json::parse(settings_json(s).dump()));
     CHECK(back.arch == s.arch);
     CHECK(back.epochs == 3);
@@ -109,6 +120,15 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     CHECK(back.patience == 0);
     CHECK(back.subset == 500);
     CHECK(back.seed == s.seed);
+    CHECK(back.augment.shift == 2.5f);
+    CHECK(back.augment.rotate == 10.0f);
+    CHECK(back.augment.scale == 0.1f);
+    CHECK(back.augment.flip);
+    CHECK(back.augment.drawn == 0.3f);
+    RunStatus status;
+    status.has_run = true;
+    status.settings = s;
+    CHECK(status_from_json(status_json(status)).settings.augment.drawn == 0.3f);
     CHECK(settings_json(s)["learningRate"].dump() == "0.003");  // the decimal as typed
 
     RunSettings kept = s;
@@ -118,6 +138,10 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     CHECK_THROWS_WITH(apply_option("learningRate", "fast", kept), Contains("learningRate"));
     CHECK_THROWS_WITH(apply_option("arch", "conv8k3-oops", kept), Contains("'oops'"));
     CHECK_THROWS_WITH(apply_option("seed", json(1ULL << 60), kept), Contains("seed"));
+    CHECK_THROWS_WITH(apply_option("rotate", 46, kept), Contains("rotate"));
+    CHECK_THROWS_WITH(apply_option("drawn", 1.5, kept), Contains("drawn"));
+    CHECK_THROWS_WITH(apply_option("flip", 1, kept), Contains("flip must be true or false"));
+    CHECK_THROWS_WITH(apply_option("shift", "a lot", kept), Contains("shift"));
     CHECK(settings_json(kept) == settings_json(s));
     apply_option("dropout", nullptr, kept);
     CHECK(kept.dropout < 0);

@@ -294,3 +294,22 @@ TEST_CASE("preprocess: a drawn stroke and its scaled-up copy give the same input
     const auto a = preprocess_to_28x28(small), b = preprocess_to_28x28(big);
     for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).margin(1e-5));
 }
+
+TEST_CASE("fill_enclosed: a closed outline becomes a silhouette; an open one stays", "[image]") {
+    // A square outline (2 px thick) from (4,4) to (19,19), and a U open at the top beside it.
+    std::vector<float> image(28 * 28, 0.0f);
+    auto set = [&](int x, int y, float v) { image[std::size_t(y) * 28 + x] = v; };
+    for (int i = 4; i <= 19; ++i)
+        for (int t = 0; t < 2; ++t) set(i, 4 + t, 1), set(i, 18 + t, 1), set(4 + t, i, 1), set(18 + t, i, 1);
+    for (int y = 4; y <= 19; ++y) set(22, y, 0.8f), set(26, y, 0.8f);
+    for (int x = 22; x <= 26; ++x) set(x, 19, 0.8f);
+    set(12, 12, 0.1f);  // a faint mark inside the square: filled too
+    fill_enclosed(image.data(), 28);
+    for (int y = 6; y <= 17; ++y)
+        for (int x = 6; x <= 17; ++x) REQUIRE(image[std::size_t(y) * 28 + x] == 1.0f);
+    for (int y = 4; y <= 18; ++y)
+        for (int x = 23; x <= 25; ++x) REQUIRE(image[std::size_t(y) * 28 + x] == 0.0f);  // inside the open U
+    CHECK(image[0] == 0.0f);
+    CHECK(image[std::size_t(22) * 28 + 12] == 0.0f);  // below the square
+    CHECK(image[std::size_t(4) * 28 + 22] == 0.8f);   // ink keeps its value
+}

@@ -298,7 +298,7 @@ TEST_CASE("sgemm is bit-identical for 1, 2, 3 and 4 threads", "[parallel][gemm]"
 
 TEST_CASE("training with 2 threads is bit-identical across runs and to 1 thread", "[parallel][train][e2e]") {
     if (!threads_supported()) return;  // one thread only: test_train.cpp's golden run covers it
-    const FashionMnist data = load_fashion_mnist(convpad_test::fashion_mnist_dir());
+    const TrainTestSets data = load_train_test(convpad_test::fashion_mnist_dir());
     const Dataset subset = convpad_test::first_images(data.train, 1024), val = convpad_test::first_images(data.test, 500);
 
     // The seed CNN, batch 64 (the products are big enough to be split), 2 epochs of 16 steps.

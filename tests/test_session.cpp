@@ -68,7 +68,7 @@ TEST_CASE("session: with_dropout rewrites every dropout rate", "[session]") {
 }
 
 TEST_CASE("session: nothing trains before the data set arrives", "[session]") {
-    Session session(kTinyArch);
+    Session session(DatasetId::Fashion, kTinyArch);
     CHECK(phase(session) == Phase::Loading);
     CHECK_FALSE(session.work(1.0));
     CHECK_THROWS_WITH(session.start_training(tiny_settings()), Contains("still loading"));
@@ -77,7 +77,7 @@ TEST_CASE("session: nothing trains before the data set arrives", "[session]") {
 }
 
 TEST_CASE("session: a run trains whole batches per unit, records curves and ends idle", "[session]") {
-    Session session(kTinyArch);
+    Session session(DatasetId::Fashion, kTinyArch);
     load_bars(session, 600, 200);
     REQUIRE(phase(session) == Phase::Idle);
     REQUIRE(session.samples().indices().size() == 48);
@@ -119,7 +119,7 @@ TEST_CASE("session: a run trains whole batches per unit, records curves and ends
 }
 
 TEST_CASE("session: a run in the session is the same run as Trainer on run_data, bit for bit", "[session]") {
-    Session session(kTinyArch);
+    Session session(DatasetId::Fashion, kTinyArch);
     load_bars(session, 400, 50);
     RunSettings settings = tiny_settings();
     settings.epochs = 2;
@@ -138,7 +138,7 @@ TEST_CASE("session: a run in the session is the same run as Trainer on run_data,
 }
 
 TEST_CASE("session: evaluation in slices matches evaluate_model", "[session]") {
-    Session session(kTinyArch);
+    Session session(DatasetId::Fashion, kTinyArch);
     load_bars(session, 300, 1250);
     session.start_training(tiny_settings());
     run_until_idle(session);
@@ -156,7 +156,7 @@ TEST_CASE("session: evaluation in slices matches evaluate_model", "[session]") {
 }
 
 TEST_CASE("session: reset returns to the model loaded last; bad files keep the current model", "[session]") {
-    Session session(kTinyArch);
+    Session session(DatasetId::Fashion, kTinyArch);
     load_bars(session, 300, 100);
     const auto original = session.model().weights();
     session.start_training(tiny_settings());
@@ -189,7 +189,7 @@ TEST_CASE("session: reset returns to the model loaded last; bad files keep the c
 }
 
 TEST_CASE("session: bad settings are refused and the current model stays", "[session]") {
-    Session session(kTinyArch);
+    Session session(DatasetId::Fashion, kTinyArch);
     load_bars(session, 300, 100);
     const auto original = session.model().weights();
     RunSettings s = tiny_settings();
@@ -204,13 +204,55 @@ TEST_CASE("session: bad settings are refused and the current model stays", "[ses
     s = tiny_settings();
     s.subset = -1;
     CHECK_THROWS_WITH(session.start_training(s), Contains("subset"));
+    s = tiny_settings();
+    s.augment.rotate = 90;
+    CHECK_THROWS_WITH(session.start_training(s), Contains("rotate"));
     CHECK(phase(session) == Phase::Idle);
     CHECK_FALSE(session.status().has_run);
     CHECK(session.model().weights() == original);
 }
 
+TEST_CASE("session: each data set allows its own augmentation; the status names the data set", "[session]") {
+    RunSettings s = tiny_settings();
+    s.augment.flip = true;
+    s.augment.shift = 1;
+    Session digits(DatasetId::Digits, kTinyArch);
+    load_bars(digits, 300, 100);
+    CHECK(digits.status().dataset == DatasetId::Digits);
+    CHECK_THROWS_WITH(digits.start_training(s), Contains("flip") && Contains("fashion only"));
+    CHECK_FALSE(digits.status().has_run);
+    s.augment.flip = false;
+    digits.start_training(s);
+    CHECK(digits.status().settings.augment.shift == 1.0f);
+
+    s.augment.flip = true;
+    Session fashion(DatasetId::Fashion, kTinyArch);
+    load_bars(fashion, 300, 100);
+    CHECK(fashion.status().dataset == DatasetId::Fashion);
+    fashion.start_training(s);
+    CHECK(fashion.status().settings.augment.flip);
+    CHECK_FALSE(fashion.model_loaded());
+    fashion.reset();
+    const auto bytes = fashion.save_model();
+    fashion.load_model(bytes.data(), bytes.size());
+    CHECK(fashion.model_loaded());
+}
+
+TEST_CASE("session: each data set's default run is its bundled model's recipe and fits the data set", "[session]") {
+    for (DatasetId id : {DatasetId::Fashion, DatasetId::Digits}) {
+        const DatasetInfo& dataset = dataset_info(id);
+        const RunSettings s = default_run_settings(dataset);
+        CHECK(s.validation == dataset.default_validation);
+        CHECK_NOTHROW(check_for_dataset(s, dataset));
+        CHECK_NOTHROW(check_augmentation(s.augment));
+        CHECK(Model(run_arch(s)).num_classes() == kNumClasses);
+    }
+    CHECK(default_run_settings(dataset_info(DatasetId::Fashion)).arch == kDefaultArch);
+    CHECK(default_run_settings(dataset_info(DatasetId::Digits)).augment.geometric());
+}
+
 TEST_CASE("session: a bad data file is refused with a message; a loaded data set is final", "[session]") {
-    Session session(kTinyArch);
+    Session session(DatasetId::Fashion, kTinyArch);
     const std::uint8_t junk[20] = {0, 0, 8, 9};
     CHECK_THROWS_AS(session.set_data_file(DataFile::TrainImages, junk, sizeof junk), DataError);
     CHECK(phase(session) == Phase::Loading);

@@ -105,7 +105,7 @@ TEST_CASE("without validation data every epoch runs and reports NaN validation",
 }
 
 TEST_CASE("end to end: the seed CNN learns Fashion-MNIST and two runs are bit-identical", "[train][e2e]") {
-    const FashionMnist data = load_fashion_mnist(convpad_test::fashion_mnist_dir());
+    const TrainTestSets data = load_train_test(convpad_test::fashion_mnist_dir());
     const Dataset subset = convpad_test::first_images(data.train, 2000), val = convpad_test::first_images(data.test, 1000);
     // 5 epochs x 63 = 315 steps of 32
     const auto a = convpad_test::train_seed_cnn(subset, val, 5, 32, 1234);

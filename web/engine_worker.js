@@ -7,8 +7,9 @@
 // {event: 'update', text, wasmBytes} (JSON: status and new log entries, after every slice and command;
 // the engine's wasm memory),
 // {event: 'snapshot', version, arch, weights, samples} (at most every SNAPSHOT_MS while training),
-// {event: 'dataset', loaded, total}, {event: 'datasetReady', testImages, testLabels},
-// {event: 'datasetError', message} and {event: 'fatal', message}.
+// {event: 'dataset', name, loaded, total}, {event: 'datasetReady', name, testImages, testLabels},
+// {event: 'datasetError', name, message} and {event: 'fatal', message}. The engine keeps one session per
+// data set ('fashion', 'digits'); commands and news are the current one's, downloads say whose they are.
 'use strict';
 
 importScripts('fetch.js');
@@ -121,6 +122,12 @@ const commands = {
     if (engineKind !== 'pthreads') return { threads: 1 };
     return engineCall('convpad_engine_set_threads', ['number'], [n]);
   },
+  // name: 'fashion' | 'digits'. {dataset, fresh}: fresh when that data set's session is new (no model yet).
+  selectDataset(name) {
+    const result = engineCall('convpad_engine_select_dataset', ['string'], [name]);
+    afterCommand();
+    return result;
+  },
   loadModel(bytes) {
     const result = withHeap(bytes, (ptr) => engineCall('convpad_engine_load_model', ['number', 'number'], [ptr, bytes.byteLength]));
     afterCommand();
@@ -150,15 +157,15 @@ const commands = {
     afterCommand();
     return result;
   },
-  // files: [{url, which}] of gzipped IDX files. Resolves once the data set is built (progress and the
-  // outcome are also posted as events); rejects with the first problem.
-  async loadDataset(files) {
+  // name: whose files; files: [{url, which}] of gzipped IDX files. Resolves once the data set is built
+  // (progress and the outcome are also posted as events); rejects with the first problem.
+  async loadDataset(name, files) {
     let lastPost = 0;
     const progress = new Progress((p) => {
       const now = performance.now();
       if (now - lastPost < PROGRESS_MS && p.fraction !== 1) return;
       lastPost = now;
-      post({ event: 'dataset', loaded: p.loaded, total: p.fraction === null ? 0 : p.total });
+      post({ event: 'dataset', name, loaded: p.loaded, total: p.fraction === null ? 0 : p.total });
     });
     try {
       const downloads = files.map((file) => fetchBytes(file.url, { gunzip: true, progress }));
@@ -166,17 +173,17 @@ const commands = {
       const bytes = [];
       await Promise.all(files.map(async (file, i) => {
         bytes[i] = await downloads[i];
-        withHeap(bytes[i], (ptr) => engineCall('convpad_engine_set_data_file', ['number', 'number', 'number'],
-          [file.which, ptr, bytes[i].byteLength]));
+        withHeap(bytes[i], (ptr) => engineCall('convpad_engine_set_data_file', ['string', 'number', 'number', 'number'],
+          [name, file.which, ptr, bytes[i].byteLength]));
       }));
       afterCommand();
       // The UI shows test images (sample grid, evaluation): it gets its own copy of the test files.
       const testImages = bytes[files.findIndex((f) => f.which === 2)];
       const testLabels = bytes[files.findIndex((f) => f.which === 3)];
-      post({ event: 'datasetReady', testImages, testLabels }, [testImages.buffer, testLabels.buffer]);
+      post({ event: 'datasetReady', name, testImages, testLabels }, [testImages.buffer, testLabels.buffer]);
       return { ready: true };
     } catch (err) {
-      post({ event: 'datasetError', message: err.message });
+      post({ event: 'datasetError', name, message: err.message });
       throw err;
     }
   },

@@ -28,15 +28,22 @@ export const ENGINES = {
 };
 export const MAX_THREADS = 16;       // the most threads=N accepts
 const DEFAULT_MAX_THREADS = 4;       // without threads=N: min(cores, 4), leaving a big machine's other cores alone
-// Optional: a site built before assets/fashion-cnn.cpm existed has none (the app then starts untrained).
-export const MODEL = { name: 'model', url: 'fashion-cnn.cpm', optional: true };
-// Fashion-MNIST as served by the site (copied by tools/web.cmake); `which` is the engine's DataFile.
-export const DATASET = [
-  { name: 'train-images', url: 'train-images-idx3-ubyte.gz', which: 0 },
-  { name: 'train-labels', url: 'train-labels-idx1-ubyte.gz', which: 1 },
-  { name: 'test-images', url: 't10k-images-idx3-ubyte.gz', which: 2 },
-  { name: 'test-labels', url: 't10k-labels-idx1-ubyte.gz', which: 3 },
+// The data sets as served by the site (copied by tools/web.cmake), each with its pretrained model. A model
+// is optional: a site built without one starts that data set untrained.
+export const DATASETS = {
+  fashion: { title: 'Fashion-MNIST', model: 'fashion-cnn.cpm', dir: '' },
+  digits: { title: 'MNIST digits', model: 'digits-cnn.cpm', dir: 'digits/' },
+};
+export const DATASET_NAMES = Object.keys(DATASETS);
+// `which` is the engine's DataFile.
+const IDX_FILES = [
+  { name: 'train-images', file: 'train-images-idx3-ubyte.gz', which: 0 },
+  { name: 'train-labels', file: 'train-labels-idx1-ubyte.gz', which: 1 },
+  { name: 'test-images', file: 't10k-images-idx3-ubyte.gz', which: 2 },
+  { name: 'test-labels', file: 't10k-labels-idx1-ubyte.gz', which: 3 },
 ];
+export const datasetFiles = (name) => IDX_FILES.map((f) => ({ name: f.name, url: DATASETS[name].dir + f.file, which: f.which }));
+const modelFile = (name) => ({ name: 'model', url: DATASETS[name].model, optional: true });
 const IMAGE_PIXELS = 28 * 28;
 // Frames: input gets one at the next animation frame (at most every INTERACTIVE_TRAINING_MS while the
 // engine trains, so the renderer leaves it a core); the engine's news at most every NEWS_FRAME_MS.
@@ -125,7 +132,9 @@ const news = {
   losses: [],             // [[step, loss], ...] of the current run
   epochs: [],
   evaluation: null,       // the last evaluation (without the per-image predictions)
-  dataset: { loaded: 0, total: 0, ready: false, error: null },
+  dataset: 'fashion',     // the current data set (the engine's and the UI's)
+  // Each data set's download: requested (started), bytes, ready, error.
+  datasets: Object.fromEntries(DATASET_NAMES.map((name) => [name, { requested: false, loaded: 0, total: 0, ready: false, error: null }])),
   engine: { kind: null, threads: 1, mode: null },
   engineWasmBytes: 0,
   waiters: new Set(),     // callbacks run after every update (train() and evaluate() wait with them)
@@ -147,18 +156,22 @@ function onEngineEvent(message) {
       break;
     case 'snapshot': applySnapshot(message); break;
     case 'dataset': {
-      news.dataset.loaded = message.loaded;
-      news.dataset.total = message.total;
-      uiModule?.ccall('convpad_ui_dataset_progress', null, ['number', 'number'], [message.loaded, message.total]);
+      const set = news.datasets[message.name];
+      if (!set) return;
+      set.loaded = message.loaded;
+      set.total = message.total;
+      if (message.name === news.dataset) showDatasetProgress();
       break;
     }
-    case 'datasetReady': applyTestSet(message.testImages, message.testLabels); break;
+    case 'datasetReady': applyTestSet(message.name, message.testImages, message.testLabels); break;
     case 'fatal':   // the engine crashed or aborted: nothing more can train, evaluate or load
       showError(new Error(`The engine stopped: ${message.message}`));
       return;
     case 'datasetError': {
-      news.dataset.error = message.message;
-      uiModule?.ccall('convpad_ui_dataset_error', null, ['string'], [message.message]);
+      const set = news.datasets[message.name];
+      if (!set) return;
+      set.error = message.message;
+      if (message.name === news.dataset) uiModule?.ccall('convpad_ui_dataset_error', null, ['string'], [message.message]);
       break;
     }
     default: return;
@@ -191,22 +204,47 @@ function applySnapshot({ version, arch, samples, weights }) {
     [JSON.stringify({ version, arch, samples }), ptr, weights.length]));
 }
 
-function applyTestSet(images, labels) {
+// The current data set's download as the UI shows it.
+function showDatasetProgress() {
+  const set = news.datasets[news.dataset];
+  uiModule?.ccall('convpad_ui_dataset_progress', null, ['number', 'number'], [set.loaded, set.total]);
+  uiModule?.ccall('convpad_ui_dataset_error', null, ['string'], [set.error]);
+}
+
+function applyTestSet(name, images, labels) {
   const imagesPtr = uiModule._malloc(images.byteLength);
   const labelsPtr = uiModule._malloc(labels.byteLength);
   try {
     if (!imagesPtr || !labelsPtr) throw new Error('out of wasm memory for the test images');
     heapU8(uiModule).set(images, imagesPtr);
     heapU8(uiModule).set(labels, labelsPtr);
-    uiCall('loadDataset', 'convpad_ui_set_test_set', ['number', 'number', 'number', 'number'],
-      [imagesPtr, images.byteLength, labelsPtr, labels.byteLength]);
+    uiCall('loadDataset', 'convpad_ui_set_test_set', ['string', 'number', 'number', 'number', 'number'],
+      [name, imagesPtr, images.byteLength, labelsPtr, labels.byteLength]);
   } finally {
     uiModule._free(imagesPtr);
     uiModule._free(labelsPtr);
   }
-  news.dataset.ready = true;
-  convpad.timings.datasetMs = performance.now();
-  datasetLoaded.resolve(status());
+  news.datasets[name].ready = true;
+  if (name === initialDataset.name) {
+    convpad.timings.datasetMs = performance.now();
+    datasetLoaded.resolve(status());
+  }
+}
+
+// Starts downloading a data set into the engine unless that has begun already.
+function requestDataset(name) {
+  const set = news.datasets[name];
+  if (set.requested) return;
+  set.requested = true;
+  engine.call('loadDataset', [name, datasetFiles(name)]).catch((err) => {
+    if (name === initialDataset.name) datasetLoaded.reject(new ConvPadError('loadDataset', err.message));
+  });
+}
+
+// What status().dataset says: the current data set and its download.
+function datasetStatus() {
+  const { requested, ...download } = news.datasets[news.dataset];
+  return { name: news.dataset, title: DATASETS[news.dataset].title, ...download };
 }
 
 // Resolves with check()'s value after the first update where it is not undefined; rejects if it throws.
@@ -354,6 +392,7 @@ function layout() {
 const TRAIN_OPTIONS = {
   epochs: 'integer', batchSize: 'integer', learningRate: 'number', arch: 'string', optimizer: 'string',
   dropout: 'number or null', validation: 'integer', patience: 'integer', subset: 'integer', seed: 'integer',
+  shift: 'number', rotate: 'number', scale: 'number', flip: 'boolean', drawn: 'number',
 };
 
 // Types here; ranges in the C side (convpad_run_settings), and what depends on the data in the engine.
@@ -366,8 +405,12 @@ function checkTrainOptions(call, options) {
     if (!kind) throw new ConvPadError(call, `unknown option '${key}' (known: ${Object.keys(TRAIN_OPTIONS).join(', ')})`);
     const ok = kind === 'integer' ? Number.isSafeInteger(value)
       : kind === 'string' ? typeof value === 'string'
+      : kind === 'boolean' ? typeof value === 'boolean'
       : (value === null && kind === 'number or null') || (typeof value === 'number' && Number.isFinite(value));
-    if (!ok) throw new ConvPadError(call, `${key} must be ${kind === 'integer' ? 'an integer' : `a ${kind}`}, got ${describe(value)}`);
+    if (!ok) {
+      const expected = { integer: 'an integer', boolean: 'true or false' }[kind] ?? `a ${kind}`;
+      throw new ConvPadError(call, `${key} must be ${expected}, got ${describe(value)}`);
+    }
   }
 }
 
@@ -376,7 +419,7 @@ function status() {
   const notice = uiModule ? uiCall('status', 'convpad_notice') : null;
   return {
     ...news.status,
-    dataset: { ...news.dataset },
+    dataset: datasetStatus(),
     engine: news.engine.kind,
     mode: news.engine.mode,
     threads: news.engine.threads,
@@ -388,7 +431,7 @@ function status() {
 
 // What convpad.status() answers before the engine is ready (the data set may already be downloading).
 function loadingStatus() {
-  return { phase: 'loading', dataset: { ...news.dataset } };
+  return { phase: 'loading', dataset: datasetStatus() };
 }
 
 // Resolves with the final status when run `runId` ends; rejects if a reset or a newer run replaced it.
@@ -452,6 +495,42 @@ async function setThreads(n) {
   return status();
 }
 
+// [SECTION] API: the data set
+
+// Switches the engine, the UI and the pad to another data set. Each keeps its model, run and curves
+// (a run in progress is paused); the first switch to a data set loads its pretrained model and starts
+// its download. Resolves with the status once the pad reads the new data set (its data may still be
+// downloading: status().dataset.ready). Calls run one after another.
+let datasetSwitches = Promise.resolve();
+
+function setDataset(name) {
+  try {
+    requireReady('setDataset');
+    if (typeof name !== 'string' || !Object.hasOwn(DATASETS, name)) {
+      throw new ConvPadError('setDataset', `unknown data set ${describe(name)} (known: ${DATASET_NAMES.join(', ')})`);
+    }
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const next = datasetSwitches.then(() => switchDataset(name));
+  datasetSwitches = next.catch(() => {});
+  return next;
+}
+
+async function switchDataset(name) {
+  if (name === news.dataset) return status();
+  const { fresh } = await engineCommand('setDataset', 'selectDataset', [name]);
+  news.dataset = name;
+  showDatasetProgress();
+  if (fresh) {
+    const notice = await loadPretrainedModel(await fetchBytes(modelFile(name).url, modelFile(name)).catch(() => null), name);
+    if (notice) notify(notice.text, notice.isError);
+  }
+  requestDataset(name);
+  scheduleFrame();
+  return status();
+}
+
 // [SECTION] API: model files
 
 async function saveModel() {
@@ -510,6 +589,11 @@ function pickModelFile() {
 
 // Buttons of the UI (engine_view.h: command()) take the API's path; a refusal becomes a notice.
 function commandFromUi(call) {
+  if (call.startsWith('dataset:')) {
+    Promise.resolve().then(() => setDataset(call.slice('dataset:'.length)))
+      .catch((err) => notify(err.reason ?? err.message, true));
+    return;
+  }
   const run = { train: () => train({}), pause: () => control('pause'), resume: () => control('resume'),
     reset: () => control('reset'), evaluate }[call];
   if (!run) return;
@@ -602,7 +686,8 @@ async function start() {
   if (typeof DecompressionStream !== 'function') throw new Error('This browser lacks DecompressionStream (gzip).');
 
   const progress = new Progress(showProgress);
-  const model = fetchBytes(MODEL.url, { ...MODEL, progress });
+  const first = initialDataset.name;
+  const model = fetchBytes(modelFile(first).url, { ...modelFile(first), progress });
   model.catch(() => {});   // awaited below
   const notices = [];
   const engineStarted = startEngine(notices);
@@ -612,7 +697,11 @@ async function start() {
   const started = await engineStarted;
   news.engine = started;
   uiModule.ccall('convpad_ui_set_engine', null, ['string', 'number'], [started.kind, started.threads]);
-  const modelNotice = await loadPretrainedModel(await model);
+  if (first !== news.dataset) {
+    await engine.call('selectDataset', [first]);
+    news.dataset = first;
+  }
+  const modelNotice = await loadPretrainedModel(await model, first);
   const settingsNotice = applyUrlParameters();
   scheduleFrame();
   await shellStarted;
@@ -622,7 +711,7 @@ async function start() {
   notices.unshift(modelNotice, settingsNotice);
   const shown = notices.filter((n) => n);
   if (shown.length) notify(shown.map((n) => n.text).join('; '), shown.some((n) => n.isError));
-  engine.call('loadDataset', [DATASET]).catch((err) => datasetLoaded.reject(new ConvPadError('loadDataset', err.message)));
+  requestDataset(first);
   if (urlAutostart) startWhenDataArrives();
 }
 
@@ -677,16 +766,29 @@ async function startUi(progress) {
   return { shellStarted };
 }
 
-// Hands the pretrained model to the engine; returns a notice for the user, or null when all went well.
-async function loadPretrainedModel(bytes) {
-  if (!bytes) return { text: `no pretrained model on this site (${MODEL.url}): the network starts untrained`, isError: true };
+// Hands a data set's pretrained model to the engine (its session is the current one); returns a notice
+// for the user, or null when all went well.
+async function loadPretrainedModel(bytes, name) {
+  const { url } = modelFile(name);
+  if (!bytes) return { text: `no pretrained ${DATASETS[name].title} model on this site (${url}): the network starts untrained`, isError: true };
   try {
     await engine.call('loadModel', [bytes], [bytes.buffer]);
     return null;
   } catch (err) {
-    return { text: `the pretrained model could not be loaded (${err.message}): the network starts untrained`, isError: true };
+    return { text: `the pretrained model ${url} could not be loaded (${err.message}): the network starts untrained`, isError: true };
   }
 }
+
+// The URL's dataset=NAME if it names a data set, else fashion. {name, problem}.
+export function datasetRequest(search = location.search) {
+  const params = new URLSearchParams(search);
+  if (!params.has('dataset')) return { name: 'fashion', problem: null };
+  const name = params.get('dataset');
+  if (Object.hasOwn(DATASETS, name)) return { name, problem: null };
+  return { name: 'fashion', problem: `dataset=${name}: use ${DATASET_NAMES.join(' or ')}` };
+}
+
+const initialDataset = datasetRequest();
 
 // [SECTION] URL parameters: ?arch=...&epochs=3&lr=0.001&autostart=1 prefill the Training panel
 
@@ -704,11 +806,17 @@ const URL_PARAMETERS = {
   patience: ['patience', 'integer'],
   seed: ['seed', 'integer'],
   subset: ['subset', 'integer'],
+  shift: ['shift', 'number'],
+  rotate: ['rotate', 'number'],
+  scale: ['scale', 'number'],
+  flip: ['flip', 'boolean'],
+  drawn: ['drawn', 'number'],
 };
 let urlAutostart = false;
 
 function parseUrlValue(kind, text) {
   if (kind === 'string') return text;
+  if (kind === 'boolean') return ['1', 'true'].includes(text) ? true : ['0', 'false'].includes(text) ? false : undefined;
   if (kind === 'integer') return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
   return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : undefined;
 }
@@ -720,6 +828,10 @@ function applyUrlParameters() {
   for (const [name, text] of new URLSearchParams(location.search)) {
     if (name === 'threads') {   // chose the engine build before it ran (threadsRequest)
       if (threadsWanted.problem) problems.push(threadsWanted.problem);
+      continue;
+    }
+    if (name === 'dataset') {   // chose the data set before the model loaded (datasetRequest)
+      if (initialDataset.problem) problems.push(initialDataset.problem);
       continue;
     }
     if (name === 'autostart') {
@@ -735,7 +847,7 @@ function applyUrlParameters() {
     const [key, kind] = known;
     const value = parseUrlValue(kind, text);
     if (value === undefined) {
-      problems.push(`${name}=${text}: not ${kind === 'integer' ? 'an integer' : 'a number'}`);
+      problems.push(`${name}=${text}: not ${{ integer: 'an integer', boolean: '1 or 0' }[kind] ?? 'a number'}`);
       continue;
     }
     const reply = JSON.parse(uiModule.ccall('convpad_edit_settings', 'string', ['string'], [JSON.stringify({ [key]: value })]));
@@ -813,6 +925,7 @@ const convpad = {
   history,
   settings,
   evaluate,
+  setDataset,
   setThreads,
   saveModel,
   loadModel,
@@ -820,9 +933,10 @@ const convpad = {
   pickModelFile,
   // The loader's own pieces, for tests and the console.
   threadsRequest,
+  datasetRequest,
   ConvPadError,
-  DATASET,
-  MODEL,
+  DATASETS,
+  datasetFiles,
 };
 Object.defineProperty(convpad, 'module', { get: () => uiModule });   // the UI module, for tests
 window.convpad = convpad;

@@ -29,6 +29,10 @@ void EngineView::apply_update(const json& update) {
         predicted = update["evaluation"].at("predicted").get<std::vector<std::uint8_t>>();
     }
     // Everything parsed: now change the view.
+    if (status.dataset != status_.dataset) {  // the page switched data sets: the samples were the other set's
+        sample_indices_.clear();
+        sample_predictions_.clear();
+    }
     if (update.value("restart", false)) {
         losses_.clear();
         epochs_.clear();
@@ -61,17 +65,19 @@ void EngineView::apply_snapshot(long version, const std::string& arch, const flo
     sample_predictions_ = std::move(predictions);
 }
 
-void EngineView::set_test_set(const std::uint8_t* images, std::size_t images_size, const std::uint8_t* labels,
-                              std::size_t labels_size) {
+void EngineView::set_test_set(DatasetId dataset, const std::uint8_t* images, std::size_t images_size,
+                              const std::uint8_t* labels, std::size_t labels_size) {
     const IdxImages idx_images = parse_idx_images(images, images_size, "t10k-images-idx3-ubyte");
     const IdxLabels idx_labels = parse_idx_labels(labels, labels_size, kNumClasses, "t10k-labels-idx1-ubyte");
-    test_ = make_dataset(idx_images, idx_labels, "test set");
+    test_sets_[dataset == DatasetId::Digits ? 1 : 0] = make_dataset(idx_images, idx_labels, "test set");
 }
+
+const Dataset& EngineView::test_set() const { return test_sets_[status_.dataset == DatasetId::Digits ? 1 : 0]; }
 
 bool EngineView::has_samples() const {
     if (sample_indices_.empty() || sample_predictions_.size() != sample_indices_.size()) return false;
     for (int i : sample_indices_)
-        if (i < 0 || i >= test_.count()) return false;
+        if (i < 0 || i >= test_set().count()) return false;
     return true;
 }
 

@@ -3,6 +3,7 @@
 // (web/engine_client.js through js_api.cpp). Panels read these and nothing else of the engine. The UI
 // keeps its own copy of the model, fed by weight snapshots, for the pad and tooltips on this thread.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,18 +34,20 @@ public:
     // The weights of model version `version` and the sample predictions made with them.
     void apply_snapshot(long version, const std::string& arch, const float* weights, std::size_t count,
                         const nlohmann::json& samples);
-    // The test files (raw IDX bytes) for the thumbnails of the sample grid and the evaluation.
-    void set_test_set(const std::uint8_t* images, std::size_t images_size, const std::uint8_t* labels,
+    // A data set's test files (raw IDX bytes) for the thumbnails of the sample grid and the evaluation.
+    // The view keeps one per data set; panels see the current data set's.
+    void set_test_set(DatasetId dataset, const std::uint8_t* images, std::size_t images_size, const std::uint8_t* labels,
                       std::size_t labels_size);
     DatasetProgress& dataset_progress() { return dataset_progress_; }
     void set_engine(const std::string& kind, int threads) { engine_kind_ = kind, engine_threads_ = threads; }
 
     // [SECTION] For the panels
     const RunStatus& status() const { return status_; }
+    const DatasetInfo& dataset() const { return dataset_info(status_.dataset); }  // the engine's current data set
     Phase phase() const { return status_.phase; }
     const std::vector<LossPoint>& losses() const { return losses_; }
     const std::vector<EpochReport>& epochs() const { return epochs_; }
-    const Dataset& test_set() const { return test_; }  // empty until the engine has the data set
+    const Dataset& test_set() const;  // of the current data set; empty until the page has it
     bool has_samples() const;
     const std::vector<int>& sample_indices() const { return sample_indices_; }
     const std::vector<Prediction>& sample_predictions() const { return sample_predictions_; }
@@ -63,7 +66,7 @@ private:
     RunStatus status_;
     std::vector<LossPoint> losses_;
     std::vector<EpochReport> epochs_;
-    Dataset test_;
+    std::array<Dataset, 2> test_sets_;  // by DatasetId
     std::vector<int> sample_indices_;
     std::vector<Prediction> sample_predictions_;
     Evaluation evaluation_;

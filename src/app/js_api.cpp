@@ -114,7 +114,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_classify(const float* pixels) {
             if (!(pixels[i] >= 0.0f && pixels[i] <= 1.0f))  // also refuses NaN
                 throw std::invalid_argument("pixels[" + std::to_string(i) + "] = " + std::to_string(pixels[i]) +
                                             " is not in [0, 1]");
-        return protocol::prediction_json(engine().classify(pixels));
+        return protocol::prediction_json(engine().classify(pixels), engine().dataset());
     });
 }
 
@@ -174,27 +174,32 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_snapshot(const char* meta_text, cons
     });
 }
 
-// The test files (gunzipped IDX) for the thumbnails. {ok} or {error}.
-EMSCRIPTEN_KEEPALIVE const char* convpad_ui_set_test_set(const std::uint8_t* images, double images_size,
+// dataset: "fashion" | "digits"; its test files (gunzipped IDX) for the thumbnails. {ok} or {error}.
+EMSCRIPTEN_KEEPALIVE const char* convpad_ui_set_test_set(const char* dataset, const std::uint8_t* images, double images_size,
                                                          const std::uint8_t* labels, double labels_size) {
     return guarded([&] {
+        const DatasetInfo& info = dataset_by_name(dataset ? dataset : "");
         if (!images || !labels || !(images_size > 0) || !(labels_size > 0)) throw std::invalid_argument("test files missing");
-        engine().set_test_set(images, std::size_t(images_size), labels, std::size_t(labels_size));
+        engine().set_test_set(info.id, images, std::size_t(images_size), labels, std::size_t(labels_size));
         return json{{"ok", true}};
     });
 }
 
-// Bytes of the four .gz files downloaded so far, of total (0: not known yet).
+// Bytes of the current data set's four .gz files downloaded so far, of total (0: not known yet).
 EMSCRIPTEN_KEEPALIVE void convpad_ui_dataset_progress(double loaded, double total) {
     DatasetProgress& p = engine().dataset_progress();
     p.loaded = std::isfinite(loaded) && loaded > 0 ? loaded : 0;
     p.total = std::isfinite(total) && total > 0 ? total : 0;
 }
 
-// Why the data set could not be loaded; shown as an error notice.
+// Why the current data set could not be loaded; shown as an error notice. null: no error (after a switch).
 EMSCRIPTEN_KEEPALIVE void convpad_ui_dataset_error(const char* message) {
     try {
-        engine().dataset_progress().error = message && *message ? message : "the data set could not be loaded";
+        if (!message) {
+            engine().dataset_progress().error.clear();
+            return;
+        }
+        engine().dataset_progress().error = *message ? message : "the data set could not be loaded";
         notify("data set: " + engine().dataset_progress().error, true);
     } catch (...) {
     }
@@ -223,7 +228,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_pad_clear() {
 // {label, name, probs, empty}: the current model's prediction of the drawing (of a black image when empty).
 EMSCRIPTEN_KEEPALIVE const char* convpad_pad_prediction() {
     return guarded([] {
-        json p = protocol::prediction_json(pad_prediction());
+        json p = protocol::prediction_json(pad_prediction(), engine().dataset());
         p["empty"] = pad_is_empty();
         return p;
     });

@@ -86,8 +86,8 @@ void draw_thumbnails(EngineView& view, Cell cell) {
     const bool correct = cell.truth == cell.predicted;
     ImGui::TextColored(to_vec4(correct ? colors::kRight : colors::kWrong), "%s", correct ? "correct" : "mistaken");
     ImGui::SameLine();
-    ImGui::Text("true %s, predicted %s: %s image%s", kClassNames[std::size_t(cell.truth)],
-                kClassNames[std::size_t(cell.predicted)], plot::format_count(long(indices.size())).c_str(),
+    ImGui::Text("true %s, predicted %s: %s image%s", class_name(cell.truth),
+                class_name(cell.predicted), plot::format_count(long(indices.size())).c_str(),
                 indices.size() == 1 ? "" : "s");
     if (indices.empty()) {
         ImGui::TextDisabled("No test image landed in this cell.");
@@ -223,7 +223,7 @@ Cell draw_grid(const Evaluation& e, const GridLayout& g, Cell selected) {
     // Column labels: predicted class names, upright, ending just above the matrix.
     for (int c = 0; c < kNumClasses; ++c) {
         const float x = m0.x + g.cell * c + std::floor((g.cell - line) * 0.5f);
-        plot::add_text_vertical(draw, ImVec2(x, m0.y - 4), c == hover_col ? text : dim, kClassNames[std::size_t(c)]);
+        plot::add_text_vertical(draw, ImVec2(x, m0.y - 4), c == hover_col ? text : dim, class_name(c));
     }
 
     // Cells: diagonal blue, mistakes red; strength by share of the true class (square root, so the
@@ -234,7 +234,7 @@ Cell draw_grid(const Evaluation& e, const GridLayout& g, Cell selected) {
         const ClassReport& cr = e.per_class[std::size_t(r)];
         const float y = m0.y + g.cell * r;
         const float text_y = y + std::floor((g.cell - line) * 0.5f);
-        plot::add_text_right(draw, ImVec2(m0.x - 6, text_y), r == hover_row ? text : dim, kClassNames[std::size_t(r)]);
+        plot::add_text_right(draw, ImVec2(m0.x - 6, text_y), r == hover_row ? text : dim, class_name(r));
         for (int c = 0; c < kNumClasses; ++c) {
             const long count = e.at(r, c);
             const float share = cr.support > 0 ? float(count) / float(cr.support) : 0.0f;
@@ -276,10 +276,10 @@ Cell draw_grid(const Evaluation& e, const GridLayout& g, Cell selected) {
         const long count = e.at(hover_row, hover_col);
         const long support = e.per_class[std::size_t(hover_row)].support;
         ImGui::BeginTooltip();
-        ImGui::Text("true %s, predicted %s", kClassNames[std::size_t(hover_row)], kClassNames[std::size_t(hover_col)]);
+        ImGui::Text("true %s, predicted %s", class_name(hover_row), class_name(hover_col));
         ImGui::Text("%s image%s (%s of the %s)", plot::format_count(count).c_str(), count == 1 ? "" : "s",
                     (fixed(support > 0 ? 100.0 * double(count) / double(support) : 0.0, 1) + "%").c_str(),
-                    kClassNames[std::size_t(hover_row)]);
+                    class_name(hover_row));
         if (count > 0) ImGui::TextDisabled("Click to see them");
         ImGui::EndTooltip();
     }
@@ -331,8 +331,9 @@ void draw_no_evaluation(const EngineView& view) {
     ImGui::Dummy(ImVec2(0, 6));
     ImGui::TextUnformatted("How good is the current model on images it has never seen?");
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetColorU32(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Classifies the 10,000 Fashion-MNIST test images: accuracy, precision, recall and F1 per class, "
-                       "and a confusion matrix.");
+    ImGui::TextWrapped("Classifies the %s %s test images: accuracy, precision, recall and F1 per class, "
+                       "and a confusion matrix.",
+                       plot::format_count(view.dataset().test_count).c_str(), view.dataset().title);
     ImGui::PopStyleColor();
     ImGui::Dummy(ImVec2(0, 4));
     const char* reason = why_cannot_evaluate(phase);
@@ -404,7 +405,7 @@ void panel_evaluation(const Rect& area) {
                 ImGui::SetNextWindowBgAlpha(1.0f);
                 char title[96];
                 std::snprintf(title, sizeof title, "Test images: true %s, predicted %s###cell-images-window",
-                              kClassNames[std::size_t(g_state.selected.truth)], kClassNames[std::size_t(g_state.selected.predicted)]);
+                              class_name(g_state.selected.truth), class_name(g_state.selected.predicted));
                 if (ImGui::Begin(title, &g_state.floating_open, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoCollapse))
                     draw_thumbnails(view, g_state.selected);
                 ImGui::End();

@@ -117,6 +117,7 @@ struct Pad {
 
     std::vector<float> input = std::vector<float>(kImagePixels, 0.0f);
     bool input_stale = false;  // the image changed since `input` was made
+    DatasetId input_for = DatasetId::Fashion;  // whose preprocessing made `input` (the page may switch)
     Prediction prediction;
     bool prediction_valid = false;  // made from the current input
     long classified_with = -1;  // the UI model's version the prediction was made with
@@ -217,9 +218,41 @@ struct Pad {
 
     bool empty() const { return strokes_since_clear == 0 && !drawing; }
 
+    bool input_current() const { return !input_stale && input_for == engine().dataset().id; }
+
+    // The strokes on the pad now: those since the last clear, and the one being drawn.
+    std::vector<const Stroke*> visible_strokes() const {
+        std::vector<const Stroke*> out;
+        for (std::size_t i = history.size(); i-- > 0 && !history[i].is_clear;) out.push_back(&history[i].stroke);
+        std::reverse(out.begin(), out.end());
+        if (drawing) out.push_back(&live);
+        return out;
+    }
+
+    // The drawing again with one brush radius, chosen from the extent of the stroke points so that once
+    // preprocessing has scaled the drawing's longer side to box_side pixels, strokes are `width` pixels
+    // thick: 2r * box_side / (extent + 2r) = width. Digits then look like MNIST's whatever the brush.
+    GrayImage with_stroke_width(float width, int box_side) const {
+        GrayImage out{kPadSide, kPadSide, std::vector<float>(kPadPixels, 0.0f)};
+        const std::vector<const Stroke*> strokes = visible_strokes();
+        float x0 = kPadSide, y0 = kPadSide, x1 = 0, y1 = 0;
+        for (const Stroke* s : strokes)
+            for (const Point& p : s->points) x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
+        if (strokes.empty() || x1 < x0) return out;
+        const float extent = std::max(x1 - x0, y1 - y0);
+        const float radius = std::clamp(width * extent / (2.0f * (float(box_side) - width)), kPadBrushMin * 0.5f, kPadBrushMax);
+        for (const Stroke* s : strokes) draw_stroke(out.pixels.data(), Stroke{s->points, radius});
+        return out;
+    }
+
     void update_input() {
-        if (!input_stale) return;
-        input = preprocess_to_28x28(image);
+        if (input_current()) return;
+        const DatasetInfo& dataset = engine().dataset();
+        if (dataset.pad_stroke_width > 0)
+            input = preprocess_to_28x28(with_stroke_width(dataset.pad_stroke_width, dataset.box_side), 0.1f, dataset.box_side);
+        else
+            input = preprocess_to_28x28(image, 0.1f, dataset.box_side);
+        input_for = dataset.id;
         input_stale = false;
     }
 
@@ -227,7 +260,7 @@ struct Pad {
     // times a second while training).
     void refresh() {
         const long version = engine().model_version();
-        if (!input_stale && prediction_valid && version == classified_with) return;
+        if (input_current() && prediction_valid && version == classified_with) return;
         const auto start = std::chrono::steady_clock::now();
         update_input();
         prediction = engine().classify(input.data());
@@ -450,7 +483,11 @@ void draw_input_preview(Pad& p, float side) {
     ImGui::BeginGroup();
     ImGui::TextUnformatted("Network input, 28x28");
     ImGui::PushTextWrapPos(0.0f);
-    ImGui::TextDisabled("Your drawing cropped, scaled to fill the frame and centred by mass, like Fashion-MNIST.");
+    if (engine().dataset().id == DatasetId::Digits)
+        ImGui::TextDisabled("Your drawing with MNIST-thick strokes, cropped, scaled into 20x20 and centred by mass in "
+                            "the 28x28 frame, like MNIST.");
+    else
+        ImGui::TextDisabled("Your drawing cropped, scaled to fill the frame and centred by mass, like Fashion-MNIST.");
     ImGui::PopTextWrapPos();
     if (p.prediction_valid && !p.empty()) ImGui::TextDisabled("%.2f ms per prediction", p.classify_ms);
     ImGui::EndGroup();

@@ -64,7 +64,7 @@ void draw_centered_lines(const std::vector<std::pair<std::string, ImU32>>& lines
 void draw_loading() {
     const DatasetProgress& progress = engine().dataset_progress();
     if (!progress.error.empty()) {
-        draw_centered_lines({{"The Fashion-MNIST data set could not be loaded:", colors::kWrong},
+        draw_centered_lines({{std::string("The ") + engine().dataset().title + " data set could not be loaded:", colors::kWrong},
                              {progress.error, ImGui::GetColorU32(ImGuiCol_Text)},
                              {"The drawing pad still works; reload the page to try again.",
                               ImGui::GetColorU32(ImGuiCol_TextDisabled)}});
@@ -72,7 +72,7 @@ void draw_loading() {
     }
     // Dots that fill up, so a slow download does not look like a hang.
     const int dots = int(ImGui::GetTime() * 2.5) % 4;
-    std::string title = "Loading the Fashion-MNIST data set";
+    std::string title = std::string("Loading the ") + engine().dataset().title + " data set";
     title.append(std::size_t(dots), '.');
     title.append(std::size_t(3 - dots), ' ');
     char detail[96] = "";
@@ -109,13 +109,13 @@ void draw_cell(ImVec2 pos, const CellLayout& cell, const std::vector<GrayRun>& i
     const float inner = cell.width - 2 * kCellPad;
     const std::string percent = format_percent(guess.probs[guess.label]);
     const float percent_w = ImGui::CalcTextSize(percent.c_str()).x;
-    const std::string name = fit_text(kClassNames[guess.label], inner - percent_w - 6);
+    const std::string name = fit_text(class_name(guess.label), inner - percent_w - 6);
     draw->AddText(ImVec2(pos.x + kCellPad, text_y), wrong ? colors::kWrong : ImGui::GetColorU32(ImGuiCol_Text),
                   name.c_str());
     draw->AddText(ImVec2(pos.x + cell.width - kCellPad - percent_w, text_y), ImGui::GetColorU32(ImGuiCol_TextDisabled),
                   percent.c_str());
     if (wrong) {
-        const std::string label = fit_text((std::string("true: ") + kClassNames[truth]).c_str(), inner);
+        const std::string label = fit_text((std::string("true: ") + class_name(truth)).c_str(), inner);
         draw->AddText(ImVec2(pos.x + kCellPad, text_y + line), ImGui::GetColorU32(ImGuiCol_Text), label.c_str());
     } else {
         draw->AddText(ImVec2(pos.x + kCellPad, text_y + line), colors::kRight, "correct");
@@ -190,11 +190,11 @@ void draw_detail(int k) {
     ImGui::SameLine(0, 12);
     ImGui::BeginGroup();
     ImGui::TextDisabled("True label");
-    ImGui::TextColored(to_vec4(colors::kRight), "%s", kClassNames[truth]);
+    ImGui::TextColored(to_vec4(colors::kRight), "%s", class_name(truth));
     ImGui::Dummy(ImVec2(0, 4));
     ImGui::TextDisabled("Guess");
     ImGui::TextColored(to_vec4(guess.label == truth ? colors::kAccent : colors::kWrong), "%s",
-                       kClassNames[guess.label]);
+                       class_name(guess.label));
     ImGui::TextDisabled("%s sure", format_percent(guess.probs[guess.label]).c_str());
     ImGui::EndGroup();
 

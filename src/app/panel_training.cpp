@@ -22,7 +22,6 @@ namespace {
 constexpr ImU32 kSectionColor = IM_COL32(140, 150, 168, 255);
 constexpr int kBatchSizes[] = {8, 16, 32, 64, 128, 256, 512};
 constexpr int kMaxEpochs = 1000;            // the trainer's limit
-constexpr int kMaxValidation = 59999;       // of the 60,000 training images, one must stay for training
 constexpr float kMinLearningRate = 1e-5f, kMaxLearningRate = 1.0f;
 constexpr float kMaxDropout = 0.9f;
 
@@ -165,6 +164,23 @@ void arch_chips(const std::string& arch, std::size_t bad_at) {
 
 // [SECTION] Settings
 
+// Fashion-MNIST or MNIST digits. The page keeps each data set's model, run and curves, so switching
+// back finds them as they were (a run in progress is paused).
+void draw_dataset_choice(const EngineView& view) {
+    const DatasetInfo& current = view.dataset();
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::BeginCombo("##dataset", current.title)) {
+        for (DatasetId id : {DatasetId::Fashion, DatasetId::Digits}) {
+            const DatasetInfo& info = dataset_info(id);
+            if (ImGui::Selectable(info.title, id == current.id) && id != current.id)
+                command((std::string("dataset:") + info.name).c_str());
+        }
+        ImGui::EndCombo();
+    }
+    item_tooltip("The data set to train and evaluate on, and what the drawing pad reads.\n"
+                 "Each keeps its own model, run and curves; a run in progress is paused when you switch.");
+}
+
 void draw_architecture(RunSettings& s, bool locked) {
     const float label_w = ImGui::CalcTextSize("Architecture").x + ImGui::GetStyle().ItemSpacing.x * 2;
     int preset = -1;
@@ -244,7 +260,8 @@ void draw_hyperparameters(RunSettings& s, bool locked) {
     }
 
     field("Validation", label_w, "Training images held out (the last ones) to measure validation loss and accuracy");
-    if (ImGui::InputInt("##val", &s.validation, 1000, 5000)) s.validation = std::clamp(s.validation, 0, kMaxValidation);
+    const int max_validation = engine().dataset().train_count - 1;  // one image must stay for training
+    if (ImGui::InputInt("##val", &s.validation, 100, 1000)) s.validation = std::clamp(s.validation, 0, max_validation);
 
     field("Patience", label_w, "Early stopping: epochs without a better validation loss (0 = off)");
     if (ImGui::InputInt("##patience", &s.patience)) s.patience = std::clamp(s.patience, 0, 100);
@@ -253,6 +270,30 @@ void draw_hyperparameters(RunSettings& s, bool locked) {
     const std::uint64_t seed_step = 1;
     ImGui::InputScalar("##seed", ImGuiDataType_U64, &s.seed, &seed_step);
 
+    ImGui::EndDisabled();
+}
+
+// Random changes to every training image, so the model also reads drawings (README "Augmentation").
+void draw_augmentation(RunSettings& s, bool locked, const DatasetInfo& dataset) {
+    const float label_w = ImGui::CalcTextSize("Architecture").x + ImGui::GetStyle().ItemSpacing.x * 2;
+    ImGui::BeginDisabled(locked);
+    Augmentation& a = s.augment;
+    field("Shift", label_w, "Move each image by up to this many pixels, in x and y");
+    ImGui::SliderFloat("##shift", &a.shift, 0.0f, 4.0f, a.shift > 0 ? "up to %.1f px" : "off", ImGuiSliderFlags_AlwaysClamp);
+    field("Rotate", label_w, "Turn each image by up to this many degrees either way");
+    ImGui::SliderFloat("##rotate", &a.rotate, 0.0f, 30.0f, a.rotate > 0 ? "up to %.0f deg" : "off", ImGuiSliderFlags_AlwaysClamp);
+    field("Scale", label_w, "Grow or shrink each image by up to this fraction");
+    ImGui::SliderFloat("##scale", &a.scale, 0.0f, 0.3f, a.scale > 0 ? "up to %.2f" : "off", ImGuiSliderFlags_AlwaysClamp);
+    field("Drawn", label_w,
+          "Share of images re-rendered to look drawn: a filled silhouette or its outline, 1-3 px thick, so the "
+          "model also reads sketches from the pad");
+    ImGui::SliderFloat("##drawn", &a.drawn, 0.0f, 1.0f, a.drawn > 0 ? "%.2f of images" : "off", ImGuiSliderFlags_AlwaysClamp);
+    ImGui::EndDisabled();
+    if (!dataset.mirror_invariant) a.flip = false;
+    ImGui::BeginDisabled(locked || !dataset.mirror_invariant);
+    ImGui::Checkbox("Mirror half the images", &a.flip);
+    item_tooltip(dataset.mirror_invariant ? "A shoe pointing right is still a shoe"
+                                          : "Not for digits: a mirrored 2 is no 2");
     ImGui::EndDisabled();
 }
 
@@ -277,7 +318,7 @@ void draw_controls(const EngineView& engine, const RunSettings& s) {
     std::string loading;
     if (phase == Phase::Loading) {
         if (!data.error.empty()) loading = "The data set could not be loaded: " + data.error;
-        else if (data.total > 0) loading = "Downloading Fashion-MNIST: " + format_number("%.1f", data.loaded / 1e6) +
+        else if (data.total > 0) loading = std::string("Downloading ") + engine.dataset().title + ": " + format_number("%.1f", data.loaded / 1e6) +
                                            " of " + format_number("%.1f MB", data.total / 1e6);
         else loading = "Loading the data set...";
     }
@@ -438,10 +479,14 @@ void panel_training(const Rect& area, const FrameInfo& frame) {
         const Phase phase = s.phase();
         const bool locked = phase == Phase::Training || phase == Phase::Paused;
 
+        section("Data");
+        draw_dataset_choice(s);
         section("Model");
         draw_architecture(settings, locked);
         section("Hyper-parameters");
         draw_hyperparameters(settings, locked);
+        section("Augmentation");
+        draw_augmentation(settings, locked, s.dataset());
         if (locked) ImGui::TextDisabled("Locked while a run is in progress.");
 
         section("Run");

@@ -22,6 +22,13 @@ bool g_tab_requested = false;
 
 RunSettings& edited_settings() {
     static RunSettings settings;
+    static DatasetId settings_for = DatasetId::Fashion;
+    // The settings follow the data set: its own recipe when the page switches (default_run_settings).
+    const DatasetInfo& dataset = engine().dataset();
+    if (dataset.id != settings_for) {
+        settings = default_run_settings(dataset);
+        settings_for = dataset.id;
+    }
     return settings;
 }
 

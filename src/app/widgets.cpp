@@ -6,6 +6,8 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "app/engine_view.h"
+
 #include <GLES3/gl3.h>
 
 namespace convpad::app {
@@ -173,9 +175,13 @@ std::array<int, kNumClasses> classes_by_probability(const std::array<float, kNum
     return order;
 }
 
+const char* class_name(int c) {
+    return c >= 0 && c < kNumClasses ? engine().dataset().class_names[std::size_t(c)] : "?";
+}
+
 float class_name_width() {
     float widest = 0;
-    for (const char* name : kClassNames) widest = std::max(widest, ImGui::CalcTextSize(name).x);
+    for (const char* name : engine().dataset().class_names) widest = std::max(widest, ImGui::CalcTextSize(name).x);
     return widest;
 }
 
@@ -200,7 +206,7 @@ void probability_bars(const std::array<float, kNumClasses>& probs, const int* cl
         if (c < 0 || c >= kNumClasses) continue;
         const float y = origin.y + row_height * float(row);
         const float text_y = y + std::floor((row_height - line) * 0.5f);
-        draw->AddText(ImVec2(origin.x, text_y), c == truth ? colors::kRight : text, kClassNames[c]);
+        draw->AddText(ImVec2(origin.x, text_y), c == truth ? colors::kRight : text, class_name(c));
 
         const float bar_y = y + std::floor((row_height - bar_h) * 0.5f);
         draw->AddRectFilled(ImVec2(bar_x0, bar_y), ImVec2(bar_x1, bar_y + bar_h), colors::kBarTrack, 2.0f);

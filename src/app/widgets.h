@@ -62,7 +62,9 @@ std::array<int, kNumClasses> classes_by_probability(const std::array<float, kNum
 void probability_bars(const std::array<float, kNumClasses>& probs, const int* classes, int count, int guess,
                       int truth = -1, float row_height = 0);
 
-// Width of the widest class name ("T-shirt/top") in the current font.
+// Class c's name in the engine's current data set ("Trouser", "7").
+const char* class_name(int c);
+// Width of the widest class name of the current data set ("T-shirt/top") in the current font.
 float class_name_width();
 
 }  // namespace convpad::app

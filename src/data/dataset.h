@@ -1,4 +1,5 @@
-// Fashion-MNIST in memory: float pixels in [0,1], labels, and views of them (the train/validation split).
+// The data sets (Fashion-MNIST, MNIST digits) in memory: float pixels in [0,1], labels, and views of
+// them (the train/validation split); what tells the data sets apart (names, classes, defaults).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -11,8 +12,31 @@ namespace convpad {
 
 constexpr int kImageSide = 28;
 constexpr int kImagePixels = kImageSide * kImageSide;
-constexpr int kNumClasses = 10;
-extern const std::array<const char*, kNumClasses> kClassNames;  // "T-shirt/top", "Trouser", ...
+constexpr int kNumClasses = 10;  // both data sets have ten classes
+
+// [SECTION] The data sets ConvPad knows: the same image size and class count, different classes
+enum class DatasetId { Fashion, Digits };
+
+struct DatasetInfo {
+    DatasetId id;
+    const char* name;   // "fashion" | "digits": the URL parameter, setDataset(), --dataset
+    const char* title;  // "Fashion-MNIST" | "MNIST digits"
+    std::array<const char*, kNumClasses> class_names;
+    int train_count;        // images in the training set (the validation images come out of these)
+    int test_count;
+    int default_validation; // the last training images held out for validation unless told otherwise
+    bool mirror_invariant;  // a left-right flip keeps the class: clothes yes, digits no
+    // Preprocessing of drawings and pictures (data/image.h): the drawing's longer side in the 28x28 frame,
+    // as the data set's own conversion did (Fashion-MNIST fills the frame, MNIST fits digits into 20x20).
+    int box_side;
+    // The drawing pad redraws strokes this thick in the 28x28 frame whatever the brush (0: as drawn).
+    float pad_stroke_width;
+};
+
+const DatasetInfo& dataset_info(DatasetId id);
+// Throws std::invalid_argument naming the known data sets.
+const DatasetInfo& dataset_by_name(const std::string& name);
+extern const char* const kDatasetNames;  // "fashion, digits", for messages
 
 // A range of images and labels owned by a Dataset that outlives the view.
 struct DataView {
@@ -44,10 +68,12 @@ struct Split {
 };
 Split split_validation(DataView full, int val_count);
 
-struct FashionMnist {
+struct TrainTestSets {
     Dataset train, test;
 };
-// Loads {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] from a directory.
-FashionMnist load_fashion_mnist(const std::string& dir);
+// Loads {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] from a directory (either data set's layout).
+TrainTestSets load_train_test(const std::string& dir);
+// Only t10k-{images-idx3,labels-idx1}-ubyte[.gz]: what evaluation needs (sketch sets have no training part).
+Dataset load_test_set(const std::string& dir);
 
 }  // namespace convpad

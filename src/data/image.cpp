@@ -343,4 +343,28 @@ std::vector<float> preprocess_to_28x28(const GrayImage& img, float ink_threshold
     return frame;
 }
 
+void fill_enclosed(float* image, int side, float ink_threshold) {
+    const std::size_t n = std::size_t(side) * std::size_t(side);
+    std::vector<std::uint8_t> outside(n, 0);
+    std::vector<int> stack;
+    auto visit = [&](int x, int y) {
+        const std::size_t i = std::size_t(y) * std::size_t(side) + std::size_t(x);
+        if (outside[i] || image[i] >= ink_threshold) return;
+        outside[i] = 1;
+        stack.push_back(int(i));
+    };
+    for (int k = 0; k < side; ++k) visit(k, 0), visit(k, side - 1), visit(0, k), visit(side - 1, k);
+    while (!stack.empty()) {
+        const int i = stack.back();
+        stack.pop_back();
+        const int x = i % side, y = i / side;
+        if (x > 0) visit(x - 1, y);
+        if (x + 1 < side) visit(x + 1, y);
+        if (y > 0) visit(x, y - 1);
+        if (y + 1 < side) visit(x, y + 1);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if (!outside[i] && image[i] < ink_threshold) image[i] = 1.0f;
+}
+
 }  // namespace convpad

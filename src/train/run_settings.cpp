@@ -21,6 +21,19 @@ std::string with_dropout(const std::string& arch, float rate) {
     return out;
 }
 
+RunSettings default_run_settings(const DatasetInfo& dataset) {
+    RunSettings s;
+    s.validation = dataset.default_validation;
+    if (dataset.id == DatasetId::Digits) {
+        s.arch = "conv32k3-relu-conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10";
+        s.epochs = 10;
+        s.augment.shift = 2;
+        s.augment.rotate = 10;
+        s.augment.scale = 0.1f;
+    }
+    return s;
+}
+
 std::string run_arch(const RunSettings& settings) {
     if (!(settings.dropout < 1.0f)) throw std::invalid_argument("dropout must be below 1");
     return with_dropout(settings.arch, settings.dropout);
@@ -35,6 +48,7 @@ TrainConfig train_config(const RunSettings& settings) {
     config.patience = settings.patience;
     config.lr_patience = settings.lr_patience;
     config.seed = settings.seed;
+    config.augment = settings.augment;
     return config;
 }
 
@@ -43,6 +57,12 @@ Split run_data(DataView full_train, const RunSettings& settings) {
     Split split = split_validation(full_train, settings.validation);
     if (settings.subset > 0) split.train = split.train.first(settings.subset);
     return split;
+}
+
+void check_for_dataset(const RunSettings& settings, const DatasetInfo& dataset) {
+    if (settings.augment.flip && !dataset.mirror_invariant)
+        throw std::invalid_argument(std::string("flip: mirrored ") + dataset.title +
+                                    " are other shapes (a mirrored 2 is no 2); flips are for fashion only");
 }
 
 }  // namespace convpad

@@ -7,6 +7,7 @@
 
 #include "data/dataset.h"
 #include "engine/model.h"
+#include "train/augment.h"
 #include "train/trainer.h"
 
 namespace convpad {
@@ -23,7 +24,13 @@ struct RunSettings {
     int lr_patience = 1;   // halve the learning rate after this many epochs without a better validation loss
     int subset = 0;        // train on the first `subset` images left after the split; 0 = all of them
     std::uint64_t seed = 42;
+    Augmentation augment;  // random changes to every training image (train/augment.h); all off by default
 };
+
+// What a run on this data set starts from: the recipe of its bundled model (assets/*.md) with few epochs,
+// so a run in the page is quick (fashion: the seed CNN; digits: two convolutions first, shifts, rotations
+// and sizes), and the data set's validation size.
+RunSettings default_run_settings(const DatasetInfo& dataset);
 
 // arch with every drop<R> token's rate replaced by `rate` (unchanged when rate < 0).
 std::string with_dropout(const std::string& arch, float rate);
@@ -34,5 +41,7 @@ TrainConfig train_config(const RunSettings& settings);
 // The run's training and validation images out of the full training set (split_validation, then the
 // subset). Throws std::invalid_argument when the validation size leaves no training image.
 Split run_data(DataView full_train, const RunSettings& settings);
+// Throws std::invalid_argument for settings the data set does not allow (mirroring digits).
+void check_for_dataset(const RunSettings& settings, const DatasetInfo& dataset);
 
 }  // namespace convpad

@@ -26,6 +26,7 @@ struct LossPoint {
 };
 
 struct RunStatus {
+    DatasetId dataset = DatasetId::Fashion;  // what the engine's current session trains and evaluates on
     Phase phase = Phase::Loading;
     long run_id = 0;             // grows with every start, reset and load
     long model_version = 0;      // grows whenever the weights change

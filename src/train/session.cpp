@@ -32,7 +32,7 @@ bool phase_from_name(const std::string& name, Phase& phase) {
     return false;
 }
 
-Session::Session(const std::string& arch) : model_(std::make_unique<Model>(arch, 42)) {
+Session::Session(DatasetId dataset, const std::string& arch) : dataset_(dataset), model_(std::make_unique<Model>(arch, 42)) {
     loaded_model_bytes_ = convpad::save_model(*model_);
 }
 
@@ -53,6 +53,7 @@ void Session::load_model(const std::uint8_t* data, std::size_t size) {
     auto loaded = std::make_unique<Model>(convpad::load_model(data, size));  // throws; nothing changed yet
     model_ = std::move(loaded);
     loaded_model_bytes_.assign(data, data + size);
+    model_loaded_ = true;
     run_.reset();
     model_changed("loaded model " + model_->arch());
 }
@@ -74,6 +75,7 @@ void Session::start_training(const RunSettings& settings) {
     if (!data_.ready()) throw std::logic_error("the data set is still loading");
     if (evaluation_job_) throw std::logic_error("an evaluation is running");
     if (run_ && !run_->finished()) throw std::logic_error("training is already running; reset first");
+    check_for_dataset(settings, dataset());
     auto run = std::make_unique<TrainingRun>(settings, data_.train());  // validates; nothing changed yet
     run_ = std::move(run);
     model_changed("training " + run_->model().arch());
@@ -134,6 +136,7 @@ RunStatus Session::status() const {
     if (evaluation_job_) s.phase = Phase::Evaluating;
     else if (run_ && !run_->finished()) s.phase = run_->paused() ? Phase::Paused : Phase::Training;
     else s.phase = data_.ready() ? Phase::Idle : Phase::Loading;
+    s.dataset = dataset_;
     s.run_id = run_id_;
     s.model_version = model_version_;
     s.arch = current.arch();

@@ -18,12 +18,15 @@ namespace convpad {
 
 class Session {
 public:
-    explicit Session(const std::string& arch = kDefaultArch);
+    // A session works on one data set (the page keeps one per data set, so switching loses nothing).
+    explicit Session(DatasetId dataset = DatasetId::Fashion, const std::string& arch = kDefaultArch);
+    const DatasetInfo& dataset() const { return dataset_info(dataset_); }
 
     // [SECTION] Commands. A refused command throws (std::logic_error: not now; std::invalid_argument,
     // ModelFileError, DataError: bad input) and changes nothing.
     void load_model(const std::uint8_t* data, std::size_t size);  // refused while training or evaluating
     std::vector<std::uint8_t> save_model() const;
+    bool model_loaded() const { return model_loaded_; }  // a model file was loaded (else: initial random weights)
     void set_data_file(DataFile which, const std::uint8_t* data, std::size_t size);
     // A new run from freshly initialised weights (needs the data set; refused while a run is in progress).
     void start_training(const RunSettings& settings);
@@ -31,7 +34,7 @@ public:
     void resume();
     // Stops any run or evaluation, clears the curves and goes back to the model loaded last.
     void reset();
-    void start_evaluation();  // the 10k test images; refused while a run is in progress
+    void start_evaluation();  // the test images; refused while a run is in progress
 
     // [SECTION] Work: training steps or evaluation chunks for about budget_ms (at least one unit).
     // Returns whether work is left (false when idle, paused or finished).
@@ -53,8 +56,10 @@ public:
 private:
     void model_changed(const std::string& message);
 
+    DatasetId dataset_;
     std::unique_ptr<Model> model_;                  // the current model when there is no run
     std::vector<std::uint8_t> loaded_model_bytes_;  // what reset() returns to
+    bool model_loaded_ = false;
     DataStore data_;
     std::unique_ptr<TrainingRun> run_;
     std::unique_ptr<Evaluator> evaluation_job_;

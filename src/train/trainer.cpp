@@ -6,8 +6,23 @@
 #include <stdexcept>
 
 #include "engine/loss.h"
+#include "kernels/parallel.h"
 
 namespace convpad {
+
+namespace {
+
+// One random stream per image per epoch, a function of (run seed, epoch, position in the epoch) alone: the
+// augmented batch is the same for any thread count and on every platform. SplitMix64's finaliser keeps
+// neighbouring positions from starting PCG at neighbouring states.
+Rng augmentation_rng(std::uint64_t seed, int epoch, int position) {
+    std::uint64_t z = seed ^ (std::uint64_t(epoch) << 32 | std::uint32_t(position));
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return Rng(z ^ (z >> 31), 2027);
+}
+
+}  // namespace
 
 Trainer::Trainer(Model& model, DataView train, DataView val, const TrainConfig& config)
     : model_(model), train_(train), val_(val), config_(config), shuffle_rng_(config.seed, 1013) {
@@ -22,6 +37,7 @@ Trainer::Trainer(Model& model, DataView train, DataView val, const TrainConfig& 
     if (config.patience < 0 || config.lr_patience < 0) throw std::invalid_argument("patience must be >= 0");
     if (!(config.lr_factor > 0.0f && config.lr_factor <= 1.0f))
         throw std::invalid_argument("learning-rate factor must be in (0, 1]");
+    check_augmentation(config.augment);
     optimizer_ = make_optimizer(config.optimizer);
     params_ = model_.params();
     steps_per_epoch_ = (train.count() + config.batch_size - 1) / config.batch_size;
@@ -61,10 +77,20 @@ void Trainer::train_batch() {
     const auto t0 = Clock::now();
     const int first = step_ * config_.batch_size;
     const int n = std::min(config_.batch_size, train_.count() - first);
-    for (int i = 0; i < n; ++i) {
-        const int src = order_[first + i];
-        std::memcpy(batch_x_.data() + std::size_t(i) * kImagePixels, train_.image(src), sizeof(float) * kImagePixels);
-        batch_y_[i] = train_.labels[src];
+    for (int i = 0; i < n; ++i) batch_y_[i] = train_.labels[order_[first + i]];
+    if (!config_.augment.any()) {
+        for (int i = 0; i < n; ++i)
+            std::memcpy(batch_x_.data() + std::size_t(i) * kImagePixels, train_.image(order_[first + i]),
+                        sizeof(float) * kImagePixels);
+    } else {
+        // Each image has its own stream, so splitting the batch over threads changes nothing.
+        parallel_for(n, [&](int begin, int end) {
+            for (int i = begin; i < end; ++i) {
+                Rng rng = augmentation_rng(config_.seed, epoch_, first + i);
+                augment_image(train_.image(order_[first + i]), batch_x_.data() + std::size_t(i) * kImagePixels,
+                              config_.augment, rng);
+            }
+        });
     }
     const float* logits = model_.forward(batch_x_.data(), n, true);
     const double loss = softmax_cross_entropy_forward(logits, batch_y_.data(), n, kNumClasses, probs_.data());

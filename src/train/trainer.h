@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "engine/model.h"
 #include "engine/optimizer.h"
+#include "train/augment.h"
 #include "train/evaluator.h"
 #include "train/metrics.h"
 
@@ -27,6 +28,7 @@ struct TrainConfig {
     int lr_patience = 1;
     float lr_factor = 0.5f;
     int eval_chunk = 500;     // validation images per advance() call
+    Augmentation augment;     // of training images only (validation images are never changed); off by default
 };
 
 struct StepReport {
@@ -49,7 +51,7 @@ enum class TrainPhase { Training, Validating, Finished };
 class Trainer {
 public:
     // Keeps references to model and data; both must outlive the trainer. Throws std::invalid_argument
-    // for a bad configuration (empty training set, batch size outside 1..4096, ...).
+    // for a bad configuration (empty training set, batch size outside 1..4096, augmentation out of range, ...).
     Trainer(Model& model, DataView train, DataView val, const TrainConfig& config);
 
     // One unit of work: a batch or a validation chunk. Returns false once training is over.

@@ -86,10 +86,19 @@ void apply_option(const std::string& key, const json& v, RunSettings& s) {
         s.subset = int(integer_option(v, key, 0, 60000));
     } else if (key == "seed") {
         s.seed = std::uint64_t(integer_option(v, key, 0, kMaxSeed));
+    } else if (key == "shift" || key == "rotate" || key == "scale" || key == "drawn") {
+        Augmentation a = s.augment;
+        float& field = key == "shift" ? a.shift : key == "rotate" ? a.rotate : key == "scale" ? a.scale : a.drawn;
+        field = float(number_option(v, key));
+        check_augmentation(a);  // names the option and its range
+        s.augment = a;
+    } else if (key == "flip") {
+        if (!v.is_boolean()) throw std::invalid_argument("flip must be true or false" + got(v));
+        s.augment.flip = v.get<bool>();
     } else {
         throw std::invalid_argument("unknown option '" + key +
                                     "' (known: epochs, batchSize, learningRate, arch, optimizer, dropout, validation, "
-                                    "patience, subset, seed)");
+                                    "patience, subset, seed, shift, rotate, scale, flip, drawn)");
     }
 }
 
@@ -103,7 +112,12 @@ json settings_json(const RunSettings& s) {
             {"validation", s.validation},
             {"patience", s.patience},
             {"subset", s.subset},
-            {"seed", s.seed}};
+            {"seed", s.seed},
+            {"shift", decimal_json(s.augment.shift)},
+            {"rotate", decimal_json(s.augment.rotate)},
+            {"scale", decimal_json(s.augment.scale)},
+            {"flip", s.augment.flip},
+            {"drawn", decimal_json(s.augment.drawn)}};
 }
 
 RunSettings settings_from_json(const json& object) {
@@ -116,7 +130,8 @@ RunSettings settings_from_json(const json& object) {
 // [SECTION] Snapshots
 
 json status_json(const RunStatus& s) {
-    return {{"phase", phase_name(s.phase)},
+    return {{"dataset", dataset_info(s.dataset).name},
+            {"phase", phase_name(s.phase)},
             {"runId", s.run_id},
             {"modelVersion", s.model_version},
             {"arch", s.arch},
@@ -144,6 +159,7 @@ json status_json(const RunStatus& s) {
 RunStatus status_from_json(const json& o) {
     RunStatus s;
     if (!o.is_object()) throw std::invalid_argument("a status must be an object");
+    s.dataset = dataset_by_name(field<std::string>(o, "dataset", "fashion")).id;
     phase_from_name(field<std::string>(o, "phase", "loading"), s.phase);
     s.run_id = field<long>(o, "runId", 0);
     s.model_version = field<long>(o, "modelVersion", 0);
@@ -167,6 +183,11 @@ RunStatus status_from_json(const json& o) {
         s.settings.patience = field<int>(r, "patience", s.settings.patience);
         s.settings.subset = field<int>(r, "subset", s.settings.subset);
         s.settings.seed = field<std::uint64_t>(r, "seed", s.settings.seed);
+        s.settings.augment.shift = field<float>(r, "shift", 0.0f);
+        s.settings.augment.rotate = field<float>(r, "rotate", 0.0f);
+        s.settings.augment.scale = field<float>(r, "scale", 0.0f);
+        s.settings.augment.flip = field<bool>(r, "flip", false);
+        s.settings.augment.drawn = field<float>(r, "drawn", 0.0f);
     }
     s.epoch = field<int>(o, "epoch", 0);
     s.epochs = field<int>(o, "epochs", 0);
@@ -221,8 +242,8 @@ std::vector<EpochReport> epochs_from_json(const json& array) {
     return out;
 }
 
-json prediction_json(const Prediction& p) {
-    return {{"label", p.label}, {"name", kClassNames[std::size_t(p.label)]}, {"probs", p.probs}};
+json prediction_json(const Prediction& p, const DatasetInfo& dataset) {
+    return {{"label", p.label}, {"name", dataset.class_names[std::size_t(p.label)]}, {"probs", p.probs}};
 }
 
 Prediction prediction_from_json(const json& o) {
@@ -235,7 +256,7 @@ Prediction prediction_from_json(const json& o) {
     return p;
 }
 
-json evaluation_json(const Evaluation& e) {
+json evaluation_json(const Evaluation& e, const DatasetInfo& dataset) {
     json precision = json::array(), recall = json::array(), f1 = json::array(), support = json::array();
     for (const ClassReport& c : e.per_class) {
         precision.push_back(c.precision);
@@ -252,7 +273,7 @@ json evaluation_json(const Evaluation& e) {
     return {{"accuracy", e.accuracy}, {"precision", precision}, {"recall", recall}, {"f1", f1},
             {"support", support},     {"macroF1", e.macro.f1},  {"weightedF1", e.weighted.f1},
             {"loss", e.loss},         {"total", e.total},       {"confusion", confusion},
-            {"classNames", kClassNames}};
+            {"classNames", dataset.class_names}};
 }
 
 Evaluation evaluation_from_json(const json& o) {

@@ -33,11 +33,11 @@ std::vector<LossPoint> loss_points_from_json(const json& array);
 json epochs_json(const std::vector<EpochReport>& epochs, std::size_t from);
 std::vector<EpochReport> epochs_from_json(const json& array);
 
-json prediction_json(const Prediction& p);  // {label, name, probs}
+json prediction_json(const Prediction& p, const DatasetInfo& dataset);  // {label, name, probs}
 Prediction prediction_from_json(const json& object);
 
 // {accuracy, precision, recall, f1, support, macroF1, weightedF1, loss, total, confusion, classNames}
-json evaluation_json(const Evaluation& e);
+json evaluation_json(const Evaluation& e, const DatasetInfo& dataset);
 Evaluation evaluation_from_json(const json& object);  // from its confusion matrix and loss
 
 // A float setting as the decimal it was typed as (0.001, not 0.0010000000474974513).

@@ -7,8 +7,10 @@
 // for any exception, so nothing the page sends can abort the module; a refused command changes nothing.
 #include <emscripten.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -26,10 +28,17 @@ using js::guarded;
 
 constexpr int kMaxEngineThreads = 16;  // the most the page asks for (threads=N)
 
-Session& session() {
-    static Session instance;
-    return instance;
+// One session per data set, made when first selected: switching data sets pauses the current run and
+// keeps everything (model, data, curves, evaluation) for when the page switches back.
+std::array<std::unique_ptr<Session>, 2> g_sessions;
+DatasetId g_current = DatasetId::Fashion;
+
+Session& session_for(DatasetId id) {
+    auto& slot = g_sessions[id == DatasetId::Digits ? 1 : 0];
+    if (!slot) slot = std::make_unique<Session>(id);
+    return *slot;
 }
+Session& session() { return session_for(g_current); }
 
 // What the page has already been sent, so each update carries only what is new.
 struct Sent {
@@ -37,6 +46,7 @@ struct Sent {
     std::size_t losses = 0, epochs = 0;
     bool evaluation = false;
     long snapshot_version = -1;
+    bool snapshot_had_samples = false;  // the data set arrives after the model: same weights, new samples
 };
 Sent g_sent;
 
@@ -72,6 +82,21 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_set_threads(int threads) {
     });
 }
 
+// name: "fashion" | "digits". Makes that data set's session the current one (a run in progress on the
+// other is paused). {dataset, fresh}: fresh while no model file was ever loaded into its session (the
+// page then loads the data set's pretrained model).
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_select_dataset(const char* name) {
+    return guarded([&] {
+        const DatasetInfo& info = dataset_by_name(name ? name : "");
+        if (info.id != g_current) {
+            if (session().status().phase == Phase::Training) session().pause();
+            g_current = info.id;
+            g_sent = Sent{};  // the page hears everything of the session afresh
+        }
+        return json{{"dataset", info.name}, {"fresh", !session().model_loaded()}};
+    });
+}
+
 // bytes: a .cpm file. {arch, params} or {error}; on error the current model stays.
 EMSCRIPTEN_KEEPALIVE const char* convpad_engine_load_model(const std::uint8_t* data, double size) {
     return guarded([&] {
@@ -93,14 +118,17 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_save_model() {
     });
 }
 
-// bytes: one gunzipped IDX file; which: 0 train images, 1 train labels, 2 test images, 3 test labels.
+// dataset: whose file this is (a download may finish after the page switched data sets); bytes: one
+// gunzipped IDX file; which: 0 train images, 1 train labels, 2 test images, 3 test labels.
 // {ready} (true once all four are in and the data set is built) or {error}.
-EMSCRIPTEN_KEEPALIVE const char* convpad_engine_set_data_file(int which, const std::uint8_t* data, double size) {
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_set_data_file(const char* dataset, int which, const std::uint8_t* data,
+                                                              double size) {
     return guarded([&] {
+        Session& target = session_for(dataset_by_name(dataset ? dataset : "").id);
         if (which < 0 || which > 3) throw std::invalid_argument("data file index must be 0..3, got " + std::to_string(which));
         check_buffer(data, size, "the data file");
-        session().set_data_file(DataFile(which), data, std::size_t(size));
-        return json{{"ready", session().data().ready()}};
+        target.set_data_file(DataFile(which), data, std::size_t(size));
+        return json{{"ready", target.data().ready()}};
     });
 }
 
@@ -150,7 +178,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_update() {
         g_sent.losses = s.losses().size();
         g_sent.epochs = s.epochs().size();
         if (const Evaluation* e = s.last_evaluation(); e && !g_sent.evaluation) {
-            json evaluation = protocol::evaluation_json(*e);
+            json evaluation = protocol::evaluation_json(*e, s.dataset());
             evaluation["predicted"] = s.test_predictions();
             update["evaluation"] = evaluation;
             g_sent.evaluation = true;
@@ -166,12 +194,15 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_snapshot() {
     return guarded([] {
         Session& s = session();
         const RunStatus status = s.status();
-        if (status.model_version == g_sent.snapshot_version) return json{{"version", status.model_version}, {"same", true}};
-        g_sent.snapshot_version = status.model_version;
-        g_weights = s.model().weights();
         s.refresh_samples();
+        const bool has_samples = !s.samples().indices().empty();
+        if (status.model_version == g_sent.snapshot_version && has_samples == g_sent.snapshot_had_samples)
+            return json{{"version", status.model_version}, {"same", true}};
+        g_sent.snapshot_version = status.model_version;
+        g_sent.snapshot_had_samples = has_samples;
+        g_weights = s.model().weights();
         json predictions = json::array();
-        for (const Prediction& p : s.samples().predictions()) predictions.push_back(protocol::prediction_json(p));
+        for (const Prediction& p : s.samples().predictions()) predictions.push_back(protocol::prediction_json(p, s.dataset()));
         return json{{"version", status.model_version},
                     {"arch", status.arch},
                     {"weights", {{"ptr", reinterpret_cast<std::uintptr_t>(g_weights.data())}, {"count", g_weights.size()}}},

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     Dataset train, test;
     std::string source = "Fashion-MNIST from " + opt.data;
     try {
-        FashionMnist data = load_fashion_mnist(opt.data);
+        TrainTestSets data = load_train_test(opt.data);
         train = std::move(data.train);
         test = std::move(data.test);
     } catch (const std::exception& e) {

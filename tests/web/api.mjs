@@ -438,7 +438,9 @@ test('training: the loss falls, pause/resume/reset behave and frames keep coming
   // Three epochs of 59,000 images: long enough to measure frames, pause and resume in the middle of the
   // run even where this small network trains at 15,000 images/s.
   const options = { epochs: 3, arch: SMALL_ARCH, validation: 1000, batchSize: 64, learningRate: 0.001, seed: 7 };
-  const runSettings = { ...options, optimizer: 'adam', dropout: 0.5, patience: 3, subset: 0 };
+  const runSettings = {
+    ...options, optimizer: 'adam', dropout: 0.5, patience: 3, subset: 0, shift: 0, rotate: 0, scale: 0, flip: false, drawn: 0,
+  };
   await page.evaluate((o) => {
     window.trainRun = { promise: window.convpad.train(o) };
     window.trainRun.promise.then((s) => { window.trainRun.result = s; }, (e) => { window.trainRun.error = e.message; });

@@ -183,7 +183,7 @@ test('a missing data set file is reported in the page', async () => {
 test('URL parameters prefill the Training panel; bad ones are named in a notice', async () => {
   await withBrowser(async ({ page, problems }) => {
     const query = `?arch=${SMALL_ARCH}&epochs=3&lr=0.01&optimizer=sgd&seed=9&subset=500&batch=abc&val=70000&dropout=x`
-      + '&colour=red';
+      + '&colour=red&shift=1.5&flip=1&rotate=90&drawn=half';
     await page.goto(baseUrl + query);
     await waitReady(page);
     const { settings, status } = await page.evaluate(() => ({
@@ -192,11 +192,13 @@ test('URL parameters prefill the Training panel; bad ones are named in a notice'
     assert.deepEqual(settings, {
       arch: SMALL_ARCH, epochs: 3, learningRate: 0.01, optimizer: 'sgd', seed: 9, subset: 500,
       batchSize: 64, validation: 5000, dropout: 0.5, patience: 3,   // the defaults the bad values left alone
+      shift: 1.5, flip: true, rotate: 0, scale: 0, drawn: 0,
     });
     assert.equal(status.notice.error, true);
     assert.equal(status.notice.text, 'URL parameters: batch=abc: not an integer; '
       + 'val=70000: validation must be an integer from 0 to 59999 (got 70000); dropout=x: not a number; '
-      + 'unknown parameter \'colour\' (defaults kept)');
+      + 'unknown parameter \'colour\'; rotate=90: augmentation: rotate must be in [0, 45] degrees, got 90; '
+      + 'drawn=half: not a number (defaults kept)');
     assert.equal(status.phase === 'loading' || status.phase === 'idle', true, 'no autostart was asked for');
     await waitFrames(page, 3);
     const { windows } = await page.evaluate(() => window.convpad.layout());

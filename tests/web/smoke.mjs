@@ -75,7 +75,8 @@ test('the page loads, the shell renders, follows resizes, draws on input and res
     });
     assert.equal(status.phase, 'idle');
     assert.equal(status.datasetReady, true, 'the engine has no data set');
-    assert.deepEqual(status.dataset, { loaded: totalBytes, total: totalBytes, ready: true, error: null });
+    assert.deepEqual(status.dataset,
+      { name: 'fashion', title: 'Fashion-MNIST', loaded: totalBytes, total: totalBytes, ready: true, error: null });
     assert.equal(status.engine, 'pthreads', 'an isolated page runs the threaded engine in its worker');
 
     // Frames on demand (issue 8, "an idle page rests"): without input or news the page draws (almost)

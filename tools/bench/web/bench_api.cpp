@@ -310,7 +310,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_bench_classify_sketch(const float* pixe
         model.predict(input.data(), 1, probs.data());
         const int label = argmax_class(probs.data(), kNumClasses);
         const double ms = seconds_since(t0) * 1e3;
-        return json{{"label", label}, {"name", kClassNames[label]}, {"ms", ms}};
+        return json{{"label", label}, {"name", dataset_info(DatasetId::Fashion).class_names[std::size_t(label)]}, {"ms", ms}};
     });
 }
 
