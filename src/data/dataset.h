@@ -31,6 +31,9 @@ struct DatasetInfo {
     int box_side;
     // The drawing pad redraws strokes this thick in the 28x28 frame whatever the brush (0: as drawn).
     float pad_stroke_width;
+    // A set of drawings that runs may add to the training images (fashion: Quick, Draw! clothing sketches,
+    // tools/data/quickdraw.mjs; digits: none).
+    bool has_sketches;
 };
 
 const DatasetInfo& dataset_info(DatasetId id);

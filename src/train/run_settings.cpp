@@ -1,7 +1,11 @@
 #include "train/run_settings.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <vector>
+
+#include "data/image.h"
 
 namespace convpad {
 
@@ -63,6 +67,31 @@ void check_for_dataset(const RunSettings& settings, const DatasetInfo& dataset) 
     if (settings.augment.flip && !dataset.mirror_invariant)
         throw std::invalid_argument(std::string("flip: mirrored ") + dataset.title +
                                     " are other shapes (a mirrored 2 is no 2); flips are for fashion only");
+    if (settings.sketches < 0 || settings.sketches > kMaxSketchRepeat)
+        throw std::invalid_argument("sketches must be an integer from 0 to " + std::to_string(kMaxSketchRepeat) + " (got " +
+                                    std::to_string(settings.sketches) + ")");
+    if (settings.sketches > 0 && !dataset.has_sketches)
+        throw std::invalid_argument(std::string("sketches: ") + dataset.title + " has no sketch set; it is for fashion only");
+}
+
+Dataset with_sketches(DataView train, DataView sketches, int repeat, int box_side) {
+    Dataset out;
+    const std::size_t total = std::size_t(train.count()) + std::size_t(sketches.count()) * std::size_t(std::max(repeat, 0));
+    out.images.reserve(total * kImagePixels);
+    out.labels.reserve(total);
+    out.images.assign(train.images, train.images + std::size_t(train.count()) * kImagePixels);
+    out.labels.assign(train.labels, train.labels + train.count());
+    std::vector<float> drawings;  // the sketches preprocessed once
+    for (int i = 0; i < sketches.count(); ++i) {
+        const GrayImage picture{kImageSide, kImageSide, std::vector<float>(sketches.image(i), sketches.image(i) + kImagePixels)};
+        const std::vector<float> input = preprocess_to_28x28(picture, 0.1f, box_side);
+        drawings.insert(drawings.end(), input.begin(), input.end());
+    }
+    for (int r = 0; r < repeat; ++r) {
+        out.images.insert(out.images.end(), drawings.begin(), drawings.end());
+        out.labels.insert(out.labels.end(), sketches.labels, sketches.labels + sketches.count());
+    }
+    return out;
 }
 
 }  // namespace convpad

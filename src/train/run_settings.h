@@ -25,7 +25,9 @@ struct RunSettings {
     int subset = 0;        // train on the first `subset` images left after the split; 0 = all of them
     std::uint64_t seed = 42;
     Augmentation augment;  // random changes to every training image (train/augment.h); all off by default
+    int sketches = 0;      // add the data set's sketch set to the training images, each this many times; 0 = off
 };
+constexpr int kMaxSketchRepeat = 100;
 
 // What a run on this data set starts from: the recipe of its bundled model (assets/*.md) with few epochs,
 // so a run in the page is quick (fashion: the seed CNN; digits: two convolutions first, shifts, rotations
@@ -41,7 +43,12 @@ TrainConfig train_config(const RunSettings& settings);
 // The run's training and validation images out of the full training set (split_validation, then the
 // subset). Throws std::invalid_argument when the validation size leaves no training image.
 Split run_data(DataView full_train, const RunSettings& settings);
-// Throws std::invalid_argument for settings the data set does not allow (mirroring digits).
+// Throws std::invalid_argument for settings the data set does not allow (mirroring digits, sketches
+// where there are none).
 void check_for_dataset(const RunSettings& settings, const DatasetInfo& dataset);
+
+// The training images followed by the drawings of `sketches`, each `repeat` times, put through the
+// preprocessing of pictures (data/image.h, the data set's box) as the pad and `eval --preprocess` do.
+Dataset with_sketches(DataView train, DataView sketches, int repeat, int box_side);
 
 }  // namespace convpad

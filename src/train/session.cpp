@@ -76,7 +76,7 @@ void Session::start_training(const RunSettings& settings) {
     if (evaluation_job_) throw std::logic_error("an evaluation is running");
     if (run_ && !run_->finished()) throw std::logic_error("training is already running; reset first");
     check_for_dataset(settings, dataset());
-    auto run = std::make_unique<TrainingRun>(settings, data_.train());  // validates; nothing changed yet
+    auto run = std::make_unique<TrainingRun>(settings, data_.train(), data_.sketches(), dataset().box_side);  // validates
     run_ = std::move(run);
     model_changed("training " + run_->model().arch());
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 namespace convpad {
 
@@ -12,11 +13,21 @@ double now_seconds() { return std::chrono::duration<double>(Clock::now().time_si
 constexpr double kMaxGapSeconds = 0.5;
 }  // namespace
 
-TrainingRun::TrainingRun(const RunSettings& settings, DataView full_train)
+namespace {
+DataView checked_sketches(const RunSettings& settings, DataView sketches) {
+    if (settings.sketches > 0 && sketches.count() == 0) throw std::invalid_argument("sketches: the sketch set is not loaded");
+    return sketches;
+}
+}  // namespace
+
+TrainingRun::TrainingRun(const RunSettings& settings, DataView full_train, DataView sketches, int box_side)
     : settings_(settings),
       model_(std::make_unique<Model>(run_arch(settings), settings.seed)),
       data_(run_data(full_train, settings)),
-      trainer_(std::make_unique<Trainer>(*model_, data_.train, data_.val, train_config(settings))) {
+      with_sketches_(settings.sketches > 0 ? with_sketches(data_.train, checked_sketches(settings, sketches), settings.sketches, box_side)
+                                           : Dataset{}),
+      trainer_(std::make_unique<Trainer>(*model_, settings.sketches > 0 ? with_sketches_.view() : data_.train, data_.val,
+                                         train_config(settings))) {
     trainer_->on_step = [this](const StepReport& s) { losses_.push_back({long(losses_.size()) + 1, float(s.loss)}); };
     trainer_->on_epoch = [this](const EpochReport& e) { epochs_.push_back(e); };
 }

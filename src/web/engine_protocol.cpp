@@ -92,13 +92,15 @@ void apply_option(const std::string& key, const json& v, RunSettings& s) {
         field = float(number_option(v, key));
         check_augmentation(a);  // names the option and its range
         s.augment = a;
+    } else if (key == "sketches") {
+        s.sketches = int(integer_option(v, key, 0, kMaxSketchRepeat));
     } else if (key == "flip") {
         if (!v.is_boolean()) throw std::invalid_argument("flip must be true or false" + got(v));
         s.augment.flip = v.get<bool>();
     } else {
         throw std::invalid_argument("unknown option '" + key +
                                     "' (known: epochs, batchSize, learningRate, arch, optimizer, dropout, validation, "
-                                    "patience, subset, seed, shift, rotate, scale, flip, drawn)");
+                                    "patience, subset, seed, shift, rotate, scale, flip, drawn, sketches)");
     }
 }
 
@@ -117,7 +119,8 @@ json settings_json(const RunSettings& s) {
             {"rotate", decimal_json(s.augment.rotate)},
             {"scale", decimal_json(s.augment.scale)},
             {"flip", s.augment.flip},
-            {"drawn", decimal_json(s.augment.drawn)}};
+            {"drawn", decimal_json(s.augment.drawn)},
+            {"sketches", s.sketches}};
 }
 
 RunSettings settings_from_json(const json& object) {
@@ -188,6 +191,7 @@ RunStatus status_from_json(const json& o) {
         s.settings.augment.scale = field<float>(r, "scale", 0.0f);
         s.settings.augment.flip = field<bool>(r, "flip", false);
         s.settings.augment.drawn = field<float>(r, "drawn", 0.0f);
+        s.settings.sketches = field<int>(r, "sketches", 0);
     }
     s.epoch = field<int>(o, "epoch", 0);
     s.epochs = field<int>(o, "epochs", 0);

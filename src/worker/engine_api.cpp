@@ -119,13 +119,14 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_save_model() {
 }
 
 // dataset: whose file this is (a download may finish after the page switched data sets); bytes: one
-// gunzipped IDX file; which: 0 train images, 1 train labels, 2 test images, 3 test labels.
+// gunzipped IDX file; which: 0 train images, 1 train labels, 2 test images, 3 test labels, 4 and 5 the
+// sketch set's images and labels.
 // {ready} (true once all four are in and the data set is built) or {error}.
 EMSCRIPTEN_KEEPALIVE const char* convpad_engine_set_data_file(const char* dataset, int which, const std::uint8_t* data,
                                                               double size) {
     return guarded([&] {
         Session& target = session_for(dataset_by_name(dataset ? dataset : "").id);
-        if (which < 0 || which > 3) throw std::invalid_argument("data file index must be 0..3, got " + std::to_string(which));
+        if (which < 0 || which > 5) throw std::invalid_argument("data file index must be 0..5, got " + std::to_string(which));
         check_buffer(data, size, "the data file");
         target.set_data_file(DataFile(which), data, std::size_t(size));
         return json{{"ready", target.data().ready()}};

@@ -440,6 +440,7 @@ test('training: the loss falls, pause/resume/reset behave and frames keep coming
   const options = { epochs: 3, arch: SMALL_ARCH, validation: 1000, batchSize: 64, learningRate: 0.001, seed: 7 };
   const runSettings = {
     ...options, optimizer: 'adam', dropout: 0.5, patience: 3, subset: 0, shift: 0, rotate: 0, scale: 0, flip: false, drawn: 0,
+    sketches: 0,
   };
   await page.evaluate((o) => {
     window.trainRun = { promise: window.convpad.train(o) };
@@ -532,6 +533,40 @@ test('training: the loss falls, pause/resume/reset behave and frames keep coming
   assert.equal(stopped.phase, 'idle');
   assert.match(stopped.error ?? 'the run was not stopped', /^train: the run was stopped by reset\(\)/);
   assert.deepEqual(await classifyInPage(image), pretrainedResult);
+  assert.deepEqual(browser.problems, []);
+});
+
+test('setDataset(): digits and back; each data set keeps its model, and its own options', async (t) => {
+  const image = testImagePixels(testSet, 0);
+  const fashionResult = await classifyInPage(image);
+  const bad = await page.evaluate(() => window.convpad.setDataset('cifar').then(() => 'resolved', (e) => e.message));
+  assert.equal(bad, 'setDataset: unknown data set the string "cifar" (known: fashion, digits)');
+
+  const switched = await page.evaluate(() => window.convpad.setDataset('digits'));
+  assert.equal(switched.dataset.name, 'digits');
+  assert.equal(switched.dataset.title, 'MNIST digits');
+  const digits = await waitStatus(page, (s) => s.dataset.ready && s.phase === 'idle', { what: 'the digits data set' });
+  assert.match(digits.message, /^loaded model /, 'the pretrained digits model was not loaded');
+  const settings = await page.evaluate(() => window.convpad.settings());
+  assert.equal(settings.validation, 800, 'the Training panel did not take the digits recipe');
+  assert.equal(settings.flip, false);
+  const digitGuess = await classifyInPage(image);
+  assert.match(digitGuess.name, /^[0-9]$/);
+  const flipped = await page.evaluate(() => window.convpad.train({ flip: true, epochs: 1 }).then(() => 'trained', (e) => e.message));
+  assert.match(flipped, /^train: flip: mirrored MNIST digits are other shapes/);
+  const sketches = await page.evaluate(() => window.convpad.train({ sketches: 5, epochs: 1 }).then(() => 'trained', (e) => e.message));
+  assert.match(sketches, /^train: sketches: MNIST digits has no sketch set/);
+  const evaluation = await page.evaluate(() => window.convpad.evaluate());
+  assert.equal(evaluation.total, 2000);
+  assert.deepEqual(evaluation.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  t.diagnostic(`digits in the page: accuracy ${evaluation.accuracy}`);
+  assert.ok(evaluation.accuracy >= 0.985, `the bundled digits model scored ${evaluation.accuracy}`);
+
+  const back = await page.evaluate(() => window.convpad.setDataset('fashion'));
+  assert.equal(back.dataset.name, 'fashion');
+  assert.equal(back.dataset.ready, true);
+  assert.deepEqual(await classifyInPage(image), fashionResult, 'the fashion model did not come back');
+  assert.equal((await page.evaluate(() => window.convpad.settings())).validation, 5000);
   assert.deepEqual(browser.problems, []);
 });
 

@@ -17,8 +17,9 @@ import {
 } from './helpers.mjs';
 
 const SMALL_ARCH = 'conv16k5-relu-pool2-flatten-dense64-relu-dense10';
+// Fashion-MNIST and its sketch set (train()'s `sketches`), as the page downloads them.
 const DATASET_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz',
-  't10k-labels-idx1-ubyte.gz'];
+  't10k-labels-idx1-ubyte.gz', 'quickdraw/train-images-idx3-ubyte.gz', 'quickdraw/train-labels-idx1-ubyte.gz'];
 
 let server, baseUrl, testSet;
 
@@ -192,7 +193,7 @@ test('URL parameters prefill the Training panel; bad ones are named in a notice'
     assert.deepEqual(settings, {
       arch: SMALL_ARCH, epochs: 3, learningRate: 0.01, optimizer: 'sgd', seed: 9, subset: 500,
       batchSize: 64, validation: 5000, dropout: 0.5, patience: 3,   // the defaults the bad values left alone
-      shift: 1.5, flip: true, rotate: 0, scale: 0, drawn: 0,
+      shift: 1.5, flip: true, rotate: 0, scale: 0, drawn: 0, sketches: 0,
     });
     assert.equal(status.notice.error, true);
     assert.equal(status.notice.text, 'URL parameters: batch=abc: not an integer; '

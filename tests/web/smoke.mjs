@@ -17,8 +17,9 @@ import {
   ARTIFACTS_DIR, SITE_DIR, assertSiteBuilt, frameCount, openBrowser, startServer, waitFrames, waitReady,
 } from './helpers.mjs';
 
+// Fashion-MNIST and its sketch set (train()'s `sketches`), as the page downloads them.
 const DATASET_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz',
-  't10k-labels-idx1-ubyte.gz'];
+  't10k-labels-idx1-ubyte.gz', 'quickdraw/train-images-idx3-ubyte.gz', 'quickdraw/train-labels-idx1-ubyte.gz'];
 
 let server;
 let baseUrl;
