@@ -16,7 +16,7 @@ namespace convpad {
 const std::vector<ArchPreset> kArchPresets = {
     {"small (fast)", "conv16k5-relu-pool2-flatten-dense64-relu-dense10"},
     {"default (Keras seed CNN)", kDefaultArch},
-    {"digits (two convs first)", "conv32k3-relu-conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10"},
+    {"two convs first (bundled models)", "conv32k3-relu-conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10"},
     {"large", "conv32k3same-relu-conv32k3-relu-pool2-conv64k3same-relu-conv64k3-relu-pool2-flatten-dense256-relu-drop0.5-dense10"},
 };
 

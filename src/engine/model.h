@@ -29,7 +29,7 @@ struct ArchPreset {
     const char* name;
     const char* arch;
 };
-extern const std::vector<ArchPreset> kArchPresets;  // small / default / digits / large, for the UI and CLI
+extern const std::vector<ArchPreset> kArchPresets;  // small / default / two convs first / large, for the UI and CLI
 
 // A bad architecture string. `position` is the byte offset of the offending token.
 struct ArchError : std::invalid_argument {

@@ -29,9 +29,9 @@ struct RunSettings {
 };
 constexpr int kMaxSketchRepeat = 100;
 
-// What a run on this data set starts from: the recipe of its bundled model (assets/*.md) with few epochs,
-// so a run in the page is quick (fashion: the seed CNN; digits: two convolutions first, shifts, rotations
-// and sizes), and the data set's validation size.
+// What a run on this data set starts from in the page, with few epochs so it is quick: fashion, the Keras
+// seed CNN as the project began; digits, its bundled model's recipe (two convolutions first; shifts,
+// rotations and sizes). Each with the data set's validation size.
 RunSettings default_run_settings(const DatasetInfo& dataset);
 
 // arch with every drop<R> token's rate replaced by `rate` (unchanged when rate < 0).

@@ -24,10 +24,7 @@ import { encodePng } from './drawings/make_drawings.mjs';
 
 // The accuracy the recorded drawings must reach (issue 9).
 export const ACCURACY_TARGETS = { digits: 0.95, fashion: 0.85 };
-// Targets not reached yet: the test runs, prints its figures and is reported as TODO instead of failing.
-const NOT_YET = {
-  fashion: 'issue 9: the bundled fashion model is not yet retrained for drawn input (target 0.85)',
-};
+
 
 const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 const DIGIT_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -245,7 +242,7 @@ after(async () => {
 });
 
 for (const [set, { file, query, classes }] of Object.entries(SETS)) {
-  test(`recorded ${set} drawings, replayed with the mouse on the pad`, { timeout: 900_000, todo: NOT_YET[set] }, async (t) => {
+  test(`recorded ${set} drawings, replayed with the mouse on the pad`, { timeout: 900_000 }, async (t) => {
     const started = Date.now();
     const { drawings } = JSON.parse(readFileSync(path.join(ROOT, 'tests/web/drawings', file), 'utf8'));
     const { page, problems } = browser;
