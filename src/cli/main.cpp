@@ -209,17 +209,14 @@ int cmd_train(const Args& args) {
 
     Model model(run_arch(settings), settings.seed);
     TrainTestSets data = load_train_test(data_dir(args, dataset));
-    const Split split = run_data(data.train, settings);
-    Dataset with_drawings;  // the run's training images followed by the sketches, repeated
-    DataView train = split.train;
-    const DataView val = split.val;
+    Dataset sketches;
     if (settings.sketches > 0) {
         const std::string dir = args.text("sketch-data", CONVPAD_SKETCH_DATA);
-        const TrainTestSets sketches = load_train_test(dir);
-        with_drawings = with_sketches(train, sketches.train, settings.sketches, dataset.box_side);
-        std::printf("sketches: %d drawings from %s, %d times each\n", sketches.train.count(), dir.c_str(), settings.sketches);
-        train = with_drawings.view();
+        sketches = load_train_test(dir).train;
+        std::printf("sketches: %d drawings from %s, %d times each\n", sketches.count(), dir.c_str(), settings.sketches);
     }
+    const RunImages images(data.train, sketches, settings, dataset.box_side);
+    const DataView train = images.train(), val = images.val();
     std::printf("data set %s\n", dataset.title);
     std::printf("architecture %s (%zu parameters, gemm: %s)\n", model.arch().c_str(), model.num_params(), sgemm_backend());
     std::printf("training on %d images, validating on %d, batch %d, %s lr %g, up to %d epochs, patience %d, "

@@ -74,6 +74,13 @@ void check_for_dataset(const RunSettings& settings, const DatasetInfo& dataset) 
         throw std::invalid_argument(std::string("sketches: ") + dataset.title + " has no sketch set; it is for fashion only");
 }
 
+RunImages::RunImages(DataView full_train, DataView sketches, const RunSettings& settings, int box_side)
+    : split_(run_data(full_train, settings)) {
+    if (settings.sketches <= 0) return;
+    if (sketches.count() == 0) throw std::invalid_argument("sketches: the sketch set is not loaded");
+    with_sketches_ = with_sketches(split_.train, sketches, settings.sketches, box_side);
+}
+
 Dataset with_sketches(DataView train, DataView sketches, int repeat, int box_side) {
     Dataset out;
     const std::size_t total = std::size_t(train.count()) + std::size_t(sketches.count()) * std::size_t(std::max(repeat, 0));

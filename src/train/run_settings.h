@@ -51,4 +51,19 @@ void check_for_dataset(const RunSettings& settings, const DatasetInfo& dataset);
 // preprocessing of pictures (data/image.h, the data set's box) as the pad and `eval --preprocess` do.
 Dataset with_sketches(DataView train, DataView sketches, int repeat, int box_side);
 
+// What a run trains and validates on: run_data's split and, when settings.sketches asks for them, the
+// sketches after the training images (with_sketches, owned here). The CLI and the page's engine both take
+// their images from this, so the same settings give the same run. Throws std::invalid_argument like
+// run_data, and when sketches are asked for but `sketches` is empty.
+class RunImages {
+public:
+    RunImages(DataView full_train, DataView sketches, const RunSettings& settings, int box_side);
+    DataView train() const { return with_sketches_.count() ? with_sketches_.view() : split_.train; }
+    DataView val() const { return split_.val; }
+
+private:
+    Split split_;
+    Dataset with_sketches_;
+};
+
 }  // namespace convpad

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <stdexcept>
 
 namespace convpad {
 
@@ -13,21 +12,11 @@ double now_seconds() { return std::chrono::duration<double>(Clock::now().time_si
 constexpr double kMaxGapSeconds = 0.5;
 }  // namespace
 
-namespace {
-DataView checked_sketches(const RunSettings& settings, DataView sketches) {
-    if (settings.sketches > 0 && sketches.count() == 0) throw std::invalid_argument("sketches: the sketch set is not loaded");
-    return sketches;
-}
-}  // namespace
-
 TrainingRun::TrainingRun(const RunSettings& settings, DataView full_train, DataView sketches, int box_side)
     : settings_(settings),
       model_(std::make_unique<Model>(run_arch(settings), settings.seed)),
-      data_(run_data(full_train, settings)),
-      with_sketches_(settings.sketches > 0 ? with_sketches(data_.train, checked_sketches(settings, sketches), settings.sketches, box_side)
-                                           : Dataset{}),
-      trainer_(std::make_unique<Trainer>(*model_, settings.sketches > 0 ? with_sketches_.view() : data_.train, data_.val,
-                                         train_config(settings))) {
+      data_(full_train, sketches, settings, box_side),
+      trainer_(std::make_unique<Trainer>(*model_, data_.train(), data_.val(), train_config(settings))) {
     trainer_->on_step = [this](const StepReport& s) { losses_.push_back({long(losses_.size()) + 1, float(s.loss)}); };
     trainer_->on_epoch = [this](const EpochReport& e) { epochs_.push_back(e); };
 }
@@ -57,7 +46,7 @@ double TrainingRun::eta_seconds() const {
     if (finished() || !(rate > 0)) return NAN;
     const TrainConfig& c = trainer_->config();
     const double remaining = double(trainer_->steps_per_epoch() - trainer_->step()) * c.batch_size +
-                             double(c.epochs - trainer_->epoch()) * data_.train.count();
+                             double(c.epochs - trainer_->epoch()) * data_.train().count();
     return remaining / rate;
 }
 

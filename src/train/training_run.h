@@ -12,9 +12,9 @@ namespace convpad {
 
 class TrainingRun {
 public:
-    // A freshly initialised model of run_arch(settings) on run_data(full_train, settings), plus the
-    // sketches settings.sketches times (with_sketches). Throws std::invalid_argument (bad settings,
-    // ArchError, sketches asked for but none given) before anything is allocated for training.
+    // A freshly initialised model of run_arch(settings) on RunImages(full_train, sketches, ...). Throws
+    // std::invalid_argument (bad settings, ArchError, sketches asked for but none given) before anything
+    // is allocated for training.
     TrainingRun(const RunSettings& settings, DataView full_train, DataView sketches = {}, int box_side = kImageSide);
 
     // Runs whole batches and validation chunks for about budget_ms, at least one unit; nothing while
@@ -41,8 +41,7 @@ private:
 
     RunSettings settings_;
     std::unique_ptr<Model> model_;
-    Split data_;
-    Dataset with_sketches_;  // data_.train followed by the sketches, when the run asked for them
+    RunImages data_;
     std::unique_ptr<Trainer> trainer_;
     bool paused_ = false;
     std::vector<LossPoint> losses_;
