@@ -196,6 +196,7 @@ function applyUpdate(text) {
     news.epochs = [];
     news.evaluation = null;
   }
+  const sameDataset = news.status?.dataset === update.status.dataset;
   news.status = update.status;
   news.losses.push(...update.losses);
   news.epochs.push(...update.epochs);
@@ -204,6 +205,10 @@ function applyUpdate(text) {
     news.evaluation = evaluation;
   }
   uiCall('update', 'convpad_ui_update', ['string'], [text]);
+  // A new run (train() or Start): the Training panel shows its settings from the update that says it started.
+  if (update.restart && sameDataset && update.status.settings) {
+    uiCall('update', 'convpad_edit_settings', ['string'], [JSON.stringify(update.status.settings)]);
+  }
   for (const waiter of [...news.waiters]) waiter();
 }
 
@@ -456,7 +461,6 @@ async function train(options = {}) {
   checkTrainOptions('train', options);
   const { settings } = uiCall('train', 'convpad_run_settings', ['string'], [JSON.stringify(options)]);
   const { runId } = await engineCommand('train', 'train', [settings]);
-  uiCall('train', 'convpad_edit_settings', ['string'], [JSON.stringify(settings)]);   // the panel shows the run's settings
   return waitForRunEnd('train', runId);
 }
 
