@@ -125,7 +125,34 @@ async function engineCommand(call, command, args = [], transfer = []) {
   }
 }
 
+// [SECTION] Events: convpad.on(event, handler) (README "Events"; web/frame_messages.js relays them to a host page)
+
+export const EVENTS = ['ready', 'epoch', 'trainend', 'prediction', 'error'];
+const listeners = new Map(EVENTS.map((name) => [name, new Set()]));
+
+// Calls handler(data) on every `event`; returns a function that stops it.
+function on(event, handler) {
+  if (!listeners.has(event)) throw new ConvPadError('on', `unknown event ${describe(event)} (known: ${EVENTS.join(', ')})`);
+  if (typeof handler !== 'function') throw new ConvPadError('on', `handler must be a function, got ${describe(handler)}`);
+  const set = listeners.get(event);
+  const entry = (data) => handler(data);   // the same handler twice is two subscriptions
+  set.add(entry);
+  return () => set.delete(entry);
+}
+
+// A handler that throws is reported on the console; the others still run and the page goes on.
+function emit(event, data) {
+  for (const handler of [...listeners.get(event)]) {
+    try {
+      handler(structuredClone(data));
+    } catch (err) {
+      console.error(`ConvPad: a '${event}' handler failed:`, err);
+    }
+  }
+}
+
 function notify(text, isError = false) {
+  if (isError) emit('error', { message: text });
   if (uiModule) {
     uiModule.ccall('convpad_notify', null, ['string', 'number'], [text, isError ? 1 : 0]);
     scheduleFrame();
@@ -197,6 +224,7 @@ function applyUpdate(text) {
     news.evaluation = null;
   }
   const sameDataset = news.status?.dataset === update.status.dataset;
+  const wasRunning = RUNNING_PHASES.includes(news.status?.phase);
   news.status = update.status;
   news.losses.push(...update.losses);
   news.epochs.push(...update.epochs);
@@ -210,7 +238,12 @@ function applyUpdate(text) {
     uiCall('update', 'convpad_edit_settings', ['string'], [JSON.stringify(update.status.settings)]);
   }
   for (const waiter of [...news.waiters]) waiter();
+  if (sameDataset) {   // another data set's logs arrive whole when the page switches: no news
+    for (const record of update.epochs) emit('epoch', record);
+    if (wasRunning && !RUNNING_PHASES.includes(update.status.phase)) emit('trainend', status());
+  }
 }
+const RUNNING_PHASES = ['training', 'paused'];
 
 function applySnapshot({ version, arch, samples, weights }) {
   const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
@@ -387,6 +420,10 @@ const pad = {
     return Float32Array.from(uiCall('pad.pixels', 'convpad_pad_pixels'));
   },
 };
+
+function announcePrediction() {
+  if (convpad.state === 'ready' && listeners.get('prediction').size) emit('prediction', pad.prediction());
+}
 
 // Rectangles in CSS pixels of the page: the drawing surface (pad) and every panel window.
 function layout() {
@@ -646,6 +683,7 @@ function showError(err) {
   const wasReady = convpad.state === 'ready';
   convpad.state = 'error';
   convpad.error = err;
+  emit('error', { message: err?.message ?? String(err) });
   if (wasReady) ui.errorTitle.textContent = 'ConvPad stopped';
   ui.errorText.textContent = err && err.message ? err.message : String(err);
   ui.error.hidden = false;
@@ -771,6 +809,7 @@ async function startUi(progress) {
     onShellError: (message) => fail(new Error(message)),   // no WebGL 2
     onFramesStop: () => { frames.requested = true; },      // after a fatal error: no more frames
     onCommand: commandFromUi,
+    onPadChange: () => queueMicrotask(announcePrediction),   // after the frame that saw the drawing change
     onAbort: (what) => fail(new Error(`The app stopped: ${what}`)),
   });
   await mainDone;
@@ -936,6 +975,7 @@ const convpad = {
   resume: () => control('resume'),
   reset: () => control('reset'),
   status,
+  on,
   history,
   settings,
   evaluate,
@@ -978,6 +1018,7 @@ convpad.ready = start();
 convpad.ready.then(
   () => {
     window.convpadShellReady = true;
+    emit('ready', status());
     ui.loading.classList.add('done');
     ui.canvas.focus();
     scheduleFrame();

@@ -4,6 +4,7 @@
 #include "app/pad.h"
 
 #include <SDL.h>
+#include <emscripten.h>
 #include <imgui.h>
 
 #include <algorithm>
@@ -130,8 +131,11 @@ struct Pad {
 
     Rect canvas{0, 0, 0, 0};
     bool bars_expanded = false;
+    long revision = 0;            // grows with every change of the drawing
+    long announced_revision = 0;  // the revision the page last heard of (announce_change)
 
     void image_changed() {
+        ++revision;
         input_stale = true;
         prediction_valid = false;
         display_stale = true;
@@ -535,6 +539,15 @@ double pad_classify_ms() { return pad().classify_ms; }
 
 // [SECTION] Panel
 
+// Tells the page (loader.js: the 'prediction' event) that the drawing changed, once per frame at most.
+static void announce_change(Pad& p) {
+    if (p.revision == p.announced_revision) return;
+    p.announced_revision = p.revision;
+    EM_ASM({
+        if (Module['onPadChange']) Module['onPadChange']();
+    });
+}
+
 void panel_pad(const Rect& area) {
     Pad& p = pad();
     install_input_watch();
@@ -563,6 +576,7 @@ void panel_pad(const Rect& area) {
     draw_canvas(p, side);
     handle_keys(p);
     if (!p.empty()) p.refresh();
+    announce_change(p);
 
     draw_toolbar(p);
     ImGui::Dummy(ImVec2(0, 2));
