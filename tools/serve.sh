@@ -31,5 +31,9 @@ start=$(date +%s)
 cmake --build "$BUILD" -j "$(nproc)"
 echo "serve: built $BUILD/site in $(( $(date +%s) - start )) s"
 
-[ "$serve" -eq 1 ] || exit 0
+if [ "$serve" -eq 0 ]; then
+  echo "serve: the site is $BUILD/site ($(du -sh --apparent-size "$BUILD/site" | cut -f1)): copy that folder to any static host, into any sub-folder"
+  echo "serve: it runs single-threaded there; the headers COOP: same-origin and COEP: require-corp enable threads (README \"Publishing the site\")"
+  exit 0
+fi
 exec python3 "$ROOT/tools/server.py" --dir "$BUILD/site" --port "${PORT:-8080}"

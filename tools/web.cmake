@@ -16,6 +16,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
   # Runs on every build, so files added to web/ or assets/ later are picked up without reconfiguring.
   file(MAKE_DIRECTORY ${SITE_DIR})
   file(GLOB web_files ${SOURCE_DIR}/web/*)
+  list(FILTER web_files EXCLUDE REGEX "/sw\\.js$")   # a template: service_worker.cmake writes the site's
   set(files ${web_files})
   if(BENCH)   # CONVPAD_BENCH: the benchmark page beside the app
     file(GLOB bench_files ${SOURCE_DIR}/tools/bench/web/bench.*)
@@ -66,6 +67,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
       endif()
     endforeach()
   endforeach()
+  include(${CMAKE_CURRENT_LIST_DIR}/service_worker.cmake)   # last: sw.js lists every file with its hash
   return()
 endif()
 
@@ -246,7 +248,7 @@ if(NOT CONVPAD_THREADS)
       "native convpad for the browser tests' reference results (tools/test.sh native builds it)")
   set(CONVPAD_WASM_CLI ${convpad_build_root}/wasm/convpad.js CACHE FILEPATH
       "convpad built with Emscripten, for the page-vs-CLI training comparison (tools/test.sh browser builds it)")
-  foreach(suite smoke api loading threads engine kernels sketches)
+  foreach(suite smoke api loading threads engine kernels sketches config embed offline)
     add_test(NAME convpad_web_${suite} COMMAND node --test ${CMAKE_SOURCE_DIR}/tests/web/${suite}.mjs)
     set_tests_properties(convpad_web_${suite} PROPERTIES
       ENVIRONMENT "CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI};CONVPAD_WASM_CLI=${CONVPAD_WASM_CLI}"

@@ -18,6 +18,13 @@
 // both turn the C side's {error} or the worker's refusal into a thrown ConvPadError.
 import './fetch.js';
 import { EngineClient } from './engine_client.js';
+import { startFrameMessages } from './frame_messages.js';
+import { mirrorToLiveRegions } from './live_region.js';
+import { registerOffline } from './offline.js';
+import {
+  PANELS, MAX_THREADS, TRAINING_PARAMETERS, readUrlConfig, threadsRequest as parseThreads,
+  datasetRequest as parseDataset, trainingParameters,
+} from './url_config.js';
 
 const { Progress, fetchBytes, fetchAll } = self.convpadFetch;
 
@@ -26,8 +33,6 @@ export const ENGINES = {
   single: { script: 'convpad_engine.js', mode: 'single-thread' },
   threaded: { script: 'convpad_engine_mt.js', mode: 'multi-thread' },
 };
-export const MAX_THREADS = 16;       // the most threads=N accepts
-const DEFAULT_MAX_THREADS = 4;       // without threads=N: min(cores, 4), leaving a big machine's other cores alone
 // The data sets as served by the site (copied by tools/web.cmake), each with its pretrained model. A model
 // is optional: a site built without one starts that data set untrained.
 export const DATASETS = {
@@ -127,7 +132,7 @@ async function engineCommand(call, command, args = [], transfer = []) {
 
 // [SECTION] Events: convpad.on(event, handler) (README "Events"; web/frame_messages.js relays them to a host page)
 
-export const EVENTS = ['ready', 'epoch', 'trainend', 'prediction', 'error'];
+export const EVENTS = ['ready', 'phase', 'epoch', 'trainend', 'prediction', 'error'];
 const listeners = new Map(EVENTS.map((name) => [name, new Set()]));
 
 // Calls handler(data) on every `event`; returns a function that stops it.
@@ -170,7 +175,7 @@ const news = {
   evaluation: null,       // the last evaluation (without the per-image predictions)
   dataset: 'fashion',     // the current data set (the engine's and the UI's)
   // Each data set's download: requested (started), bytes, ready, error.
-  datasets: Object.fromEntries(DATASET_NAMES.map((name) => [name, { requested: false, loaded: 0, total: 0, ready: false, error: null }])),
+  datasets: Object.fromEntries(DATASET_NAMES.map((name) => [name, { requested: false, arrival: null, loaded: 0, total: 0, ready: false, error: null }])),
   engine: { kind: null, threads: 1, mode: null },
   engineWasmBytes: 0,
   waiters: new Set(),     // callbacks run after every update (train() and evaluate() wait with them)
@@ -224,7 +229,7 @@ function applyUpdate(text) {
     news.evaluation = null;
   }
   const sameDataset = news.status?.dataset === update.status.dataset;
-  const wasRunning = RUNNING_PHASES.includes(news.status?.phase);
+  const previousPhase = news.status?.phase;
   news.status = update.status;
   news.losses.push(...update.losses);
   news.epochs.push(...update.epochs);
@@ -239,8 +244,9 @@ function applyUpdate(text) {
   }
   for (const waiter of [...news.waiters]) waiter();
   if (sameDataset) {   // another data set's logs arrive whole when the page switches: no news
+    if (update.status.phase !== previousPhase) emit('phase', status());
     for (const record of update.epochs) emit('epoch', record);
-    if (wasRunning && !RUNNING_PHASES.includes(update.status.phase)) emit('trainend', status());
+    if (RUNNING_PHASES.includes(previousPhase) && !RUNNING_PHASES.includes(update.status.phase)) emit('trainend', status());
   }
 }
 const RUNNING_PHASES = ['training', 'paused'];
@@ -254,7 +260,7 @@ function applySnapshot({ version, arch, samples, weights }) {
 // The current data set's download as the UI shows it.
 function showDatasetProgress() {
   const set = news.datasets[news.dataset];
-  uiModule?.ccall('convpad_ui_dataset_progress', null, ['number', 'number'], [set.loaded, set.total]);
+  uiModule?.ccall('convpad_ui_dataset_progress', null, ['number', 'number', 'number'], [set.requested ? 1 : 0, set.loaded, set.total]);
   uiModule?.ccall('convpad_ui_dataset_error', null, ['string'], [set.error]);
 }
 
@@ -278,19 +284,34 @@ function applyTestSet(name, images, labels) {
   }
 }
 
-// Starts downloading a data set into the engine unless that has begun already.
+// Starts downloading a data set into the engine unless that has begun already. Nothing downloads one
+// before it is needed: the sample grid on screen, training, evaluation.
 function requestDataset(name) {
   const set = news.datasets[name];
   if (set.requested) return;
   set.requested = true;
-  engine.call('loadDataset', [name, datasetFiles(name)]).catch((err) => {
+  if (name === news.dataset) showDatasetProgress();
+  set.arrival = engine.call('loadDataset', [name, datasetFiles(name)]);
+  set.arrival.catch((err) => {
     if (name === initialDataset.name) datasetLoaded.reject(new ConvPadError('loadDataset', err.message));
   });
 }
 
+// Resolves once the current data set is in the engine, downloading it first if need be.
+async function datasetArrived(call) {
+  const name = news.dataset;
+  requestDataset(name);
+  scheduleFrame();   // the status bar shows the download
+  try {
+    await news.datasets[name].arrival;
+  } catch (err) {
+    throw new ConvPadError(call, `the ${DATASETS[name].title} data set could not be loaded (${err.message})`);
+  }
+}
+
 // What status().dataset says: the current data set and its download.
 function datasetStatus() {
-  const { requested, ...download } = news.datasets[news.dataset];
+  const { requested, arrival, ...download } = news.datasets[news.dataset];
   return { name: news.dataset, title: DATASETS[news.dataset].title, ...download };
 }
 
@@ -356,6 +377,21 @@ function wakeOnInput() {
     window.addEventListener(type, wake, { capture: true, passive: true });
   }
   document.addEventListener('visibilitychange', wake);
+  watchPixelRatio(wake);
+}
+
+// A new devicePixelRatio (browser zoom, another screen) fires no resize event, and not every browser
+// reports it to a resolution media query: a check each second (no frame unless it changed) wakes the
+// shell, which then sizes its backing store and fonts for it.
+const PIXEL_RATIO_CHECK_MS = 1000;
+
+function watchPixelRatio(wake) {
+  let ratio = window.devicePixelRatio;
+  setInterval(() => {
+    if (window.devicePixelRatio === ratio) return;
+    ratio = window.devicePixelRatio;
+    wake();
+  }, PIXEL_RATIO_CHECK_MS);
 }
 
 // Draws `count` frames now (a screenshot or a test that wants the latest state on screen).
@@ -425,16 +461,28 @@ function announcePrediction() {
   if (convpad.state === 'ready' && listeners.get('prediction').size) emit('prediction', pad.prediction());
 }
 
-// Rectangles in CSS pixels of the page: the drawing surface (pad) and every panel window.
+// Brings a panel on screen (on a phone, selects its tab). name: one of url_config.js's PANELS.
+function showPanel(name) {
+  requireReady('showPanel');
+  if (typeof name !== 'string') throw new ConvPadError('showPanel', `name must be a string, got ${describe(name)}`);
+  uiCall('showPanel', 'convpad_ui_show_panel', ['string'], [name]);
+  scheduleFrame();
+}
+
+// Rectangles in CSS pixels of the page: the drawing surface (pad; null when not on screen) and every
+// panel window; mode 'columns' or 'tabs' (one panel at a time, `tab` names it).
 function layout() {
   requireReady('layout');
-  const { pad: padRect, windows } = uiCall('layout', 'convpad_layout');
+  const { pad: padRect, windows, mode, tab, keyboard } = uiCall('layout', 'convpad_layout');
   const canvas = ui.canvas.getBoundingClientRect();
   const toPage = (r) => ({ x: canvas.left + r.x, y: canvas.top + r.y, width: r.width, height: r.height });
   return {
     canvas: { x: canvas.left, y: canvas.top, width: canvas.width, height: canvas.height },
-    pad: toPage(padRect),
+    pad: padRect && toPage(padRect),
     windows: windows.map((w) => ({ name: w.name, ...toPage(w) })),
+    mode,
+    tab,
+    keyboard,
   };
 }
 
@@ -497,6 +545,7 @@ async function train(options = {}) {
   requireReady('train');
   checkTrainOptions('train', options);
   const { settings } = uiCall('train', 'convpad_run_settings', ['string'], [JSON.stringify(options)]);
+  await datasetArrived('train');
   const { runId } = await engineCommand('train', 'train', [settings]);
   return waitForRunEnd('train', runId);
 }
@@ -511,6 +560,7 @@ async function control(call) {
 
 async function evaluate() {
   requireReady('evaluate');
+  await datasetArrived('evaluate');
   const { runId } = await engineCommand('evaluate', 'evaluate');
   uiModule.ccall('convpad_show_evaluation', null, [], []);
   scheduleFrame();
@@ -576,7 +626,6 @@ async function switchDataset(name) {
     const notice = await loadPretrainedModel(await fetchBytes(modelFile(name).url, modelFile(name)).catch(() => null), name);
     if (notice) notify(notice.text, notice.isError);
   }
-  requestDataset(name);
   scheduleFrame();
   return status();
 }
@@ -639,6 +688,14 @@ function pickModelFile() {
 
 // Buttons of the UI (engine_view.h: command()) take the API's path; a refusal becomes a notice.
 function commandFromUi(call) {
+  if (call === 'data') {   // the sample grid is on screen; before ready the engine may still be choosing its build
+    if (convpad.state === 'ready') requestDataset(news.dataset);
+    return;
+  }
+  if (call === 'share') {
+    openShareDialog();
+    return;
+  }
   if (call.startsWith('dataset:')) {
     Promise.resolve().then(() => setDataset(call.slice('dataset:'.length)))
       .catch((err) => notify(err.reason ?? err.message, true));
@@ -648,6 +705,43 @@ function commandFromUi(call) {
     reset: () => control('reset'), evaluate }[call];
   if (!run) return;
   run().catch((err) => notify(err.reason ?? err.message, true));
+}
+
+// [SECTION] The Share / embed dialog
+
+function openShareDialog() {
+  try {
+    const { url, iframe } = shareLinks();
+    ui.shareUrl.value = url;
+    ui.shareIframe.value = iframe;
+    ui.shareCopied.textContent = '';
+    if (!ui.share.open) ui.share.showModal();
+    ui.shareUrl.focus();
+    ui.shareUrl.select();
+  } catch (err) {
+    notify(`share: ${err.reason ?? err.message}`, true);
+  }
+}
+
+async function copyField(field) {
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    field.select();   // no clipboard permission (an iframe without allow="clipboard-write"): the old way
+    if (!document.execCommand('copy')) {
+      ui.shareCopied.textContent = 'Copying is blocked here: the text is selected, press Ctrl+C.';
+      return;
+    }
+  }
+  ui.shareCopied.textContent = `Copied the ${field === ui.shareUrl ? 'link' : 'embed code'}.`;
+}
+
+function setupDialogs() {
+  for (const button of ui.share.querySelectorAll('[data-copy]')) {
+    button.addEventListener('click', () => copyField(document.getElementById(button.dataset.copy)));
+  }
+  ui.share.addEventListener('close', () => ui.canvas.focus());
+  document.getElementById('url-problems-close').addEventListener('click', () => { ui.urlProblems.hidden = true; });
 }
 
 // [SECTION] Loading screen and fatal errors
@@ -662,6 +756,14 @@ const ui = {
   canvas: document.getElementById('canvas'),
   modelFile: document.getElementById('model-file'),
   dropHint: document.getElementById('drop-hint'),
+  urlProblems: document.getElementById('url-problems'),
+  urlProblemsList: document.getElementById('url-problems-list'),
+  share: document.getElementById('share'),
+  shareUrl: document.getElementById('share-url'),
+  shareIframe: document.getElementById('share-iframe'),
+  shareCopied: document.getElementById('share-copied'),
+  livePrediction: document.getElementById('live-prediction'),
+  liveTraining: document.getElementById('live-training'),
 };
 
 const megabytes = (n) => `${(n / 1e6).toFixed(1)} MB`;
@@ -710,25 +812,19 @@ function hasWasmSimd() {
 
 // [SECTION] Threads: which engine build runs, on how many threads
 
-// The URL's threads=N if it is an integer from 1 to MAX_THREADS, else min(cores, DEFAULT_MAX_THREADS).
-// {threads, fromUrl, problem}: problem names a bad value (the notice of URL parameters shows it).
-export function threadsRequest(search = location.search, cores = navigator.hardwareConcurrency) {
-  const fallback = Math.min(Math.max(1, Math.floor(cores) || 1), DEFAULT_MAX_THREADS);
-  const params = new URLSearchParams(search);
-  if (!params.has('threads')) return { threads: fallback, fromUrl: false, problem: null };
-  const text = params.get('threads');
-  const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
-  if (n >= 1 && n <= MAX_THREADS) return { threads: n, fromUrl: true, problem: null };
-  return {
-    threads: fallback, fromUrl: false,
-    problem: `threads=${text}: must be an integer from 1 to ${MAX_THREADS}`,
-  };
-}
+// What the tests and the console check URL values with (url_config.js).
+export const threadsRequest = (search = location.search, cores = navigator.hardwareConcurrency) => parseThreads(search, cores);
+export const datasetRequest = (search = location.search) => parseDataset(search, DATASET_NAMES);
 
 // SharedArrayBuffer, and so the threaded engine, exists only on cross-origin isolated pages.
 const threadsAvailable = () => self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
 
-const threadsWanted = threadsRequest();
+// The page's configuration from its URL; errors grow as the C side checks the training settings and
+// the model= file loads.
+const urlConfig = readUrlConfig(location.search, {
+  cores: navigator.hardwareConcurrency, datasets: DATASET_NAMES, base: location.href,
+});
+const threadsWanted = { threads: urlConfig.threads, fromUrl: urlConfig.threadsFromUrl };
 
 // [SECTION] Start-up
 
@@ -738,12 +834,14 @@ async function start() {
 
   const progress = new Progress(showProgress);
   const first = initialDataset.name;
-  const model = fetchBytes(modelFile(first).url, { ...modelFile(first), progress });
+  const model = fetchBytes(urlConfig.model ?? modelFile(first).url, urlConfig.model ? { progress } : { ...modelFile(first), progress });
   model.catch(() => {});   // awaited below
   const notices = [];
   const engineStarted = startEngine(notices);
   engineStarted.catch(() => {});
   const { shellStarted } = await startUi(progress);
+  applyPanels();   // before the first frame: a hidden sample grid must not ask for the data set
+  applyTheme();
 
   const started = await engineStarted;
   news.engine = started;
@@ -752,8 +850,9 @@ async function start() {
     await engine.call('selectDataset', [first]);
     news.dataset = first;
   }
-  const modelNotice = await loadPretrainedModel(await model, first);
-  const settingsNotice = applyUrlParameters();
+  const modelNotice = await loadFirstModel(model, first);
+  applyTrainingParameters();
+  const settingsNotice = showUrlProblems();
   scheduleFrame();
   await shellStarted;
 
@@ -762,8 +861,7 @@ async function start() {
   notices.unshift(modelNotice, settingsNotice);
   const shown = notices.filter((n) => n);
   if (shown.length) notify(shown.map((n) => n.text).join('; '), shown.some((n) => n.isError));
-  requestDataset(first);
-  if (urlAutostart) startWhenDataArrives();
+  if (urlConfig.autostart) startWhenDataArrives();
 }
 
 // The threaded engine when the page is isolated and more than one thread is wanted, else (or when it
@@ -818,6 +916,22 @@ async function startUi(progress) {
   return { shellStarted };
 }
 
+// The URL's model= file, or when there is none or it fails (reported under 'model'), the data set's
+// pretrained model. Returns a notice for the user, or null.
+async function loadFirstModel(download, name) {
+  if (!urlConfig.model) return loadPretrainedModel(await download, name);
+  try {
+    const bytes = await download;
+    await engine.call('loadModel', [bytes], [bytes.buffer]);
+    urlConfig.modelLoaded = urlConfig.model;
+    return null;
+  } catch (err) {
+    urlConfig.errors.push({ param: 'model', message: `model=${urlConfig.model}: ${err.message} (the pretrained model is used)` });
+  }
+  const bundled = await fetchBytes(modelFile(name).url, modelFile(name)).catch(() => null);
+  return loadPretrainedModel(bundled, name);
+}
+
 // Hands a data set's pretrained model to the engine (its session is the current one); returns a notice
 // for the user, or null when all went well.
 async function loadPretrainedModel(bytes, name) {
@@ -831,84 +945,86 @@ async function loadPretrainedModel(bytes, name) {
   }
 }
 
-// The URL's dataset=NAME if it names a data set, else fashion. {name, problem}.
-export function datasetRequest(search = location.search) {
-  const params = new URLSearchParams(search);
-  if (!params.has('dataset')) return { name: 'fashion', problem: null };
-  const name = params.get('dataset');
-  if (Object.hasOwn(DATASETS, name)) return { name, problem: null };
-  return { name: 'fashion', problem: `dataset=${name}: use ${DATASET_NAMES.join(' or ')}` };
-}
+const initialDataset = { name: urlConfig.dataset };
 
-const initialDataset = datasetRequest();
+// [SECTION] URL parameters (url_config.js reads them; here they take effect)
 
-// [SECTION] URL parameters: ?arch=...&epochs=3&lr=0.001&autostart=1 prefill the Training panel
-
-const URL_PARAMETERS = {
-  arch: ['arch', 'string'],
-  epochs: ['epochs', 'integer'],
-  batch: ['batchSize', 'integer'],
-  batchSize: ['batchSize', 'integer'],
-  lr: ['learningRate', 'number'],
-  learningRate: ['learningRate', 'number'],
-  optimizer: ['optimizer', 'string'],
-  dropout: ['dropout', 'number'],
-  val: ['validation', 'integer'],
-  validation: ['validation', 'integer'],
-  patience: ['patience', 'integer'],
-  seed: ['seed', 'integer'],
-  subset: ['subset', 'integer'],
-  shift: ['shift', 'number'],
-  rotate: ['rotate', 'number'],
-  scale: ['scale', 'number'],
-  flip: ['flip', 'boolean'],
-  drawn: ['drawn', 'number'],
-  sketches: ['sketches', 'integer'],
-};
-let urlAutostart = false;
-
-function parseUrlValue(kind, text) {
-  if (kind === 'string') return text;
-  if (kind === 'boolean') return ['1', 'true'].includes(text) ? true : ['0', 'false'].includes(text) ? false : undefined;
-  if (kind === 'integer') return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
-  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : undefined;
-}
-
-// Applies each parameter on its own, so one bad value costs only that setting (its default stays).
-// Returns a notice listing the problems, or null.
-function applyUrlParameters() {
-  const problems = [];
-  for (const [name, text] of new URLSearchParams(location.search)) {
-    if (name === 'threads') {   // chose the engine build before it ran (threadsRequest)
-      if (threadsWanted.problem) problems.push(threadsWanted.problem);
-      continue;
-    }
-    if (name === 'dataset') {   // chose the data set before the model loaded (datasetRequest)
-      if (initialDataset.problem) problems.push(initialDataset.problem);
-      continue;
-    }
-    if (name === 'autostart') {
-      if (text === '1' || text === 'true') urlAutostart = true;
-      else if (text !== '0' && text !== 'false') problems.push(`autostart=${text}: use 1 or 0`);
-      continue;
-    }
-    const known = URL_PARAMETERS[name];
-    if (!known) {
-      problems.push(`unknown parameter '${name}'`);
-      continue;
-    }
-    const [key, kind] = known;
-    const value = parseUrlValue(kind, text);
-    if (value === undefined) {
-      problems.push(`${name}=${text}: not ${{ integer: 'an integer', boolean: '1 or 0' }[kind] ?? 'a number'}`);
-      continue;
-    }
-    const reply = JSON.parse(uiModule.ccall('convpad_edit_settings', 'string', ['string'], [JSON.stringify({ [key]: value })]));
-    if (reply.error) problems.push(`${name}: ${reply.error}`);
-    for (const message of reply.errors ?? []) problems.push(`${name}=${text}: ${message.split('\n')[0]}`);
+// Prefills the Training panel, each parameter on its own, so one bad value costs only that setting.
+function applyTrainingParameters() {
+  for (const [option, { value, param, text }] of Object.entries(urlConfig.training)) {
+    const reply = JSON.parse(uiModule.ccall('convpad_edit_settings', 'string', ['string'], [JSON.stringify({ [option]: value })]));
+    if (reply.error) urlConfig.errors.push({ param, message: `${param}: ${reply.error}` });
+    for (const message of reply.errors ?? []) urlConfig.errors.push({ param, message: `${param}=${text}: ${message.split('\n')[0]}` });
   }
-  if (!problems.length) return null;
-  return { text: `URL parameters: ${problems.join('; ')} (defaults kept)`, isError: true };
+}
+
+// The notice line and a banner above the app list what the URL got wrong; null when nothing.
+function showUrlProblems() {
+  const { errors } = urlConfig;
+  if (!errors.length) return null;
+  const order = [...new URLSearchParams(location.search).keys()];
+  errors.sort((a, b) => order.indexOf(a.param) - order.indexOf(b.param));   // as the URL lists them
+  ui.urlProblemsList.replaceChildren(...errors.map(({ message }) => {
+    const item = document.createElement('li');
+    item.textContent = message;
+    return item;
+  }));
+  ui.urlProblems.hidden = false;
+  return { text: `URL parameters: ${errors.map((e) => e.message).join('; ')} (defaults kept)`, isError: true };
+}
+
+// light | dark: the URL's theme=, else the system's preference (followed as it changes).
+const systemPrefersLight = window.matchMedia('(prefers-color-scheme: light)');
+
+function effectiveTheme() {
+  return urlConfig.theme ?? (systemPrefersLight.matches ? 'light' : 'dark');
+}
+
+function applyTheme() {
+  const theme = effectiveTheme();
+  document.documentElement.dataset.theme = theme;
+  uiModule?.ccall('convpad_ui_set_theme', null, ['string'], [theme]);
+  scheduleFrame();
+}
+systemPrefersLight.addEventListener('change', () => { if (!urlConfig.theme) applyTheme(); });
+
+function applyPanels() {
+  uiCall('config', 'convpad_ui_set_panels', ['string'], [urlConfig.panels.join(',')]);
+}
+
+// The configuration in effect: the URL's choices with defaults filled in, the Training panel's settings,
+// and what the URL got wrong.
+function config() {
+  return structuredClone({
+    dataset: urlConfig.dataset,
+    model: urlConfig.modelLoaded ?? DATASETS[urlConfig.dataset].model,
+    panels: urlConfig.panels,
+    theme: effectiveTheme(),
+    themeFrom: urlConfig.theme ? 'url' : 'system',
+    threads: news.engine.threads,
+    origin: urlConfig.origins,
+    autostart: urlConfig.autostart,
+    settings: convpad.state === 'ready' ? settings() : null,
+    errors: urlConfig.errors,
+  });
+}
+
+// The address of this page with the current data set, panels, theme and the Training panel's settings
+// (those that differ from the data set's recipe), and an <iframe> snippet that embeds it.
+function shareLinks() {
+  requireReady('shareLinks');
+  const params = new URLSearchParams();
+  if (news.dataset !== DATASET_NAMES[0]) params.set('dataset', news.dataset);
+  if (urlConfig.panels.length !== PANELS.length) params.set('panels', urlConfig.panels.join(','));
+  if (urlConfig.theme) params.set('theme', urlConfig.theme);
+  const defaults = uiCall('shareLinks', 'convpad_default_settings');
+  for (const [name, value] of trainingParameters(settings(), defaults)) params.set(name, value);
+  const query = params.toString().replaceAll('%2C', ',');   // panels=training,pad reads better, and means the same
+  const url = `${location.origin}${location.pathname}${query ? `?${query}` : ''}`;
+  const title = `ConvPad: ${DATASETS[news.dataset].title}`;
+  const iframe = `<iframe src="${url.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}" title="${title}" `
+    + 'width="800" height="500" style="border:0;max-width:100%" allow="clipboard-write" loading="lazy"></iframe>';
+  return { url, iframe };
 }
 
 function startWhenDataArrives() {
@@ -969,6 +1085,7 @@ const convpad = {
   classify,
   pad,
   layout,
+  showPanel,
   redraw,
   train,
   pause: () => control('pause'),
@@ -976,6 +1093,9 @@ const convpad = {
   reset: () => control('reset'),
   status,
   on,
+  config,
+  shareLinks,
+  openShareDialog,
   history,
   settings,
   evaluate,
@@ -1012,15 +1132,21 @@ ui.canvas.addEventListener('webglcontextlost', (event) => {
   showError(new Error('The WebGL context was lost (the GPU was reset or is out of memory). Reload the page.'));
 });
 setupDropTarget();
+setupDialogs();
 wakeOnInput();
+// Keys go to the canvas (SDL's keyboard element), and an app frame without focus loses pad strokes: a
+// press anywhere on the canvas gives it the focus, also inside an iframe that did not have it.
+ui.canvas.addEventListener('pointerdown', () => ui.canvas.focus());
+mirrorToLiveRegions(convpad, { prediction: ui.livePrediction, training: ui.liveTraining });
 
 convpad.ready = start();
+registerOffline();
 convpad.ready.then(
   () => {
     window.convpadShellReady = true;
     emit('ready', status());
     ui.loading.classList.add('done');
-    ui.canvas.focus();
+    if (window.parent === window) ui.canvas.focus();   // an embed does not take the focus from its host page
     scheduleFrame();
   },
   (err) => {
@@ -1028,3 +1154,4 @@ convpad.ready.then(
     datasetLoaded.reject(err);
   },
 );
+startFrameMessages(convpad, urlConfig.origins ?? null);

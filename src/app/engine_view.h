@@ -21,6 +21,7 @@
 namespace convpad::app {
 
 struct DatasetProgress {
+    bool requested = false;        // the download has begun (the page fetches a data set once something needs it)
     double loaded = 0, total = 0;  // bytes downloaded (compressed); total 0: unknown yet
     std::string error;             // why loading failed (empty while fine); the app keeps running without data
 };
@@ -39,6 +40,10 @@ public:
     void set_test_set(DatasetId dataset, const std::uint8_t* images, std::size_t images_size, const std::uint8_t* labels,
                       std::size_t labels_size);
     DatasetProgress& dataset_progress() { return dataset_progress_; }
+    // The data set is not here and nothing has asked for it yet: Start or Evaluate will download it.
+    bool data_on_demand() const {
+        return phase() == Phase::Loading && !dataset_progress_.requested && dataset_progress_.error.empty();
+    }
     void set_engine(const std::string& kind, int threads) { engine_kind_ = kind, engine_threads_ = threads; }
 
     // [SECTION] For the panels

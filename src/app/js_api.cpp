@@ -14,6 +14,7 @@
 #include <imgui.h>
 #include <imgui_internal.h>  // ImGuiContext::Windows, for the window rectangles of layout()
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -28,8 +29,10 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app.h"
+#include "app/layout.h"
 #include "app/pad.h"
 #include "app/shell.h"
+#include "app/theme.h"
 #include "web/engine_protocol.h"
 #include "web/js_reply.h"
 
@@ -100,7 +103,16 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_layout() {
                 windows.push_back(rect);
             }
         }
-        return json{{"pad", rect_json(pad.x, pad.y, pad.w, pad.h)}, {"windows", windows}};
+        const LayoutState& state = layout_state();
+        // Keyboard navigation: the window that has it and whether an item is picked (ImGui's nav cursor).
+        json keyboard = nullptr;
+        if (const ImGuiContext* context = ImGui::GetCurrentContext(); context && context->NavWindow)
+            keyboard = {{"window", context->NavWindow->RootWindow->Name}, {"item", context->NavId != 0}};
+        return json{{"pad", pad.w > 0 ? rect_json(pad.x, pad.y, pad.w, pad.h) : json(nullptr)},
+                    {"windows", windows},
+                    {"mode", layout_mode_name(state.mode)},
+                    {"keyboard", keyboard},
+                    {"tab", state.mode == LayoutMode::Columns ? json(nullptr) : json(panel_name(state.selected))}};
     });
 }
 
@@ -186,8 +198,9 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_set_test_set(const char* dataset, co
 }
 
 // Bytes of the current data set's four .gz files downloaded so far, of total (0: not known yet).
-EMSCRIPTEN_KEEPALIVE void convpad_ui_dataset_progress(double loaded, double total) {
+EMSCRIPTEN_KEEPALIVE void convpad_ui_dataset_progress(int requested, double loaded, double total) {
     DatasetProgress& p = engine().dataset_progress();
+    p.requested = requested != 0;
     p.loaded = std::isfinite(loaded) && loaded > 0 ? loaded : 0;
     p.total = std::isfinite(total) && total > 0 ? total : 0;
 }
@@ -215,6 +228,46 @@ EMSCRIPTEN_KEEPALIVE void convpad_ui_set_engine(const char* kind, int threads) {
 
 // Shows the Evaluation tab (evaluate() from JS).
 EMSCRIPTEN_KEEPALIVE void convpad_show_evaluation() { show_bottom_tab(BottomTab::Evaluation); }
+
+// [SECTION] Page configuration (the URL's panels= and theme=)
+
+// names: comma-separated panel names (layout.h). {ok} or {error}; on error nothing changes.
+EMSCRIPTEN_KEEPALIVE const char* convpad_ui_set_panels(const char* names) {
+    return guarded([&] {
+        if (!names) throw std::invalid_argument("panels missing");
+        std::vector<std::string> list;
+        std::string text = names;
+        for (std::size_t start = 0; start <= text.size();) {
+            const std::size_t comma = std::min(text.find(',', start), text.size());
+            if (comma > start) list.push_back(text.substr(start, comma - start));
+            start = comma + 1;
+        }
+        set_shown_panels(list);
+        return json{{"ok", true}};
+    });
+}
+
+// Brings a panel on screen: in tab mode its tab is selected (columns show every panel anyway). {ok} or {error}.
+EMSCRIPTEN_KEEPALIVE const char* convpad_ui_show_panel(const char* name) {
+    return guarded([&] {
+        const Panel panel = panel_from_name(name ? name : "");
+        show_panel(panel);  // throws when the panel is not shown
+        if (panel == Panel::Samples) show_bottom_tab(BottomTab::Predictions);  // they share a window in columns
+        if (panel == Panel::Evaluation) show_bottom_tab(BottomTab::Evaluation);
+        return json{{"ok", true}};
+    });
+}
+
+// theme: "light" or "dark" (anything else: dark).
+EMSCRIPTEN_KEEPALIVE void convpad_ui_set_theme(const char* theme) {
+    set_theme(theme && std::string(theme) == "light" ? Theme::Light : Theme::Dark);
+}
+
+// The current data set's recipe (the Training panel's defaults), as train() options: share links leave
+// out what equals it.
+EMSCRIPTEN_KEEPALIVE const char* convpad_default_settings() {
+    return guarded([] { return protocol::settings_json(default_run_settings(engine().dataset())); });
+}
 
 // [SECTION] Drawing pad
 

@@ -5,6 +5,7 @@
 // Follows Dear ImGui's examples/example_emscripten_opengl3/main.cpp, with WebGL2 instead of WebGL1,
 // a canvas that fills the window and fonts rasterised at devicePixelRatio so text stays crisp.
 #include "app/shell.h"
+#include "app/theme.h"
 #include "app/ui.h"
 
 #include <SDL.h>
@@ -130,7 +131,8 @@ static bool frame() {
     int fb_w = 0, fb_h = 0;
     SDL_GL_GetDrawableSize(g_window, &fb_w, &fb_h);   // device pixels
     glViewport(0, 0, fb_w, fb_h);
-    glClearColor(0.09f, 0.10f, 0.12f, 1.0f);
+    const ImVec4 background = background_color();
+    glClearColor(background.x, background.y, background.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     SDL_GL_SwapWindow(g_window);               // the browser presents when the callback returns

@@ -24,12 +24,6 @@ constexpr ImU32 kRawColor = IM_COL32(77, 141, 246, 60);
 constexpr ImU32 kRawLineColor = IM_COL32(77, 141, 246, 95);
 constexpr ImU32 kSmoothColor = IM_COL32(96, 156, 250, 255);
 constexpr ImU32 kValLossColor = IM_COL32(245, 158, 66, 255);
-constexpr ImU32 kValAccColor = IM_COL32(110, 200, 120, 255);
-constexpr ImU32 kGridColor = IM_COL32(255, 255, 255, 16);
-constexpr ImU32 kAxisColor = IM_COL32(255, 255, 255, 70);
-constexpr ImU32 kEpochLineColor = IM_COL32(255, 255, 255, 30);
-constexpr ImU32 kCursorColor = IM_COL32(255, 255, 255, 110);
-constexpr ImU32 kPlotBackground = IM_COL32(0, 0, 0, 45);
 constexpr float kMarkerRadius = 3.5f;
 constexpr float kSnapPixels = 10;  // the cursor snaps to an epoch marker this close
 
@@ -78,7 +72,7 @@ void draw_header() {
     };
     struct Entry { ImU32 color; const char* name; bool line; };
     const Entry entries[] = {{kRawLineColor, "loss per step", true}, {kSmoothColor, "smoothed", true},
-                             {kValLossColor, "val loss", false}, {kValAccColor, "val accuracy", false}};
+                             {kValLossColor, "val loss", false}, {colors::right(), "val accuracy", false}};
     ImGui::AlignTextToFramePadding();
     for (const Entry& e : entries) {
         place(swatch_w + ImGui::CalcTextSize(e.name).x, 14);
@@ -154,7 +148,7 @@ void draw_tooltip(const Series& s, int step_index, int epoch_index) {
         if (std::isfinite(e.val_loss)) {
             ImGui::TextColored(to_vec4(kValLossColor), "val loss %.4f", e.val_loss);
             ImGui::SameLine();
-            ImGui::TextColored(to_vec4(kValAccColor), "val accuracy %s", percent_text(e.val_accuracy, 2).c_str());
+            ImGui::TextColored(to_vec4(colors::right()), "val accuracy %s", percent_text(e.val_accuracy, 2).c_str());
         } else {
             ImGui::TextDisabled("no validation set");
         }
@@ -201,31 +195,31 @@ void draw_plot(const Series& s, ImVec2 origin, ImVec2 size) {
     const plot::Scale ya{acc_lo, acc_hi, p1.y, p0.y};
     const ImU32 text = ImGui::GetColorU32(ImGuiCol_TextDisabled);
 
-    draw->AddRectFilled(p0, p1, kPlotBackground);
+    draw->AddRectFilled(p0, p1, colors::well());
     for (double v : loss_ticks.values) {
         const float py = std::round(y.to_px(v)) + 0.5f;
-        draw->AddLine(ImVec2(p0.x, py), ImVec2(p1.x, py), kGridColor);
+        draw->AddLine(ImVec2(p0.x, py), ImVec2(p1.x, py), colors::ink(16));
         const std::string label = plot::format_tick(v, loss_ticks.step);
         plot::add_text_right(draw, ImVec2(p0.x - 5, py - line * 0.5f), text, label.c_str());
     }
     if (s.has_val)
         for (double v : acc_ticks.values) {
             const float py = std::round(ya.to_px(v)) + 0.5f;
-            draw->AddLine(ImVec2(p1.x, py), ImVec2(p1.x + 3, py), kAxisColor);
+            draw->AddLine(ImVec2(p1.x, py), ImVec2(p1.x + 3, py), colors::ink(70));
             const std::string label = percent_text(v, acc_ticks.step < 0.01 ? 1 : 0);
-            draw->AddText(ImVec2(p1.x + 5, py - line * 0.5f), kValAccColor, label.c_str());
+            draw->AddText(ImVec2(p1.x + 5, py - line * 0.5f), colors::right(), label.c_str());
         }
     const plot::Ticks x_ticks = plot::nice_ticks(0, s.x_max, std::max(2, int((p1.x - p0.x) / 80)));
     for (double v : x_ticks.values) {
         const float px = std::round(x.to_px(v)) + 0.5f;
-        draw->AddLine(ImVec2(px, p1.y), ImVec2(px, p1.y + 3), kAxisColor);
+        draw->AddLine(ImVec2(px, p1.y), ImVec2(px, p1.y + 3), colors::ink(70));
         const std::string label = plot::format_tick(v, x_ticks.step);
         const float w = ImGui::CalcTextSize(label.c_str()).x;
         draw->AddText(ImVec2(std::min(px - w * 0.5f, p1.x - w), p1.y + 4), text, label.c_str());
     }
     // Axis titles: loss above the left axis, accuracy above the right one, steps under the middle.
     draw->AddText(ImVec2(origin.x, origin.y), text, "loss");
-    if (s.has_val) plot::add_text_right(draw, ImVec2(origin.x + size.x, origin.y), kValAccColor, "val accuracy");
+    if (s.has_val) plot::add_text_right(draw, ImVec2(origin.x + size.x, origin.y), colors::right(), "val accuracy");
     const char* x_title = "optimiser step";
     draw->AddText(ImVec2(std::round((p0.x + p1.x - ImGui::CalcTextSize(x_title).x) * 0.5f), p1.y + line + 5), text, x_title);
 
@@ -235,18 +229,18 @@ void draw_plot(const Series& s, ImVec2 origin, ImVec2 size) {
         const float span = float(s.steps_per_epoch) / float(s.x_max) * (p1.x - p0.x);
         for (int e = 1; e <= planned_epochs; ++e) {
             const float right = x.to_px(epoch_x(s, e)), left = x.to_px(epoch_x(s, e - 1));
-            if (e < planned_epochs) draw->AddLine(ImVec2(std::round(right) + 0.5f, p0.y), ImVec2(std::round(right) + 0.5f, p1.y), kEpochLineColor);
+            if (e < planned_epochs) draw->AddLine(ImVec2(std::round(right) + 0.5f, p0.y), ImVec2(std::round(right) + 0.5f, p1.y), colors::ink(30));
             char label[24];
             std::snprintf(label, sizeof label, span > 70 ? "epoch %d" : "%d", e);
             const float w = ImGui::CalcTextSize(label).x;
             if (w + 6 < span && planned_epochs > 1)
                 draw->AddText(ImVec2(std::round((left + std::min(right, p1.x) - w) * 0.5f), p0.y + 2),
-                              IM_COL32(255, 255, 255, 60), label);
+                              colors::ink(60), label);
         }
     }
-    draw->AddLine(ImVec2(p0.x, p1.y + 0.5f), ImVec2(p1.x, p1.y + 0.5f), kAxisColor);
-    draw->AddLine(ImVec2(p0.x - 0.5f, p0.y), ImVec2(p0.x - 0.5f, p1.y), kAxisColor);
-    if (s.has_val) draw->AddLine(ImVec2(p1.x + 0.5f, p0.y), ImVec2(p1.x + 0.5f, p1.y), kAxisColor);
+    draw->AddLine(ImVec2(p0.x, p1.y + 0.5f), ImVec2(p1.x, p1.y + 0.5f), colors::ink(70));
+    draw->AddLine(ImVec2(p0.x - 0.5f, p0.y), ImVec2(p0.x - 0.5f, p1.y), colors::ink(70));
+    if (s.has_val) draw->AddLine(ImVec2(p1.x + 0.5f, p0.y), ImVec2(p1.x + 0.5f, p1.y), colors::ink(70));
 
     // [SECTION] Curves
     draw->PushClipRect(p0, p1, true);
@@ -279,7 +273,7 @@ void draw_plot(const Series& s, ImVec2 origin, ImVec2 size) {
     // Markers may stick out of the frame by their radius (the last epoch sits on the right edge).
     draw->PushClipRect(ImVec2(p0.x - kMarkerRadius - 1, p0.y - kMarkerRadius - 1), ImVec2(p1.x + kMarkerRadius + 1, p1.y + kMarkerRadius + 1), true);
     epoch_series(&EpochReport::val_loss, y, kValLossColor);
-    epoch_series(&EpochReport::val_accuracy, ya, kValAccColor);
+    epoch_series(&EpochReport::val_accuracy, ya, colors::right());
     draw->PopClipRect();
 
     // [SECTION] Hover: a cursor line at the nearest step (or epoch marker) and a tooltip
@@ -311,7 +305,7 @@ void draw_plot(const Series& s, ImVec2 origin, ImVec2 size) {
     if (step_index < 0 && epoch_index < 0) return;
     const float cx = epoch_index >= 0 ? x.to_px(epoch_x(s, epochs[std::size_t(epoch_index)].epoch))
                                       : x.to_px(s.steps[std::size_t(step_index)]);
-    draw->AddLine(ImVec2(std::round(cx) + 0.5f, p0.y), ImVec2(std::round(cx) + 0.5f, p1.y), kCursorColor);
+    draw->AddLine(ImVec2(std::round(cx) + 0.5f, p0.y), ImVec2(std::round(cx) + 0.5f, p1.y), colors::ink(110));
     draw->PushClipRect(ImVec2(p0.x - 8, p0.y - 8), ImVec2(p1.x + 8, p1.y + 8), true);
     if (step_index >= 0) {
         draw->AddCircleFilled(ImVec2(cx, y.to_px(s.smooth[std::size_t(step_index)])), 3.5f, kSmoothColor, 12);
@@ -320,7 +314,7 @@ void draw_plot(const Series& s, ImVec2 origin, ImVec2 size) {
     if (epoch_index >= 0) {
         const EpochReport& e = epochs[std::size_t(epoch_index)];
         if (std::isfinite(e.val_loss)) draw->AddCircle(ImVec2(cx, y.to_px(e.val_loss)), kMarkerRadius + 3, kValLossColor, 16, 1.5f);
-        if (std::isfinite(e.val_accuracy)) draw->AddCircle(ImVec2(cx, ya.to_px(e.val_accuracy)), kMarkerRadius + 3, kValAccColor, 16, 1.5f);
+        if (std::isfinite(e.val_accuracy)) draw->AddCircle(ImVec2(cx, ya.to_px(e.val_accuracy)), kMarkerRadius + 3, colors::right(), 16, 1.5f);
     }
     draw->PopClipRect();
     // The epoch the hovered step belongs to, once it has finished.
@@ -333,9 +327,10 @@ void draw_plot(const Series& s, ImVec2 origin, ImVec2 size) {
 
 void draw_empty(const EngineView& engine, ImVec2 origin, ImVec2 size) {
     ImDrawList* draw = ImGui::GetWindowDrawList();
-    draw->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), kPlotBackground);
+    draw->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), colors::well());
     const Phase phase = engine.phase();
-    const char* message = phase == Phase::Loading    ? "Loading the data set; then press Start to train. Curves appear here."
+    const char* message = engine.data_on_demand()    ? "Press Start to train (the data set downloads first). Curves appear here."
+                          : phase == Phase::Loading  ? "Loading the data set; then press Start to train. Curves appear here."
                           : phase == Phase::Training ? "Training: the first steps appear here in a moment."
                                                      : "Press Start to train; curves appear here.";
     const ImVec2 text_size = ImGui::CalcTextSize(message);

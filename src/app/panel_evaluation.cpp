@@ -23,10 +23,6 @@ namespace {
 constexpr int kMaxThumbnails = 60;
 constexpr float kMinCell = 20, kMaxCell = 44;
 constexpr float kThumbGap = 4;
-constexpr ImU32 kDiagonalColor = IM_COL32(77, 141, 246, 255);
-constexpr ImU32 kErrorColor = IM_COL32(240, 96, 90, 255);
-constexpr ImU32 kHoverBand = IM_COL32(255, 255, 255, 14);
-constexpr ImU32 kRowLine = IM_COL32(255, 255, 255, 18);
 
 struct Cell {
     int truth = -1, predicted = -1;
@@ -84,7 +80,7 @@ std::vector<int> images_in_cell(const EngineView& engine, Cell cell) {
 void draw_thumbnails(EngineView& view, Cell cell) {
     const std::vector<int> indices = images_in_cell(view, cell);
     const bool correct = cell.truth == cell.predicted;
-    ImGui::TextColored(to_vec4(correct ? colors::kRight : colors::kWrong), "%s", correct ? "correct" : "mistaken");
+    ImGui::TextColored(to_vec4(correct ? colors::right() : colors::wrong()), "%s", correct ? "correct" : "mistaken");
     ImGui::SameLine();
     ImGui::Text("true %s, predicted %s: %s image%s", class_name(cell.truth),
                 class_name(cell.predicted), plot::format_count(long(indices.size())).c_str(),
@@ -110,7 +106,7 @@ void draw_thumbnails(EngineView& view, Cell cell) {
             ImGui::PopID();
             draw_gray_image(draw, pos, side, test.image(index));
             const bool hovered = ImGui::IsItemHovered();
-            draw->AddRect(pos, ImVec2(pos.x + side, pos.y + side), hovered ? colors::kAccent : colors::kFrame);
+            draw->AddRect(pos, ImVec2(pos.x + side, pos.y + side), hovered ? colors::accent() : colors::frame());
             if (hovered) {
                 // The current model's probabilities for this image (the model is the evaluated one:
                 // any change to it clears the evaluation).
@@ -216,9 +212,9 @@ Cell draw_grid(const Evaluation& e, const GridLayout& g, Cell selected) {
 
     // Hover bands: the row across labels, cells and metrics; the column up to its label.
     if (hover_row >= 0)
-        draw->AddRectFilled(ImVec2(o.x, m0.y + g.cell * hover_row), ImVec2(o.x + g.width, m0.y + g.cell * (hover_row + 1)), kHoverBand);
+        draw->AddRectFilled(ImVec2(o.x, m0.y + g.cell * hover_row), ImVec2(o.x + g.width, m0.y + g.cell * (hover_row + 1)), colors::ink(14));
     if (hover_col >= 0)
-        draw->AddRectFilled(ImVec2(m0.x + g.cell * hover_col, o.y), ImVec2(m0.x + g.cell * (hover_col + 1), m0.y + matrix_w), kHoverBand);
+        draw->AddRectFilled(ImVec2(m0.x + g.cell * hover_col, o.y), ImVec2(m0.x + g.cell * (hover_col + 1), m0.y + matrix_w), colors::ink(14));
 
     // Column labels: predicted class names, upright, ending just above the matrix.
     for (int c = 0; c < kNumClasses; ++c) {
@@ -241,27 +237,27 @@ Cell draw_grid(const Evaluation& e, const GridLayout& g, Cell selected) {
             const ImVec2 a(m0.x + g.cell * c, y), b(a.x + g.cell, a.y + g.cell);
             const float strength = r == c ? share : std::sqrt(share);
             if (count > 0) draw->AddRectFilled(ImVec2(a.x + 1, a.y + 1), ImVec2(b.x - 1, b.y - 1),
-                                               with_alpha(r == c ? kDiagonalColor : kErrorColor, 0.12f + 0.88f * strength));
-            else draw->AddRectFilled(ImVec2(a.x + 1, a.y + 1), ImVec2(b.x - 1, b.y - 1), IM_COL32(255, 255, 255, 8));
+                                               with_alpha(r == c ? colors::accent() : colors::wrong(), 0.12f + 0.88f * strength));
+            else draw->AddRectFilled(ImVec2(a.x + 1, a.y + 1), ImVec2(b.x - 1, b.y - 1), colors::ink(8));
             const std::string label = std::to_string(count);
             const ImVec2 ts = font->CalcTextSizeA(font_size, FLT_MAX, 0, label.c_str());
             draw->AddText(font, font_size, ImVec2(std::round(a.x + (g.cell - ts.x) * 0.5f), std::round(a.y + (g.cell - ts.y) * 0.5f)),
-                          count > 0 ? text : IM_COL32(255, 255, 255, 50), label.c_str());
-            if (Cell{r, c} == selected) draw->AddRect(ImVec2(a.x, a.y), b, IM_COL32(255, 255, 255, 255), 0, 0, 2.0f);
-            else if (r == hover_row && c == hover_col) draw->AddRect(ImVec2(a.x, a.y), b, IM_COL32(255, 255, 255, 160));
+                          count > 0 ? text : colors::ink(50), label.c_str());
+            if (Cell{r, c} == selected) draw->AddRect(ImVec2(a.x, a.y), b, colors::ink(255), 0, 0, 2.0f);
+            else if (r == hover_row && c == hover_col) draw->AddRect(ImVec2(a.x, a.y), b, colors::ink(160));
         }
         // The class's report, coloured by F1 from red (bad) to neutral.
         const std::string values[] = {fixed(cr.precision, 3), fixed(cr.recall, 3), fixed(cr.f1, 3),
                                       plot::format_count(cr.support)};
         for (int k = 0; k < g.metrics; ++k)
             plot::add_text_right(draw, ImVec2(metrics_x + g.metric_w * float(k + 1), text_y),
-                                 k == 2 && cr.f1 < 0.75 ? colors::kWrong : text, values[std::size_t(k)].c_str());
-        if (r > 0) draw->AddLine(ImVec2(metrics_x, y), ImVec2(metrics_x + float(g.metrics) * g.metric_w, y), kRowLine);
+                                 k == 2 && cr.f1 < 0.75 ? colors::wrong() : text, values[std::size_t(k)].c_str());
+        if (r > 0) draw->AddLine(ImVec2(metrics_x, y), ImVec2(metrics_x + float(g.metrics) * g.metric_w, y), colors::ink(18));
     }
 
     // Averages under the metric columns.
     const float avg_y = m0.y + matrix_w + 6;
-    draw->AddLine(ImVec2(o.x, avg_y - 3), ImVec2(o.x + g.width, avg_y - 3), IM_COL32(255, 255, 255, 50));
+    draw->AddLine(ImVec2(o.x, avg_y - 3), ImVec2(o.x + g.width, avg_y - 3), colors::ink(50));
     const std::pair<const char*, const ClassReport*> averages[] = {{"macro avg", &e.macro}, {"weighted avg", &e.weighted}};
     for (int i = 0; i < 2; ++i) {
         const float y = avg_y + g.row_h_extra * i + std::floor((g.row_h_extra - line) * 0.5f);
@@ -295,7 +291,7 @@ void draw_summary(const EngineView& view, const Evaluation& e) {
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("Test accuracy");
     ImGui::SameLine();
-    ImGui::TextColored(to_vec4(colors::kAccent), "%s%%", fixed(100.0 * e.accuracy, 2).c_str());
+    ImGui::TextColored(to_vec4(colors::accent()), "%s%%", fixed(100.0 * e.accuracy, 2).c_str());
     ImGui::SameLine(0, 18);
     ImGui::TextDisabled("loss");
     ImGui::SameLine();
@@ -309,7 +305,7 @@ void draw_summary(const EngineView& view, const Evaluation& e) {
         ImGui::SameLine();
     }
     ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), right - button_w));
-    const char* reason = why_cannot_evaluate(view.phase());
+    const char* reason = view.data_on_demand() ? nullptr : why_cannot_evaluate(view.phase());
     ImGui::BeginDisabled(reason != nullptr);
     if (ImGui::Button(label)) start_evaluation();
     ImGui::EndDisabled();
@@ -321,7 +317,7 @@ void draw_no_evaluation(const EngineView& view) {
     if (phase == Phase::Evaluating) {
         const double progress = view.status().evaluation_progress;
         ImGui::Text("Evaluating on %s test images...", plot::format_count(view.test_set().count()).c_str());
-        ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
+        ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::accent()));
         char overlay[32];
         std::snprintf(overlay, sizeof overlay, "%.0f%%", 100.0 * progress);
         ImGui::ProgressBar(float(progress), ImVec2(std::min(ImGui::GetContentRegionAvail().x, 420.0f), 0), overlay);
@@ -336,7 +332,7 @@ void draw_no_evaluation(const EngineView& view) {
                        plot::format_count(view.dataset().test_count).c_str(), view.dataset().title);
     ImGui::PopStyleColor();
     ImGui::Dummy(ImVec2(0, 4));
-    const char* reason = why_cannot_evaluate(phase);
+    const char* reason = view.data_on_demand() ? nullptr : why_cannot_evaluate(phase);
     ImGui::BeginDisabled(reason != nullptr);
     if (accent_button("Evaluate on test set")) start_evaluation();
     ImGui::EndDisabled();

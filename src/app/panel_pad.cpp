@@ -133,6 +133,7 @@ struct Pad {
     bool bars_expanded = false;
     long revision = 0;            // grows with every change of the drawing
     long announced_revision = 0;  // the revision the page last heard of (announce_change)
+    int drawn_in_frame = -1;      // ImGui's frame count when the pad was last on screen
 
     void image_changed() {
         ++revision;
@@ -405,7 +406,9 @@ void draw_canvas(Pad& p, float side) {
     draw_gray_runs(draw, origin, ImVec2(side, side), p.display_side, p.display_side, p.display_runs);
 
     if (p.empty()) {
-        const char* lines[] = {"Draw a piece of clothing here", "a shirt, trousers, a bag, a shoe..."};
+        const bool digits = engine().dataset().id == DatasetId::Digits;
+        const char* lines[] = {digits ? "Draw a digit here" : "Draw a piece of clothing here",
+                               digits ? "one of 0 to 9, as large as you like" : "a shirt, trousers, a bag, a shoe..."};
         const float line = ImGui::GetTextLineHeightWithSpacing();
         float y = origin.y + side * 0.5f - line;
         for (int i = 0; i < 2; ++i, y += line) {
@@ -416,7 +419,7 @@ void draw_canvas(Pad& p, float side) {
     }
     if ((hovered || p.drawing) && !g_pointer_is_touch)  // brush outline under the mouse
         draw->AddCircle(io.MousePos, p.brush / to_buffer, IM_COL32(120, 170, 255, 160), 0, 1.0f);
-    draw->AddRect(origin, ImVec2(origin.x + side, origin.y + side), colors::kFrame);
+    draw->AddRect(origin, ImVec2(origin.x + side, origin.y + side), colors::frame());
     ImGui::EndChild();
 }
 
@@ -458,10 +461,11 @@ void draw_prediction(Pad& p, float rows_height) {
     const EngineView& s = engine();
     ImGui::PushTextWrapPos(0.0f);
     if (s.status().run_id == 0 && !s.status().has_run)
-        ImGui::TextColored(to_vec4(colors::kWrong), "Untrained network (random weights): train it or load a model.");
+        ImGui::TextColored(to_vec4(colors::wrong()), "Untrained network (random weights): train it or load a model.");
     if (p.empty()) {
-        ImGui::TextDisabled("Draw something to see what the network thinks it is. It learned from filled "
-                            "silhouettes with shoes pointing left: drawings like that work best.");
+        ImGui::TextDisabled(s.dataset().id == DatasetId::Digits
+                                ? "Draw a digit to see what the network reads. It learned from handwritten MNIST digits."
+                                : "Draw a piece of clothing to see what the network thinks it is.");
         p.bars_expanded = false;
     }
     ImGui::PopTextWrapPos();
@@ -481,7 +485,7 @@ void draw_input_preview(Pad& p, float side) {
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     ImDrawList* draw = ImGui::GetWindowDrawList();
     draw_gray_image(draw, origin, side, p.input.data());
-    draw->AddRect(ImVec2(origin.x - 1, origin.y - 1), ImVec2(origin.x + side + 1, origin.y + side + 1), colors::kFrame);
+    draw->AddRect(ImVec2(origin.x - 1, origin.y - 1), ImVec2(origin.x + side + 1, origin.y + side + 1), colors::frame());
     ImGui::Dummy(ImVec2(side, side));
     ImGui::SameLine(0, 12);
     ImGui::BeginGroup();
@@ -497,14 +501,15 @@ void draw_input_preview(Pad& p, float side) {
     ImGui::EndGroup();
 }
 
-// Delete/Backspace clear while the pointer is over the pad; Ctrl+Z (Cmd+Z) undoes anywhere, unless a
+// Delete/Backspace clear while the pointer is over the pad or the pad has the keyboard; Ctrl+Z (Cmd+Z) undoes anywhere, unless a
 // text field has the keyboard.
 void handle_keys(Pad& p) {
     const bool text_input = ImGui::GetIO().WantTextInput;
-    const bool hovered = ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows);
+    const bool targeted = ImGui::IsWindowHovered(ImGuiHoveredFlags_RootAndChildWindows) ||
+                          ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows);
     for (const KeyPress& k : g_key_presses) {
         if (text_input) break;
-        if ((k.key == SDL_SCANCODE_DELETE || k.key == SDL_SCANCODE_BACKSPACE) && hovered && !k.repeat) p.clear();
+        if ((k.key == SDL_SCANCODE_DELETE || k.key == SDL_SCANCODE_BACKSPACE) && targeted && !k.repeat) p.clear();
         if (k.key == SDL_SCANCODE_Z && k.command) p.undo();
     }
     g_key_presses.clear();
@@ -527,7 +532,10 @@ Prediction pad_prediction() {
     return p.prediction;
 }
 
-Rect pad_canvas_rect() { return pad().canvas; }
+Rect pad_canvas_rect() {
+    const Pad& p = pad();
+    return p.drawn_in_frame == ImGui::GetFrameCount() ? p.canvas : Rect{0, 0, 0, 0};
+}
 bool pad_undo() { return pad().undo(); }
 bool pad_is_empty() { return pad().empty(); }
 int pad_stroke_count() { return pad().strokes_since_clear; }
@@ -551,6 +559,11 @@ static void announce_change(Pad& p) {
 void panel_pad(const Rect& area) {
     Pad& p = pad();
     install_input_watch();
+    if (p.drawn_in_frame != ImGui::GetFrameCount() - 1) {  // hidden until now (another tab): not for the pad
+        g_pointer_events.clear();
+        g_key_presses.clear();
+    }
+    p.drawn_in_frame = ImGui::GetFrameCount();
     ImGui::SetNextWindowPos(ImVec2(area.x, area.y));
     ImGui::SetNextWindowSize(ImVec2(area.w, area.h));
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
@@ -569,6 +582,31 @@ void panel_pad(const Rect& area) {
                style.ItemSpacing.y + preview + 2.0f;
     };
     const float side = std::floor(std::max(120.0f, std::min(avail.x, avail.y - below(3 * kImageSide))));
+    // Wide and short (a pad-only frame): the canvas with its toolbar on the left, the rest beside it.
+    constexpr float kBesideColumn = 260.0f;
+    const float toolbar_h = style.ItemSpacing.y + ImGui::GetFrameHeight();
+    const float beside_side = std::floor(std::min(avail.y - toolbar_h, avail.x - kBesideColumn - style.ItemSpacing.x));
+    if (beside_side > side + 40.0f) {
+        const ImGuiWindowFlags part = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
+        ImGui::BeginChild("##pad-left", ImVec2(beside_side, avail.y), false, part);
+        draw_canvas(p, beside_side);
+        draw_toolbar(p);
+        ImGui::EndChild();
+        ImGui::SameLine();
+        ImGui::BeginChild("##pad-right", ImVec2(0, avail.y), false, part);
+        handle_keys(p);
+        if (!p.empty()) p.refresh();
+        announce_change(p);
+        draw_prediction(p, rows_h);
+        ImGui::Dummy(ImVec2(0, 2));
+        ImGui::Separator();
+        ImGui::Dummy(ImVec2(0, 2));
+        p.update_input();
+        draw_input_preview(p, 3 * kImageSide);
+        ImGui::EndChild();
+        ImGui::End();
+        return;
+    }
     // The preview grows to 4x when the canvas is as wide as the column anyway and height is left.
     const float preview_side = avail.y - below(4 * kImageSide) >= side ? 4 * kImageSide : 3 * kImageSide;
 

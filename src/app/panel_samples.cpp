@@ -64,7 +64,7 @@ void draw_centered_lines(const std::vector<std::pair<std::string, ImU32>>& lines
 void draw_loading() {
     const DatasetProgress& progress = engine().dataset_progress();
     if (!progress.error.empty()) {
-        draw_centered_lines({{std::string("The ") + engine().dataset().title + " data set could not be loaded:", colors::kWrong},
+        draw_centered_lines({{std::string("The ") + engine().dataset().title + " data set could not be loaded:", colors::wrong()},
                              {progress.error, ImGui::GetColorU32(ImGuiCol_Text)},
                              {"The drawing pad still works; reload the page to try again.",
                               ImGui::GetColorU32(ImGuiCol_TextDisabled)}});
@@ -98,8 +98,8 @@ void draw_cell(ImVec2 pos, const CellLayout& cell, const std::vector<GrayRun>& i
     const ImVec2 end(pos.x + cell.width, pos.y + cell.height);
     const bool wrong = guess.label != truth;
     draw->AddRectFilled(pos, end, IM_COL32(255, 255, 255, hovered ? 22 : 9), 4.0f);
-    if (selected) draw->AddRect(pos, end, colors::kAccent, 4.0f, 0, 2.0f);
-    else if (wrong) draw->AddRect(pos, end, colors::kWrong, 4.0f, 0, 1.5f);
+    if (selected) draw->AddRect(pos, end, colors::accent(), 4.0f, 0, 2.0f);
+    else if (wrong) draw->AddRect(pos, end, colors::wrong(), 4.0f, 0, 1.5f);
 
     const ImVec2 image_at(std::floor(pos.x + (cell.width - cell.image) * 0.5f), pos.y + kCellPad);
     draw_gray_runs(draw, image_at, ImVec2(cell.image, cell.image), kImageSide, kImageSide, image);
@@ -110,7 +110,7 @@ void draw_cell(ImVec2 pos, const CellLayout& cell, const std::vector<GrayRun>& i
     const std::string percent = format_percent(guess.probs[guess.label]);
     const float percent_w = ImGui::CalcTextSize(percent.c_str()).x;
     const std::string name = fit_text(class_name(guess.label), inner - percent_w - 6);
-    draw->AddText(ImVec2(pos.x + kCellPad, text_y), wrong ? colors::kWrong : ImGui::GetColorU32(ImGuiCol_Text),
+    draw->AddText(ImVec2(pos.x + kCellPad, text_y), wrong ? colors::wrong() : ImGui::GetColorU32(ImGuiCol_Text),
                   name.c_str());
     draw->AddText(ImVec2(pos.x + cell.width - kCellPad - percent_w, text_y), ImGui::GetColorU32(ImGuiCol_TextDisabled),
                   percent.c_str());
@@ -118,7 +118,7 @@ void draw_cell(ImVec2 pos, const CellLayout& cell, const std::vector<GrayRun>& i
         const std::string label = fit_text((std::string("true: ") + class_name(truth)).c_str(), inner);
         draw->AddText(ImVec2(pos.x + kCellPad, text_y + line), ImGui::GetColorU32(ImGuiCol_Text), label.c_str());
     } else {
-        draw->AddText(ImVec2(pos.x + kCellPad, text_y + line), colors::kRight, "correct");
+        draw->AddText(ImVec2(pos.x + kCellPad, text_y + line), colors::right(), "correct");
     }
 }
 
@@ -185,15 +185,15 @@ void draw_detail(int k) {
     const ImVec2 at = ImGui::GetCursorScreenPos();
     ImDrawList* draw = ImGui::GetWindowDrawList();
     draw_gray_image(draw, at, kDetailImage, s.test_set().image(index));
-    draw->AddRect(ImVec2(at.x - 1, at.y - 1), ImVec2(at.x + kDetailImage + 1, at.y + kDetailImage + 1), colors::kFrame);
+    draw->AddRect(ImVec2(at.x - 1, at.y - 1), ImVec2(at.x + kDetailImage + 1, at.y + kDetailImage + 1), colors::frame());
     ImGui::Dummy(ImVec2(kDetailImage, kDetailImage));
     ImGui::SameLine(0, 12);
     ImGui::BeginGroup();
     ImGui::TextDisabled("True label");
-    ImGui::TextColored(to_vec4(colors::kRight), "%s", class_name(truth));
+    ImGui::TextColored(to_vec4(colors::right()), "%s", class_name(truth));
     ImGui::Dummy(ImVec2(0, 4));
     ImGui::TextDisabled("Guess");
-    ImGui::TextColored(to_vec4(guess.label == truth ? colors::kAccent : colors::kWrong), "%s",
+    ImGui::TextColored(to_vec4(guess.label == truth ? colors::accent() : colors::wrong()), "%s",
                        class_name(guess.label));
     ImGui::TextDisabled("%s sure", format_percent(guess.probs[guess.label]).c_str());
     ImGui::EndGroup();
@@ -214,6 +214,7 @@ void panel_samples(const Rect& area) {
     ImGui::BeginChild("##samples", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
     const std::vector<Prediction>& predictions = s.sample_predictions();
     if (!s.has_samples()) {
+        command("data");  // the grid shows test images: the page downloads the data set once it is on screen
         draw_loading();
         ImGui::EndChild();
         return;
@@ -240,11 +241,11 @@ void panel_samples(const Rect& area) {
     ImGui::AlignTextToFramePadding();
     ImGui::Text("%d test images:", count);
     ImGui::SameLine();
-    ImGui::TextColored(to_vec4(colors::kRight), "%d right", count - wrong);
+    ImGui::TextColored(to_vec4(colors::right()), "%d right", count - wrong);
     ImGui::SameLine(0, 0);
     ImGui::TextUnformatted(",");
     ImGui::SameLine();
-    ImGui::TextColored(to_vec4(wrong ? colors::kWrong : colors::kRight), "%d wrong", wrong);
+    ImGui::TextColored(to_vec4(wrong ? colors::wrong() : colors::right()), "%d wrong", wrong);
     ImGui::SameLine(0, 24);
     ImGui::Checkbox("Only mistakes", &v.only_mistakes);
     const char* legend = "guess, confidence; click for details";

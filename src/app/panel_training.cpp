@@ -19,7 +19,6 @@ namespace convpad::app {
 
 namespace {
 
-constexpr ImU32 kSectionColor = IM_COL32(140, 150, 168, 255);
 constexpr int kBatchSizes[] = {8, 16, 32, 64, 128, 256, 512};
 constexpr int kMaxEpochs = 1000;            // the trainer's limit
 constexpr float kMinLearningRate = 1e-5f, kMaxLearningRate = 1.0f;
@@ -76,7 +75,7 @@ const ArchCheck& check_arch(const std::string& arch) {
 
 void section(const char* title) {
     ImGui::Dummy(ImVec2(0, 2));
-    ImGui::PushStyleColor(ImGuiCol_Text, kSectionColor);
+    ImGui::PushStyleColor(ImGuiCol_Text, colors::section());
     ImGui::TextUnformatted(title);
     ImGui::PopStyleColor();
     ImGui::Separator();
@@ -135,7 +134,7 @@ ImU32 token_color(const std::string& t) {
     if (t.rfind("pool", 0) == 0) return IM_COL32(160, 110, 230, 70);
     if (t.rfind("dense", 0) == 0) return IM_COL32(235, 150, 60, 70);
     if (t.rfind("drop", 0) == 0) return IM_COL32(60, 180, 170, 70);
-    return IM_COL32(255, 255, 255, 22);  // relu, flatten
+    return colors::ink(22);  // relu, flatten
 }
 
 // The architecture as wrapped chips, one per layer token; the token an ArchError points at is red.
@@ -153,8 +152,8 @@ void arch_chips(const std::string& arch, std::size_t bad_at) {
         const float w = ImGui::CalcTextSize(shown.c_str()).x + 2 * pad.x;
         if (x > origin.x && x + w > right) x = origin.x, y += line_h + gap;
         draw->AddRectFilled(ImVec2(x, y), ImVec2(x + w, y + line_h), bad ? IM_COL32(240, 96, 90, 90) : token_color(token), 3);
-        if (bad) draw->AddRect(ImVec2(x, y), ImVec2(x + w, y + line_h), colors::kWrong, 3);
-        draw->AddText(ImVec2(x + pad.x, y + pad.y), bad ? colors::kWrong : ImGui::GetColorU32(ImGuiCol_Text),
+        if (bad) draw->AddRect(ImVec2(x, y), ImVec2(x + w, y + line_h), colors::wrong(), 3);
+        draw->AddText(ImVec2(x + pad.x, y + pad.y), bad ? colors::wrong() : ImGui::GetColorU32(ImGuiCol_Text),
                       shown.c_str());
         x += w + gap;
         at += token.size() + 1;
@@ -214,7 +213,7 @@ void draw_architecture(RunSettings& s, bool locked) {
     if (check.ok) {
         ImGui::TextDisabled("%d layers, %s parameters", check.layers, plot::format_count((long long)check.params).c_str());
     } else {
-        text_wrapped_at_dashes(check.error, colors::kWrong);
+        text_wrapped_at_dashes(check.error, colors::wrong());
     }
 }
 
@@ -330,7 +329,7 @@ void draw_controls(const EngineView& engine, const RunSettings& s) {
         else loading = "Loading the data set...";
     }
     const char* reason = nullptr;
-    if (phase == Phase::Loading) reason = loading.c_str();
+    if (phase == Phase::Loading && !engine.data_on_demand()) reason = loading.c_str();
     else if (phase == Phase::Evaluating) reason = "Wait for the evaluation to finish.";
     else if (!check_arch(s.arch).ok) reason = "Fix the architecture first.";
 
@@ -344,7 +343,9 @@ void draw_controls(const EngineView& engine, const RunSettings& s) {
         if (reason ? ImGui::Button("Start", button) : accent_button("Start", button))
             command("train");
         ImGui::EndDisabled();
-        item_tooltip(reason ? reason : "Train a freshly initialised model with these settings");
+        item_tooltip(reason                    ? reason
+                     : engine.data_on_demand() ? "Download the data set, then train a freshly initialised model with these settings"
+                                               : "Train a freshly initialised model with these settings");
     }
 
     // Reset throws away a run's weights: ask first when there is a run.
@@ -368,12 +369,12 @@ void draw_controls(const EngineView& engine, const RunSettings& s) {
         ImGui::EndPopup();
     }
     if (reason && phase != Phase::Training && phase != Phase::Paused) {
-        ImGui::PushStyleColor(ImGuiCol_Text, !data.error.empty() && phase == Phase::Loading ? colors::kWrong
+        ImGui::PushStyleColor(ImGuiCol_Text, !data.error.empty() && phase == Phase::Loading ? colors::wrong()
                                                                                            : ImGui::GetColorU32(ImGuiCol_TextDisabled));
         text_wrapped_at_dashes(reason, ImGui::GetColorU32(ImGuiCol_Text));
         ImGui::PopStyleColor();
         if (phase == Phase::Loading && data.error.empty() && data.total > 0) {
-            ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
+            ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::accent()));
             ImGui::ProgressBar(float(std::clamp(data.loaded / data.total, 0.0, 1.0)), ImVec2(-FLT_MIN, 4), "");
             ImGui::PopStyleColor();
         }
@@ -416,7 +417,7 @@ void draw_progress(const EngineView& engine) {
     const int steps = t.steps_per_epoch;
     const int step = finished || t.validating ? steps : t.step;
     std::snprintf(text, sizeof text, "step %s / %s", plot::format_count(step).c_str(), plot::format_count(steps).c_str());
-    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
+    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::accent()));
     ImGui::ProgressBar(steps > 0 ? float(step) / float(steps) : 0.0f, ImVec2(-FLT_MIN, 0), text);
     const double done = finished ? 1.0 : (double(t.epoch - 1) + double(step) / std::max(steps, 1)) / std::max(t.epochs, 1);
     ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.45f, 0.5f, 0.58f, 1.0f));
@@ -454,7 +455,7 @@ void draw_model(const EngineView& engine) {
     item_tooltip(busy ? "Reset or let the run finish before loading a model" : "Open a .cpm model file");
     ImGui::TextDisabled("or drop a .cpm file on the page");
 
-    const bool can_evaluate = phase == Phase::Idle;
+    const bool can_evaluate = phase == Phase::Idle || engine.data_on_demand();
     ImGui::BeginDisabled(!can_evaluate);
     if (ImGui::Button("Evaluate on test set", ImVec2(-FLT_MIN, 0))) {
         command("evaluate");
@@ -464,9 +465,11 @@ void draw_model(const EngineView& engine) {
     item_tooltip(phase == Phase::Loading      ? "The data set is still loading"
                  : phase == Phase::Evaluating ? "Evaluating..."
                  : !can_evaluate              ? "Let the run finish (or reset it) first"
-                                              : "Classify the 10,000 test images: accuracy, per-class report, confusion matrix");
+                                              : "Classify the test images: accuracy, per-class report, confusion matrix");
+    if (ImGui::Button("Share / embed...", ImVec2(-FLT_MIN, 0))) command("share");
+    item_tooltip("A link to this page with these settings, and the code to embed it in a course page");
     if (phase == Phase::Evaluating) {
-        ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::kAccent));
+        ImGui::PushStyleColor(ImGuiCol_PlotHistogram, to_vec4(colors::accent()));
         ImGui::ProgressBar(float(status.evaluation_progress), ImVec2(-FLT_MIN, 4), "");
         ImGui::PopStyleColor();
     }

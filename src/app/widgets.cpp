@@ -198,7 +198,7 @@ void probability_bars(const std::array<float, kNumClasses>& probs, const int* cl
     const float bar_x1 = std::max(bar_x0 + 20.0f, origin.x + width - percent_w - style.ItemSpacing.x);
     const float bar_h = std::round(line * 0.6f);
     const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
-    const ImU32 guess_color = truth >= 0 && guess != truth ? colors::kWrong : colors::kAccent;
+    const ImU32 guess_color = truth >= 0 && guess != truth ? colors::wrong() : colors::accent();
 
     ImDrawList* draw = ImGui::GetWindowDrawList();
     for (int row = 0; row < count; ++row) {
@@ -206,15 +206,15 @@ void probability_bars(const std::array<float, kNumClasses>& probs, const int* cl
         if (c < 0 || c >= kNumClasses) continue;
         const float y = origin.y + row_height * float(row);
         const float text_y = y + std::floor((row_height - line) * 0.5f);
-        draw->AddText(ImVec2(origin.x, text_y), c == truth ? colors::kRight : text, class_name(c));
+        draw->AddText(ImVec2(origin.x, text_y), c == truth ? colors::right() : text, class_name(c));
 
         const float bar_y = y + std::floor((row_height - bar_h) * 0.5f);
-        draw->AddRectFilled(ImVec2(bar_x0, bar_y), ImVec2(bar_x1, bar_y + bar_h), colors::kBarTrack, 2.0f);
+        draw->AddRectFilled(ImVec2(bar_x0, bar_y), ImVec2(bar_x1, bar_y + bar_h), colors::bar_track(), 2.0f);
         const float p = std::clamp(probs[c], 0.0f, 1.0f);
         const float fill = (bar_x1 - bar_x0) * p;
         if (fill >= 0.5f)
             draw->AddRectFilled(ImVec2(bar_x0, bar_y), ImVec2(bar_x0 + std::max(fill, 2.0f), bar_y + bar_h),
-                                c == guess ? guess_color : colors::kBarFill, 2.0f);
+                                c == guess ? guess_color : colors::bar_fill(), 2.0f);
 
         const std::string percent = format_percent(p);
         const float percent_x = origin.x + width - ImGui::CalcTextSize(percent.c_str()).x;

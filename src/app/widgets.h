@@ -12,19 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "app/theme.h"
 #include "data/dataset.h"
 
 namespace convpad::app {
 
-// [SECTION] Colours
-namespace colors {
-constexpr ImU32 kAccent = IM_COL32(77, 141, 246, 255);      // the guess, selections
-constexpr ImU32 kWrong = IM_COL32(240, 96, 90, 255);        // mistakes
-constexpr ImU32 kRight = IM_COL32(110, 200, 120, 255);      // correct guesses, true labels
-constexpr ImU32 kBarTrack = IM_COL32(255, 255, 255, 20);    // the empty part of a bar
-constexpr ImU32 kBarFill = IM_COL32(150, 158, 172, 255);    // bars other than the guess
-constexpr ImU32 kFrame = IM_COL32(255, 255, 255, 40);       // thin frames around images
-}  // namespace colors
+// [SECTION] Colours (theme.h)
 ImVec4 to_vec4(ImU32 color);
 
 // A button in the accent colour: the one action a panel suggests next (Start, Resume, Evaluate).

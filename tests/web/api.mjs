@@ -545,6 +545,7 @@ test('setDataset(): digits and back; each data set keeps its model, and its own 
   const switched = await page.evaluate(() => window.convpad.setDataset('digits'));
   assert.equal(switched.dataset.name, 'digits');
   assert.equal(switched.dataset.title, 'MNIST digits');
+  await page.evaluate(() => window.convpad.showPanel('samples'));   // the grid on screen asks for the data set
   const digits = await waitStatus(page, (s) => s.dataset.ready && s.phase === 'idle', { what: 'the digits data set' });
   assert.match(digits.message, /^loaded model /, 'the pretrained digits model was not loaded');
   const settings = await page.evaluate(() => window.convpad.settings());

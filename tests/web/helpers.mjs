@@ -66,7 +66,9 @@ export function startServer({ isolation = true, dir = SITE_DIR, port = 0 } = {})
 
 // A fresh browser with its own empty profile (the folder `profile`); close() also deletes the profile.
 // problems collects every console error, page error, failed request and HTTP error.
-export async function openBrowser({ width, height, deviceScaleFactor = 1 }) {
+// serviceWorkers 'block' (the default): the site's service worker (web/sw.js) would answer from its caches
+// requests that page.route() must see (and count); tests/web/offline.mjs passes 'allow'.
+export async function openBrowser({ width, height, deviceScaleFactor = 1, serviceWorkers = 'block' }) {
   const { chromium } = await import('playwright-core').catch(() => {
     throw new Error('playwright-core is missing: run tools/deps.sh browser');
   });
@@ -78,6 +80,7 @@ export async function openBrowser({ width, height, deviceScaleFactor = 1 }) {
     viewport: { width, height },
     deviceScaleFactor,
     acceptDownloads: true,
+    serviceWorkers,
   });
   const page = context.pages()[0] ?? await context.newPage();
   const problems = [];
