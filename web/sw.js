@@ -16,13 +16,10 @@
 //         changes. A version's activation drops the entries its list no longer names.
 //
 // Updates: a page runs one version from start to end. A new version installs while the old one serves,
-// then waits. It takes over when no page of the app is open, or sooner through a switching page, so that
-// no page is loading while versions change hands: a page that starts while a new version waits and is the
-// app's only page asks (web/offline.js), then reloads; the old version answers that reload with a blank
-// switching page, and once the old page is gone, the switching page has the new version take over and
-// reloads into it. The activation deletes the other versions' app caches. No clients.claim(): the first
-// visit runs from the network to its end; the data it downloaded is then copied from the browser's HTTP
-// cache without touching the network (offline.js asks).
+// then waits, and takes over once no page of the app is open (the browser's own lifecycle: no
+// skipWaiting, so no page is ever served by two versions). The activation deletes the other versions'
+// app caches. No clients.claim(): the first visit runs from the network to its end; the data it
+// downloaded is then copied from the browser's HTTP cache without touching the network (offline.js asks).
 'use strict';
 
 const SITE_VERSION = '@CONVPAD_SITE_VERSION@';
@@ -116,7 +113,6 @@ async function dropWhatOthersKept() {
   for (const name of await caches.keys()) {
     if (name.startsWith(APP_CACHE_PREFIX) && name !== APP_CACHE) await caches.delete(name);
   }
-  await caches.delete(SWITCH_CACHE);   // the switch to this version, if one was asked for, is done
   const data = await caches.open(DATA_CACHE);
   const listed = new Set([...FILES.keys()].filter(isData).map(dataKey));
   for (const request of await data.keys()) {
@@ -132,13 +128,8 @@ self.addEventListener('fetch', (event) => {
   let path = sitePath(request.url);
   if (request.mode === 'navigate' && path === '') path = 'index.html';   // the folder's own URL
   if (!FILES.has(path)) return;   // outside the scope, the benchmark page, a file newer than this build
-  if (request.mode === 'navigate') event.respondWith(pageResponse(path));
-  else event.respondWith(isData(path) ? dataResponse(event, path) : appResponse(path));
+  event.respondWith(isData(path) ? dataResponse(event, path) : appResponse(path));
 });
-
-async function pageResponse(path) {
-  return await switchRequested() ? switchingPage() : appResponse(path);
-}
 
 async function appResponse(path) {
   const cache = await caches.open(APP_CACHE);
@@ -171,9 +162,6 @@ async function keepData(cache, path, response) {
 self.addEventListener('message', (event) => {
   const { type } = event.data ?? {};
   if (type === 'convpad-keep-data') event.waitUntil(keepDataFromHttpCache());
-  if (type === 'convpad-switch-on-reload') event.waitUntil(switchOnReload(event.source, event.ports[0]));
-  if (type === 'convpad-switch-cancel') event.waitUntil(caches.delete(SWITCH_CACHE));
-  if (type === 'convpad-activate-if-alone') event.waitUntil(activateIfAlone(event.source, event.ports[0]));
 });
 
 // The first visit ran without this worker: the data it downloaded is copied from the browser's HTTP cache
@@ -186,73 +174,4 @@ async function keepDataFromHttpCache() {
     const response = await fetch(siteUrl(path), { cache: 'only-if-cached', mode: 'same-origin' }).catch(() => null);
     if (response && cacheable(response)) await keepData(cache, path, response);
   }
-}
-
-// [SECTION] Updates: the switch to a waiting version, between pages
-
-// When the app's only page asked for the switch (a cache entry, not a variable: this worker may be stopped
-// and started again in between). Cleared by a refusal, or by the activation of the new version.
-const SWITCH_CACHE = `convpad switch ${SCOPE}`;
-const SWITCH_KEY = `${SCOPE}?switch-requested-at`;
-const SWITCH_WINDOW_MS = 10_000;   // from a page's request to the new version's activation
-
-async function switchRequested() {
-  if (!self.registration.waiting) return false;
-  const entry = await (await caches.open(SWITCH_CACHE)).match(SWITCH_KEY);
-  return Boolean(entry) && Date.now() - Number(await entry.text()) < SWITCH_WINDOW_MS;
-}
-
-// To the active (old) version, from a page that has just started while a new version waits. Yes when that
-// page is the app's only one: its reload then gets the switching page.
-async function switchOnReload(source, port) {
-  const yes = BUILT && Boolean(self.registration.waiting) && Boolean(source) && await onlyPage(source.id);
-  if (yes) await (await caches.open(SWITCH_CACHE)).put(SWITCH_KEY, new Response(String(Date.now())));
-  port?.postMessage({ switching: yes });
-}
-
-// Loads nothing, so no page is loading while the versions change hands. Once the page it replaced is gone
-// it asks the waiting version to take over, then reloads: leaving nudges Chrome to complete the activation
-// (waiting for controllerchange instead can take long: the old version must be idle first). While the new
-// version still waits, the old one answers each reload with this page again; a refusal (another page of
-// the app has opened meanwhile) ends the switch, and the app runs on this version.
-function switchingPage() {
-  const html = `<!doctype html>
-<meta charset="utf-8"><title>ConvPad</title><link rel="icon" href="favicon.svg"><body style="background:#17191e">
-<script>
-const workers = navigator.serviceWorker;
-setTimeout(() => location.reload(), 10000);
-workers.getRegistration().then((registration) => {
-  if (!registration?.waiting) return setTimeout(() => location.reload(), 200);   // activating
-  const reply = new MessageChannel();
-  reply.port1.onmessage = ({ data }) => {
-    if (!data?.activating) workers.controller?.postMessage({ type: 'convpad-switch-cancel' });
-    location.reload();
-  };
-  registration.waiting.postMessage({ type: 'convpad-activate-if-alone' }, [reply.port2]);
-});
-</script>
-`;
-  return new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
-}
-
-// To this version while it waits, from the switching page: when that is the app's only page, this version
-// takes over (nothing runs the old build's files any more). The reply says whether it does.
-async function activateIfAlone(source, port) {
-  const alone = BUILT && Boolean(source) && await onlyPage(source.id);
-  const skipping = alone ? self.skipWaiting() : null;   // resolves only once activated: not awaited before the reply
-  port?.postMessage({ activating: alone });
-  await skipping;
-}
-
-// Whether the page `id` is the only one of the app. The page it replaced (a reload) may still be listed
-// for a moment after the new one starts: asked again a few times before the answer is no.
-async function onlyPage(id) {
-  for (let attempt = 0; attempt < 10; ++attempt) {
-    const pages = (await self.clients.matchAll({ type: 'window', includeUncontrolled: true }))
-      .filter((client) => client.url.startsWith(SCOPE));
-    if (pages.length === 1 && pages[0].id === id) return true;
-    if (!pages.some((client) => client.id === id)) return false;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return false;
 }

@@ -453,7 +453,7 @@ void draw_prediction(Pad& p, float rows_height) {
     const float x0 = ImGui::GetCursorPosX();
     ImGui::TextUnformatted("Prediction");
     if (!p.empty()) {
-        const char* hint = p.bars_expanded ? "all classes" : "hover for all 10";
+        const char* hint = p.bars_expanded ? "all classes" : g_pointer_is_touch ? "tap for all 10" : "hover for all 10";
         ImGui::SameLine(x0 + width - ImGui::CalcTextSize(hint).x);
         ImGui::TextDisabled("%s", hint);
     }

@@ -191,7 +191,8 @@ static void draw_status_bar(const Rect& r, const FrameInfo& frame) {
     begin_panel("##status", r);
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(10, 5));
     ImGui::PushStyleVar(ImGuiStyleVar_WindowMinSize, ImVec2(1, 1));  // ImGui's 32 px minimum would overflow the page
-    ImGui::Begin("##status", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
+    // NoNav: nothing there to operate, so Ctrl+Tab and the arrow keys pass it by.
+    ImGui::Begin("##status", nullptr, kFixedWindow | ImGuiWindowFlags_NoNav);
     ImGui::PopStyleVar(2);
     const EngineView& s = engine();
     ImGui::TextUnformatted(s.data_on_demand() ? "ready" : phase_name(s.phase()));

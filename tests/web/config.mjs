@@ -358,7 +358,8 @@ test('accessibility: the canvas is labelled, predictions and training are mirror
     await waitFrames(page, 3);
     await page.keyboard.up('ArrowDown');
     await waitFrames(page, 2);
-    assert.equal((await page.evaluate(() => window.convpad.layout())).keyboard.item, true, 'no item took the keyboard');
+    const picked = (await page.evaluate(() => window.convpad.layout())).keyboard;
+    assert.equal(picked.item, true, `no item of ${picked.window} took the keyboard`);
 
     // Training status in words.
     await page.evaluate(() => { window.convpad.train({ epochs: 1, subset: 300, validation: 100 }).catch(() => {}); });

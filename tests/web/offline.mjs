@@ -102,11 +102,11 @@ async function siteVersion(dir) {
 }
 
 // page.evaluate(fn) until it returns a truthy value, across the page's own reloads; returns that value.
-async function evaluateUntil(page, fn, what, timeout = 120_000) {
+async function evaluateUntil(page, fn, what, timeout = 120_000, arg = undefined) {
   const start = Date.now();
   for (;;) {
     try {
-      const value = await page.evaluate(fn);
+      const value = await page.evaluate(fn, arg);
       if (value) return value;
     } catch (err) {
       if (!/context was destroyed|navigat/i.test(err.message)) throw err;
@@ -177,8 +177,8 @@ test('after one visit the page, its models and its data work offline (threaded e
   });
 });
 
-test('a new build replaces the old cache whole, and the page runs the new files', async (t) => {
-  await withSubFolderSite({ isolation: false }, async ({ page, problems, appUrl, app }) => {
+test('a new build replaces the old cache whole, once no page of the app is open', async (t) => {
+  await withSubFolderSite({ isolation: false }, async ({ page, problems, appUrl, app, server }) => {
     await page.goto(appUrl);
     await waitReady(page);
     await serviceWorkerScope(page);
@@ -193,25 +193,32 @@ test('a new build replaces the old cache whole, and the page runs the new files'
     const newVersion = await siteVersion(app);
     assert.notEqual(newVersion, oldVersion, 'a changed file did not change the version');
 
-    // First reload: the old build serves the whole page while the new one installs and waits.
+    // A reload: the old build serves the whole page while the new one installs and waits.
     await page.reload();
     await waitReady(page);
     assert.equal(await page.evaluate(() => self.convpadBuildMark), undefined, 'a page mixed two builds');
     await evaluateUntil(page, async () => (await navigator.serviceWorker.getRegistration())?.waiting?.state === 'installed',
       'the new build to install');
-    // Second reload: the page, the app's only one, asks for the switch and reloads; the old build answers
-    // with the switching page, which has the new build take over and reloads into it.
-    await page.reload();
-    await evaluateUntil(page, () => self.convpadBuildMark === 'second build' && window.convpad?.state === 'ready',
-      'the page to run the new build');
-    await waitReady(page);
-    const after = Object.keys(await cacheContents(page)).filter((name) => name.startsWith('convpad app '));
+
+    // The app's last page closes (a page of the course site, outside the app's folder, stays): the new
+    // build takes over, and the next visit runs it.
+    const outside = await page.context().newPage();
+    await outside.goto(server.url);
+    await page.close();
+    await evaluateUntil(outside, async (url) => {
+      const registration = await navigator.serviceWorker.getRegistration(url);
+      return registration && !registration.waiting && registration.active?.state === 'activated';
+    }, 'the new build to take over', 120_000, appUrl);
+    const next = await outside.context().newPage();
+    next.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    await next.goto(appUrl);
+    await waitReady(next);
+    assert.equal(await next.evaluate(() => self.convpadBuildMark), 'second build', 'the next visit runs the old build');
+    const after = Object.keys(await cacheContents(next)).filter((name) => name.startsWith('convpad app '));
     assert.deepEqual(after, [`convpad app ${appUrl} ${newVersion}`], 'the old build\'s cache is still there');
-    const controller = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).active.state);
-    assert.equal(controller, 'activated');
-    assert.equal((await classify(page, 2)).label, testSet.labels[2]);
+    assert.equal((await classify(next, 2)).label, testSet.labels[2]);
     t.diagnostic(`version ${oldVersion} -> ${newVersion}`);
-    // Each reload aborts what the page it replaces was still downloading.
+    // A reload aborts what the page it replaces was still downloading.
     assert.deepEqual(problems.filter((p) => !/ net::ERR_ABORTED$/.test(p)), []);
   });
 });
