@@ -22,7 +22,7 @@ import { startFrameMessages } from './frame_messages.js';
 import { mirrorToLiveRegions } from './live_region.js';
 import { registerOffline } from './offline.js';
 import {
-  PANELS, MAX_THREADS, TRAINING_PARAMETERS, readUrlConfig, threadsRequest as parseThreads,
+  PANELS, MAX_THREADS, readUrlConfig, threadsRequest as parseThreads,
   datasetRequest as parseDataset, trainingParameters,
 } from './url_config.js';
 
@@ -174,8 +174,8 @@ const news = {
   epochs: [],
   evaluation: null,       // the last evaluation (without the per-image predictions)
   dataset: 'fashion',     // the current data set (the engine's and the UI's)
-  // Each data set's download: requested (started), bytes, ready, error.
-  datasets: Object.fromEntries(DATASET_NAMES.map((name) => [name, { requested: false, arrival: null, loaded: 0, total: 0, ready: false, error: null }])),
+  // Each data set's download: arrival (the engine's loadDataset, null until asked for), bytes, ready, error.
+  datasets: Object.fromEntries(DATASET_NAMES.map((name) => [name, { arrival: null, loaded: 0, total: 0, ready: false, error: null }])),
   engine: { kind: null, threads: 1, mode: null },
   engineWasmBytes: 0,
   waiters: new Set(),     // callbacks run after every update (train() and evaluate() wait with them)
@@ -260,7 +260,7 @@ function applySnapshot({ version, arch, samples, weights }) {
 // The current data set's download as the UI shows it.
 function showDatasetProgress() {
   const set = news.datasets[news.dataset];
-  uiModule?.ccall('convpad_ui_dataset_progress', null, ['number', 'number', 'number'], [set.requested ? 1 : 0, set.loaded, set.total]);
+  uiModule?.ccall('convpad_ui_dataset_progress', null, ['number', 'number', 'number'], [set.arrival ? 1 : 0, set.loaded, set.total]);
   uiModule?.ccall('convpad_ui_dataset_error', null, ['string'], [set.error]);
 }
 
@@ -288,10 +288,9 @@ function applyTestSet(name, images, labels) {
 // before it is needed: the sample grid on screen, training, evaluation.
 function requestDataset(name) {
   const set = news.datasets[name];
-  if (set.requested) return;
-  set.requested = true;
-  if (name === news.dataset) showDatasetProgress();
+  if (set.arrival) return;
   set.arrival = engine.call('loadDataset', [name, datasetFiles(name)]);
+  if (name === news.dataset) showDatasetProgress();
   set.arrival.catch((err) => {
     if (name === initialDataset.name) datasetLoaded.reject(new ConvPadError('loadDataset', err.message));
   });
@@ -311,7 +310,7 @@ async function datasetArrived(call) {
 
 // What status().dataset says: the current data set and its download.
 function datasetStatus() {
-  const { requested, arrival, ...download } = news.datasets[news.dataset];
+  const { arrival, ...download } = news.datasets[news.dataset];
   return { name: news.dataset, title: DATASETS[news.dataset].title, ...download };
 }
 

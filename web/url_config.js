@@ -104,7 +104,7 @@ function panelsRequest(text) {
   return { panels, problems };
 }
 
-export function parseTrainingValue(kind, text) {
+function parseTrainingValue(kind, text) {
   if (kind === 'string') return text;
   if (kind === 'boolean') return ['1', 'true'].includes(text) ? true : ['0', 'false'].includes(text) ? false : undefined;
   if (kind === 'integer') return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
