@@ -34,9 +34,9 @@ struct GoldenRun {
     convpad::EpochReport last_epoch;
 };
 inline GoldenRun train_seed_cnn(const convpad::Dataset& train, const convpad::Dataset& val, int epochs,
-                                int batch_size, std::uint64_t seed) {
-    convpad::Model model(convpad::kDefaultArch, seed);
-    convpad::TrainConfig config;
+                                int batch_size, std::uint64_t seed, const std::string& arch = convpad::kDefaultArch,
+                                convpad::TrainConfig config = {}) {
+    convpad::Model model(arch, seed);
     config.epochs = epochs;
     config.batch_size = batch_size;
     config.patience = 0;

@@ -4,6 +4,8 @@
 #include <numeric>
 
 #include "engine/activations.h"
+#include "engine/batch_norm.h"
+#include "engine/global_avg_pool.h"
 #include "engine/conv2d.h"
 #include "engine/dense.h"
 #include "engine/loss.h"
@@ -17,12 +19,12 @@ namespace {
 
 // Checks dx and every parameter gradient of `layer` for the loss L = sum(r * y), with r random,
 // at `samples` random indices of each. `perturb_ok(i)` can veto inputs that sit near a kink.
-void check_layer_gradients(Layer& layer, std::vector<float> x, int n, Rng& rng, int samples = 40) {
+void check_layer_gradients(Layer& layer, std::vector<float> x, int n, Rng& rng, int samples = 40, bool training = false) {
     const std::size_t out_size = layer.output_shape().size() * n;
     const std::vector<float> r = random_vector(out_size, rng);
     std::vector<float> y(out_size), dx(x.size());
     auto loss = [&] {
-        layer.forward(x.data(), y.data(), n, false);
+        layer.forward(x.data(), y.data(), n, training);
         double total = 0;
         for (std::size_t i = 0; i < out_size; ++i) total += double(r[i]) * y[i];
         return total;
@@ -240,6 +242,96 @@ TEST_CASE("dropout training forward is linear in x with the mask as gradient", "
     loss();
     drop.backward(x.data(), y.data(), r.data(), dx.data(), 1);
     for (int i = 0; i < 60; ++i) CHECK(gradients_close(dx[i], central_difference(&x[i], loss, 1e-3)));
+}
+
+TEST_CASE("batch norm normalises each channel over the batch and the image in training", "[layers][bn]") {
+    // Two images of 2 channels of 2 pixels: channel 0 holds 1,3 | 5,7 (mean 4, variance 5), channel 1 all 2s.
+    BatchNorm bn({2, 1, 2});
+    bn.gamma = {2.0f, 1.0f};
+    bn.beta = {0.5f, -1.0f};
+    const float x[8] = {1, 3, 2, 2, 5, 7, 2, 2};
+    float y[8];
+    bn.forward(x, y, 2, true);
+    const float s0 = 2.0f / std::sqrt(5.0f + BatchNorm::kEpsilon);
+    CHECK(y[0] == Approx(0.5f - 3.0f * s0));
+    CHECK(y[1] == Approx(0.5f - 1.0f * s0));
+    CHECK(y[4] == Approx(0.5f + 1.0f * s0));
+    CHECK(y[5] == Approx(0.5f + 3.0f * s0));
+    for (int i : {2, 3, 6, 7}) CHECK(y[i] == Approx(-1.0f));  // a constant channel becomes beta
+    // The running averages take (1 - momentum) of the batch's mean and unbiased variance (5 * 4/3).
+    const float m = BatchNorm::kMomentum;
+    CHECK(bn.running_mean[0] == Approx((1 - m) * 4.0f));
+    CHECK(bn.running_var[0] == Approx(m * 1.0f + (1 - m) * 20.0f / 3.0f));
+    CHECK(bn.running_var[1] == Approx(m * 1.0f));
+}
+
+TEST_CASE("batch norm uses the running averages at inference and changes nothing else", "[layers][bn]") {
+    BatchNorm bn({1, 1, 1});
+    bn.running_mean = {3.0f};
+    bn.running_var = {4.0f};
+    bn.gamma = {0.5f};
+    bn.beta = {1.0f};
+    const float x[2] = {5.0f, 3.0f};
+    float y[2];
+    bn.forward(x, y, 2, false);
+    CHECK(y[0] == Approx(1.0f + 0.5f * 2.0f / std::sqrt(4.0f + BatchNorm::kEpsilon)));
+    CHECK(y[1] == Approx(1.0f));
+    CHECK(bn.running_mean[0] == 3.0f);
+    CHECK(bn.running_var[0] == 4.0f);
+    CHECK(bn.state().size() == 2);
+    CHECK(bn.params().size() == 2);
+}
+
+TEST_CASE("batch norm gradients match finite differences in training and at inference", "[layers][bn][gradcheck]") {
+    Rng rng(17);
+    for (Shape3 shape : {Shape3{3, 4, 5}, Shape3{6, 1, 1}})
+        for (bool training : {true, false}) {
+            BatchNorm bn(shape);
+            auto gamma = random_vector(bn.gamma.size(), rng);
+            for (std::size_t c = 0; c < bn.gamma.size(); ++c) {
+                bn.gamma[c] = 1.0f + 0.5f * gamma[c];
+                bn.beta[c] = 0.3f * gamma[c];
+                bn.running_mean[c] = 0.2f * gamma[c];
+                bn.running_var[c] = 1.5f + gamma[c];
+            }
+            INFO("shape " << shape.c << "x" << shape.h << "x" << shape.w << (training ? " training" : " inference"));
+            check_layer_gradients(bn, random_vector(shape.size() * 3, rng, 2.0f), 3, rng, 40, training);
+        }
+}
+
+TEST_CASE("global average pooling averages each plane; its gradient spreads evenly", "[layers][gap][gradcheck]") {
+    GlobalAvgPool gap({2, 2, 3});
+    CHECK(gap.output_shape() == Shape3{2, 1, 1});
+    const float x[12] = {1, 2, 3, 4, 5, 6, -6, 0, 0, 0, 0, 0};
+    float y[2];
+    gap.forward(x, y, 1, false);
+    CHECK(y[0] == Approx(3.5f));
+    CHECK(y[1] == Approx(-1.0f));
+    Rng rng(23);
+    GlobalAvgPool big({3, 5, 4});
+    check_layer_gradients(big, random_vector(60 * 2, rng), 2, rng);
+}
+
+TEST_CASE("label smoothing: Keras' targets, and a gradient that matches finite differences", "[layers][loss][gradcheck]") {
+    // Logits (0, ln 3): probabilities 1/4, 3/4. Smoothing 0.2 over 2 classes: targets 0.1 and 0.9.
+    const float logits[2] = {0.0f, std::log(3.0f)};
+    const std::uint8_t label[1] = {1};
+    float probs[2], dlogits[2];
+    const double loss = softmax_cross_entropy_forward(logits, label, 1, 2, probs, 0.2f);
+    CHECK(loss == Approx(-0.1 * std::log(0.25) - 0.9 * std::log(0.75)));
+    softmax_cross_entropy_backward(probs, label, 1, 2, dlogits, 0.2f);
+    CHECK(dlogits[0] == Approx(0.25 - 0.1));
+    CHECK(dlogits[1] == Approx(0.75 - 0.9));
+
+    Rng rng(31);
+    const int n = 3, classes = 5;
+    auto z = random_vector(n * classes, rng, 3.0f);
+    const std::uint8_t labels[n] = {4, 0, 2};
+    std::vector<float> p(n * classes), dz(n * classes);
+    auto l = [&] { return softmax_cross_entropy_forward(z.data(), labels, n, classes, p.data(), 0.1f); };
+    l();
+    softmax_cross_entropy_backward(p.data(), labels, n, classes, dz.data(), 0.1f);
+    for (int i = 0; i < n * classes; ++i) CHECK(gradients_close(dz[i], central_difference(&z[i], l, 1e-3)));
 }
 
 TEST_CASE("softmax cross-entropy: hand-computed values, stability and gradient", "[layers][loss][gradcheck]") {

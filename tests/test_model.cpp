@@ -112,7 +112,11 @@ std::vector<std::int32_t> kink_signature(const Model& model) {
 }  // namespace
 
 TEST_CASE("whole-model gradients match finite differences", "[model][gradcheck]") {
-    Model model("conv3k3-relu-pool2-conv4k3same-relu-flatten-dense8-relu-dense10", 5);
+    const bool with_bn = GENERATE(false, true);
+    // Batch norm in training mode (batch statistics), as a training step runs it.
+    Model model(with_bn ? "conv3k3-bn-relu-pool2-conv4k3same-bn-relu-gap-dense8-bn-relu-dense10"
+                        : "conv3k3-relu-pool2-conv4k3same-relu-flatten-dense8-relu-dense10",
+                5);
     Rng rng(99);
     const int n = 3;
     std::vector<float> x(std::size_t(n) * kImagePixels);
@@ -120,7 +124,7 @@ TEST_CASE("whole-model gradients match finite differences", "[model][gradcheck]"
     const std::uint8_t labels[n] = {2, 7, 0};
     std::vector<float> probs(n * 10), dlogits(n * 10);
     auto loss = [&] {
-        const float* logits = model.forward(x.data(), n, false);
+        const float* logits = model.forward(x.data(), n, with_bn);
         return softmax_cross_entropy_forward(logits, labels, n, 10, probs.data());
     };
     loss();
@@ -179,6 +183,35 @@ TEST_CASE("a saved model loads back bit-identical and predicts the same", "[mode
     CHECK(save_model(loaded) == bytes);
 }
 
+TEST_CASE("a batch-norm model saves its running statistics with its parameters", "[model][file][bn]") {
+    Model model("conv4k3same-bn-relu-pool2-conv6k3-bn-relu-gap-dense10", 3);
+    // conv 4*9+4, bn 4+4 (+4+4 state), conv 6*36+6, bn 6+6 (+6+6 state), dense 6*10+10
+    CHECK(model.num_params() == 40 + 8 + 222 + 12 + 70);
+    CHECK(model.num_weights() == model.num_params() + 8 + 12);
+    // Training moves the running statistics away from (0, 1).
+    std::vector<float> x(4 * kImagePixels);
+    Rng rng(8);
+    for (float& v : x) v = rng.uniform();
+    model.forward(x.data(), 4, true);
+    const auto bytes = trained_like_model_bytes(model);
+    Model loaded = load_model(bytes.data(), bytes.size());
+    CHECK(loaded.weights() == model.weights());
+    std::vector<float> p1(40), p2(40);
+    model.predict(x.data(), 4, p1.data());
+    loaded.predict(x.data(), 4, p2.data());
+    CHECK(p1 == p2);
+
+    // A negative running variance is refused (its square root would be NaN). The first bn's running_var
+    // follows the conv's 36 + 4 values and its own gamma, beta and running_mean (4 each).
+    auto bad = bytes;
+    const std::size_t first_weight = 28 + model.arch().size(), at = first_weight + 4 * (36 + 4 + 12 + 1);
+    const float minus_one = -1.0f;
+    std::memcpy(bad.data() + at, &minus_one, 4);
+    const std::uint32_t crc = crc32(bad.data() + first_weight, bad.size() - first_weight);
+    for (int i = 0; i < 4; ++i) bad[24 + model.arch().size() + i] = std::uint8_t(crc >> (8 * i));
+    CHECK_THROWS_WITH(load_model(bad.data(), bad.size()), Contains("negative running variance in its 'bn' layer"));
+}
+
 TEST_CASE("malformed model files are refused with a message", "[model][file]") {
     Model model("conv2k3-relu-pool2-flatten-dense10", 3);
     const auto good = trained_like_model_bytes(model);
@@ -227,7 +260,7 @@ TEST_CASE("malformed model files are refused with a message", "[model][file]") {
         REQUIRE(other.arch().size() == arch_len);
         auto b = good;
         std::memcpy(b.data() + 16, other.arch().data(), arch_len);
-        refuse(b, "parameters but its architecture");
+        refuse(b, "weights but its architecture");
     }
     {
         auto b = good;

@@ -319,3 +319,25 @@ TEST_CASE("training with 2 threads is bit-identical across runs and to 1 thread"
     CHECK(one.losses == a.losses);
     CHECK(one.weights == a.weights);
 }
+
+TEST_CASE("batch norm, AdamW, one-cycle and label smoothing train bit-identically on 1 and 2 threads", "[parallel][train][e2e][bn]") {
+    if (!threads_supported()) return;
+    const TrainTestSets data = load_train_test(convpad_test::fashion_mnist_dir());
+    const Dataset subset = convpad_test::first_images(data.train, 512), val = convpad_test::first_images(data.test, 200);
+    TrainConfig config;
+    config.optimizer.kind = "adamw";
+    config.optimizer.weight_decay = 0.05f;
+    config.schedule.kind = LrSchedule::OneCycle;
+    config.label_smoothing = 0.1f;
+    auto run = [&](int threads) {
+        ScopedThreads scoped(threads);
+        return convpad_test::train_seed_cnn(subset, val, 2, 64, 5,
+                                            "conv8k3same-bn-relu-pool2-conv16k3same-bn-relu-gap-dense16-bn-relu-dense10", config);
+    };
+    const auto two = run(2), one = run(1);
+    REQUIRE(two.losses.size() == 16);
+    CHECK(two.losses.back() < two.losses.front());
+    CHECK(one.losses == two.losses);
+    CHECK(one.weights == two.weights);  // the running statistics included
+    CHECK(one.last_epoch.val_loss == two.last_epoch.val_loss);
+}

@@ -55,9 +55,9 @@ void EngineView::apply_snapshot(long version, const std::string& arch, const flo
     for (const json& p : samples.at("predictions")) predictions.push_back(protocol::prediction_from_json(p));
     std::unique_ptr<Model> model = !model_ || model_->arch() != arch ? std::make_unique<Model>(arch) : nullptr;
     Model& target = model ? *model : *model_;
-    if (count != target.num_params())
+    if (count != target.num_weights())
         throw std::invalid_argument("snapshot of " + std::to_string(count) + " weights for a model of " +
-                                    std::to_string(target.num_params()));
+                                    std::to_string(target.num_weights()));
     target.set_weights(std::vector<float>(weights, weights + count));
     if (model) model_ = std::move(model);
     model_version_ = version;

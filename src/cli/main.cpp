@@ -42,7 +42,12 @@ commands:
              --data DIR        IDX files (default: the data set's, e.g. /usr/share/datasets/fashion-mnist)
              --arch STRING     architecture (default: the Keras seed CNN; see `convpad archs`)
              --epochs N        maximum epochs (30)       --batch N      batch size (64)
-             --lr X            learning rate (0.001)     --optimizer    adam | sgd (adam)
+             --lr X            learning rate (0.001)     --optimizer    adam | adamw | sgd (adam)
+             --weight-decay X  adamw's decoupled weight decay of conv and dense weights (0.01)
+             --schedule S      learning rate: plateau | step | cosine | onecycle (plateau; README
+                               "Learning-rate schedules")
+             --warmup E        epochs of linear warm-up for step, cosine and onecycle (0; onecycle: 30%)
+             --label-smoothing S  targets (1-S) onehot + S/10 in the training loss (0..0.5, 0)
              --seed N          weights, dropout, shuffling (42)
              --val N           validation images held out of the training set (fashion 5000, digits 800)
              --patience N      early-stopping patience in epochs, 0 = off (4)
@@ -195,6 +200,14 @@ int cmd_train(const Args& args) {
     settings.seed = std::uint64_t(args.integer("seed", 42, 0, 2147483647));
     settings.patience = int(args.integer("patience", 4, 0, 1000));
     settings.lr_patience = int(args.integer("lr-patience", 1, 0, 1000));
+    try {
+        settings.schedule.kind = schedule_from_name(args.text("schedule", "plateau"));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--schedule: ") + e.what());
+    }
+    settings.schedule.warmup_epochs = float(args.real("warmup", 0));
+    settings.weight_decay = float(args.real("weight-decay", 0.01));
+    settings.label_smoothing = float(args.real("label-smoothing", 0));
     settings.validation = int(args.integer("val", dataset.default_validation, 0, dataset.train_count - 1));
     settings.subset = int(args.integer("limit", 0, 0, dataset.train_count));
     settings.augment.shift = float(args.real("shift", 0));
@@ -219,6 +232,10 @@ int cmd_train(const Args& args) {
     const DataView train = images.train(), val = images.val();
     std::printf("data set %s\n", dataset.title);
     std::printf("architecture %s (%zu parameters, gemm: %s)\n", model.arch().c_str(), model.num_params(), sgemm_backend());
+    if (config.schedule.kind != LrSchedule::Plateau || config.optimizer.kind == "adamw" || config.label_smoothing > 0)
+        std::printf("schedule %s (warm-up %g epochs), weight decay %g, label smoothing %g\n",
+                    schedule_name(config.schedule.kind), double(config.schedule.warmup_epochs),
+                    double(config.optimizer.weight_decay), double(config.label_smoothing));
     std::printf("training on %d images, validating on %d, batch %d, %s lr %g, up to %d epochs, patience %d, "
                 "lr patience %d, seed %llu\n",
                 train.count(), val.count(), config.batch_size, config.optimizer.kind.c_str(),
@@ -393,6 +410,7 @@ int cmd_archs() {
                 "  pool<S>            max pooling SxS, stride S\n"
                 "  dense<U>           fully connected, U units\n"
                 "  relu | flatten | drop<R> (dropout rate R in [0,1))\n"
+                "  bn (batch normalisation) | gap (global average pooling)\n"
                 "input is 1x28x28; the last layer must output 10 values\n");
     return 0;
 }
@@ -415,7 +433,8 @@ int main(int argc, char** argv) {
             return cmd_train(with_threads(parse_args(argc, argv,
                                         {"dataset", "data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience",
                                          "lr-patience", "threads", "limit", "dropout", "out", "shift", "rotate", "scale",
-                                         "drawn", "sketches", "sketch-data"},
+                                         "drawn", "sketches", "sketch-data", "schedule", "warmup", "weight-decay",
+                                         "label-smoothing"},
                                         {"flip"})));
         if (command == "eval") return cmd_eval(parse_args(argc, argv, {"dataset", "model", "data"}, {"json", "preprocess", "fill"}));
         if (command == "predict") return cmd_predict(parse_args(argc, argv, {"dataset", "model"}, {"json", "raw"}));

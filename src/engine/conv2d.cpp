@@ -34,7 +34,7 @@ std::string Conv2D::token() const {
 }
 
 std::vector<ParamRef> Conv2D::params() {
-    return {{"weight", weight.data(), dweight.data(), weight.size()},
+    return {{"weight", weight.data(), dweight.data(), weight.size(), true},
             {"bias", bias.data(), dbias.data(), bias.size()}};
 }
 

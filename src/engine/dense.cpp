@@ -17,7 +17,7 @@ Dense::Dense(Shape3 in, int units) : units_(units), inputs_(int(in.size())) {
 }
 
 std::vector<ParamRef> Dense::params() {
-    return {{"weight", weight.data(), dweight.data(), weight.size()},
+    return {{"weight", weight.data(), dweight.data(), weight.size(), true},
             {"bias", bias.data(), dbias.data(), bias.size()}};
 }
 

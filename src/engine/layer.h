@@ -16,8 +16,9 @@ namespace convpad {
 struct ParamRef {
     std::string name;  // "conv1.weight"
     float* value;
-    float* grad;
+    float* grad;       // nullptr for state that is not trained (see Layer::state)
     std::size_t size;
+    bool decays = false;  // AdamW's weight decay applies (the weights of convolutions and dense layers)
 };
 
 class Layer {
@@ -35,6 +36,8 @@ public:
     virtual void backward(const float* x, const float* y, const float* dy, float* dx, int n) = 0;
 
     virtual std::vector<ParamRef> params() { return {}; }
+    // Values the layer keeps but does not train (batch norm's running statistics); saved with the model.
+    virtual std::vector<ParamRef> state() { return {}; }
     virtual void init_params(Rng&) {}
 
 protected:

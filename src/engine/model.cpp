@@ -5,8 +5,10 @@
 #include <cstring>
 
 #include "engine/activations.h"
+#include "engine/batch_norm.h"
 #include "engine/conv2d.h"
 #include "engine/dense.h"
+#include "engine/global_avg_pool.h"
 #include "engine/loss.h"
 #include "engine/maxpool2d.h"
 #include "kernels/parallel.h"
@@ -104,6 +106,12 @@ Model::Model(const std::string& arch, std::uint64_t seed, Shape3 input, int clas
             layer = std::make_unique<ReLU>(shape);
         } else if (tok == "flatten") {
             layer = std::make_unique<Flatten>(shape);
+        } else if (tok == "bn") {
+            check_size(arch, pos, len, 2L * shape.c, long(shape.size()));
+            layer = std::make_unique<BatchNorm>(shape);
+        } else if (tok == "gap") {
+            if (!image_input) fail(arch, pos, len, "global average pooling needs an image input, but its input is flat");
+            layer = std::make_unique<GlobalAvgPool>(shape);
         } else if (starts_with(tok, "drop")) {
             const std::string num = tok.substr(4);
             char* endp = nullptr;
@@ -113,9 +121,10 @@ Model::Model(const std::string& arch, std::uint64_t seed, Shape3 input, int clas
                 fail(arch, pos, len, "expected drop<rate in [0,1)>, e.g. drop0.5");
             layer = std::make_unique<Dropout>(shape, float(rate));
         } else {
-            fail(arch, pos, len, "unknown layer; expected conv, pool, dense, relu, drop or flatten");
+            fail(arch, pos, len, "unknown layer; expected conv, pool, dense, relu, drop, flatten, bn or gap");
         }
-        for (const ParamRef& p : layer->params()) num_params_ += p.size;
+        for (const ParamRef& p : layer->params()) num_params_ += p.size, num_weights_ += p.size;
+        for (const ParamRef& p : layer->state()) num_weights_ += p.size;
         shape = layer->output_shape();
         activations += long(shape.size());
         check_size(arch, pos, len, 0, 0);
@@ -144,10 +153,12 @@ Model::Model(const std::string& arch, std::uint64_t seed, Shape3 input, int clas
     }
     acts_.resize(layers_.size() + 1);
 
-    // He initialisation where a ReLU follows, Glorot elsewhere (the output layer).
+    // He initialisation where a ReLU follows (directly or after a batch norm), Glorot elsewhere (the output layer).
     Rng rng(seed);
+    auto is_relu = [&](std::size_t i) { return i < layers_.size() && dynamic_cast<ReLU*>(layers_[i].get()); };
+    auto is_bn = [&](std::size_t i) { return i < layers_.size() && dynamic_cast<BatchNorm*>(layers_[i].get()); };
     for (std::size_t i = 0; i < layers_.size(); ++i) {
-        bool relu_next = i + 1 < layers_.size() && dynamic_cast<ReLU*>(layers_[i + 1].get());
+        const bool relu_next = is_relu(i + 1) || (is_bn(i + 1) && is_relu(i + 2));
         if (auto* c = dynamic_cast<Conv2D*>(layers_[i].get())) c->set_he_init(relu_next);
         if (auto* d = dynamic_cast<Dense*>(layers_[i].get())) d->set_he_init(relu_next);
         layers_[i]->init_params(rng);
@@ -207,22 +218,27 @@ void Model::predict(const float* x, int n, float* probs) {
 
 std::vector<float> Model::weights() const {
     std::vector<float> flat;
-    flat.reserve(num_params_);
-    for (const auto& layer : layers_)
+    flat.reserve(num_weights_);
+    for (const auto& layer : layers_) {
         for (const ParamRef& p : layer->params()) flat.insert(flat.end(), p.value, p.value + p.size);
+        for (const ParamRef& p : layer->state()) flat.insert(flat.end(), p.value, p.value + p.size);
+    }
     return flat;
 }
 
 void Model::set_weights(const std::vector<float>& flat) {
-    if (flat.size() != num_params_)
-        throw std::invalid_argument("expected " + std::to_string(num_params_) + " weights, got " +
+    if (flat.size() != num_weights_)
+        throw std::invalid_argument("expected " + std::to_string(num_weights_) + " weights, got " +
                                     std::to_string(flat.size()));
     std::size_t at = 0;
-    for (auto& layer : layers_)
-        for (const ParamRef& p : layer->params()) {
-            std::memcpy(p.value, flat.data() + at, sizeof(float) * p.size);
-            at += p.size;
-        }
+    auto copy_in = [&](const ParamRef& p) {
+        std::memcpy(p.value, flat.data() + at, sizeof(float) * p.size);
+        at += p.size;
+    };
+    for (auto& layer : layers_) {
+        for (const ParamRef& p : layer->params()) copy_in(p);
+        for (const ParamRef& p : layer->state()) copy_in(p);
+    }
 }
 
 }  // namespace convpad

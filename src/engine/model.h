@@ -7,6 +7,8 @@
 //   relu                rectified linear unit
 //   drop<R>             dropout with rate R in [0, 1), e.g. drop0.5
 //   flatten             (C,H,W) -> (C*H*W)
+//   bn                  batch normalisation per channel (after a convolution) or per unit (after a dense layer)
+//   gap                 global average pooling, (C,H,W) -> (C)
 // The model owns its input shape (one 28x28 grayscale image unless told otherwise) and its class count
 // (10 unless told otherwise): the last layer must produce that many outputs (the logits).
 #pragma once
@@ -48,7 +50,8 @@ public:
 
     const std::string& arch() const { return arch_; }
     const std::vector<LayerPtr>& layers() const { return layers_; }
-    std::size_t num_params() const { return num_params_; }
+    std::size_t num_params() const { return num_params_; }    // trained values
+    std::size_t num_weights() const { return num_weights_; }  // what a model file stores: parameters and state
     Shape3 input_shape() const { return input_shape_; }
     int input_size() const { return int(input_shape_.size()); }  // floats per image
     int num_classes() const { return num_classes_; }
@@ -70,16 +73,17 @@ public:
     // True when layer i is a ReLU that the convolution before it computes (the model skips the layer).
     bool fused_into_previous(std::size_t i) const { return fused_.at(i) != 0; }
 
-    // All parameters, layer by layer, in params() order.
+    // Every stored value, layer by layer: the layer's params(), then its state() (batch norm's running
+    // statistics).
     std::vector<float> weights() const;
-    void set_weights(const std::vector<float>& flat);  // size must equal num_params()
+    void set_weights(const std::vector<float>& flat);  // size must equal num_weights()
 
 private:
     std::string arch_;
     Shape3 input_shape_;
     int num_classes_;
     std::vector<LayerPtr> layers_;
-    std::size_t num_params_ = 0;
+    std::size_t num_params_ = 0, num_weights_ = 0;
     const float* input_ = nullptr;          // x of the last forward(), the first layer's input
     std::vector<std::vector<float>> acts_;  // acts_[slot_[i]]: input of layer i (i >= 1); logits last
     std::vector<std::size_t> slot_;         // (layers + 1): a fused ReLU's output shares its input's slot

@@ -107,9 +107,9 @@ Model load_model(const std::uint8_t* data, std::size_t size) {
             throw ModelFileError(std::string("model file's architecture is invalid: ") + e.what());
         }
     }();
-    if (count != model.num_params())
-        throw ModelFileError("model file declares " + std::to_string(count) + " parameters but its architecture '" +
-                             arch + "' has " + std::to_string(model.num_params()));
+    if (count != model.num_weights())
+        throw ModelFileError("model file declares " + std::to_string(count) + " weights but its architecture '" +
+                             arch + "' has " + std::to_string(model.num_weights()));
     const std::uint8_t* w = data + r.at;
     const std::uint32_t actual_crc = crc32(w, weight_bytes);
     if (actual_crc != expected_crc) throw ModelFileError("model file is corrupted (weight checksum mismatch)");
@@ -122,6 +122,13 @@ Model load_model(const std::uint8_t* data, std::size_t size) {
             throw ModelFileError("model file has a non-finite weight at index " + std::to_string(i));
     }
     model.set_weights(weights);
+    for (const LayerPtr& layer : model.layers())
+        for (const ParamRef& p : layer->state())
+            if (p.name == "running_var")
+                for (std::size_t i = 0; i < p.size; ++i)
+                    if (p.value[i] < 0.0f)
+                        throw ModelFileError("model file has a negative running variance in its '" + layer->token() +
+                                             "' layer");
     return model;
 }
 

@@ -5,9 +5,9 @@
 //   8       4     format version (1)
 //   12      4     architecture string length L (1..4096)
 //   16      L     architecture string (ASCII, see engine/model.h)
-//   16+L    8     parameter count P (must equal what the architecture implies)
+//   16+L    8     weight count P (must equal what the architecture implies: Model::num_weights())
 //   24+L    4     CRC-32 (IEEE) of the weight bytes
-//   28+L    4P    weights, float32, in Model::params() order
+//   28+L    4P    weights, float32, in Model::weights() order (per layer its parameters, then its state)
 // Nothing may follow the weights.
 #pragma once
 #include <cstdint>

@@ -9,7 +9,8 @@
 
 namespace convpad {
 
-Adam::Adam(const OptimizerConfig& c) : beta1_(c.beta1), beta2_(c.beta2), epsilon_(c.epsilon) {
+Adam::Adam(const OptimizerConfig& c)
+    : beta1_(c.beta1), beta2_(c.beta2), epsilon_(c.epsilon), weight_decay_(c.kind == "adamw" ? c.weight_decay : 0.0f) {
     learning_rate = c.learning_rate;
 }
 
@@ -26,15 +27,19 @@ void Adam::step(const std::vector<ParamRef>& params) {
     const float step_size = float(learning_rate / correction1);
     const float inv_sqrt_c2 = float(1.0 / std::sqrt(correction2));
     const AdamStep s{beta1_, beta2_, 1.0f - beta1_, 1.0f - beta2_, step_size, inv_sqrt_c2, epsilon_};
+    const float shrink = 1.0f - learning_rate * weight_decay_;
     for (std::size_t i = 0; i < params.size(); ++i) {
         float *value = params[i].value, *m = m_[i].data(), *v = v_[i].data();
         const float* grad = params[i].grad;
+        const bool decay = params[i].decays && weight_decay_ > 0.0f;
         // Every element is updated on its own, so any split gives the same bits; blocks of 4096 keep
         // SIMD tails at block ends and each part worth a dispatch.
         const int blocks = int((params[i].size + 4095) / 4096);
         parallel_for(blocks, [&](int first, int last) {
             const std::size_t begin = std::size_t(first) * 4096;
             const std::size_t end = std::min(params[i].size, std::size_t(last) * 4096);
+            if (decay)
+                for (std::size_t k = begin; k < end; ++k) value[k] *= shrink;
             adam_update(value + begin, grad + begin, m + begin, v + begin, end - begin, s);
         });
     }
@@ -55,13 +60,15 @@ void Sgd::step(const std::vector<ParamRef>& params) {
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config) {
     if (!(config.learning_rate > 0.0f && config.learning_rate <= 10.0f))
         throw std::invalid_argument("learning rate must be in (0, 10], got " + std::to_string(config.learning_rate));
-    if (config.kind == "adam") return std::make_unique<Adam>(config);
+    if (!(config.weight_decay >= 0.0f && config.weight_decay <= 1.0f))
+        throw std::invalid_argument("weight decay must be in [0, 1], got " + std::to_string(config.weight_decay));
+    if (config.kind == "adam" || config.kind == "adamw") return std::make_unique<Adam>(config);
     if (config.kind == "sgd") {
         if (!(config.momentum >= 0.0f && config.momentum < 1.0f))
             throw std::invalid_argument("SGD momentum must be in [0, 1)");
         return std::make_unique<Sgd>(config);
     }
-    throw std::invalid_argument("unknown optimizer '" + config.kind + "' (expected adam or sgd)");
+    throw std::invalid_argument("unknown optimizer '" + config.kind + "' (expected adam, adamw or sgd)");
 }
 
 }  // namespace convpad

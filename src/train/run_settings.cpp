@@ -51,6 +51,9 @@ TrainConfig train_config(const RunSettings& settings) {
     config.optimizer.learning_rate = settings.learning_rate;
     config.patience = settings.patience;
     config.lr_patience = settings.lr_patience;
+    config.schedule = settings.schedule;
+    config.optimizer.weight_decay = settings.weight_decay;
+    config.label_smoothing = settings.label_smoothing;
     config.seed = settings.seed;
     config.augment = settings.augment;
     return config;

@@ -21,7 +21,10 @@ struct RunSettings {
     float dropout = 0.5f;  // replaces the rate of every drop<R> token of arch; < 0 keeps them
     int validation = 5000; // the last images of the training set, held out
     int patience = 3;      // early stopping; 0 = off
-    int lr_patience = 1;   // halve the learning rate after this many epochs without a better validation loss
+    int lr_patience = 1;   // plateau schedule: halve the learning rate after this many epochs without a better validation loss
+    ScheduleConfig schedule;      // train/lr_schedule.h
+    float weight_decay = 0.01f;   // adamw only (PyTorch's default)
+    float label_smoothing = 0.0f;
     int subset = 0;        // train on the first `subset` images left after the split; 0 = all of them
     std::uint64_t seed = 42;
     Augmentation augment;  // random changes to every training image (train/augment.h); all off by default

@@ -37,6 +37,11 @@ Trainer::Trainer(Model& model, DataView train, DataView val, const TrainConfig& 
     if (config.patience < 0 || config.lr_patience < 0) throw std::invalid_argument("patience must be >= 0");
     if (!(config.lr_factor > 0.0f && config.lr_factor <= 1.0f))
         throw std::invalid_argument("learning-rate factor must be in (0, 1]");
+    if (!(config.label_smoothing >= 0.0f && config.label_smoothing <= 0.5f))
+        throw std::invalid_argument("label smoothing must be in [0, 0.5], got " + std::to_string(config.label_smoothing));
+    if (!(config.schedule.warmup_epochs >= 0.0f && config.schedule.warmup_epochs < float(config.epochs)))
+        throw std::invalid_argument("warm-up must be at least 0 and fewer epochs than the run's " +
+                                    std::to_string(config.epochs));
     check_augmentation(config.augment);
     optimizer_ = make_optimizer(config.optimizer);
     params_ = model_.params();
@@ -92,9 +97,14 @@ void Trainer::train_batch() {
             }
         });
     }
+    if (config_.schedule.kind != LrSchedule::Plateau)
+        optimizer_->learning_rate =
+            scheduled_learning_rate(config_.schedule, config_.optimizer.learning_rate, long(epoch_) * steps_per_epoch_ + step_,
+                                    long(config_.epochs) * steps_per_epoch_, steps_per_epoch_);
     const float* logits = model_.forward(batch_x_.data(), n, true);
-    const double loss = softmax_cross_entropy_forward(logits, batch_y_.data(), n, kNumClasses, probs_.data());
-    softmax_cross_entropy_backward(probs_.data(), batch_y_.data(), n, kNumClasses, dlogits_.data());
+    const float smoothing = config_.label_smoothing;
+    const double loss = softmax_cross_entropy_forward(logits, batch_y_.data(), n, kNumClasses, probs_.data(), smoothing);
+    softmax_cross_entropy_backward(probs_.data(), batch_y_.data(), n, kNumClasses, dlogits_.data(), smoothing);
     model_.backward(dlogits_.data(), n);
     for (int i = 0; i < n; ++i) epoch_correct_ += argmax_class(probs_.data() + i * kNumClasses, kNumClasses) == batch_y_[i];
     optimizer_->step(params_);
@@ -139,7 +149,8 @@ void Trainer::finish_epoch() {
         epochs_without_improvement_ = epochs_since_lr_change_ = 0;
     } else if (has_val) {
         ++epochs_without_improvement_;
-        if (config_.lr_patience > 0 && ++epochs_since_lr_change_ >= config_.lr_patience) {
+        if (config_.schedule.kind == LrSchedule::Plateau && config_.lr_patience > 0 &&
+            ++epochs_since_lr_change_ >= config_.lr_patience) {
             optimizer_->learning_rate *= config_.lr_factor;
             epochs_since_lr_change_ = 0;
         }

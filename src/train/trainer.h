@@ -13,6 +13,7 @@
 #include "engine/optimizer.h"
 #include "train/augment.h"
 #include "train/evaluator.h"
+#include "train/lr_schedule.h"
 #include "train/metrics.h"
 
 namespace convpad {
@@ -23,10 +24,12 @@ struct TrainConfig {
     OptimizerConfig optimizer;
     std::uint64_t seed = 42;  // shuffling (the model's own seed sets initial weights and dropout)
     int patience = 4;         // early stopping: epochs without a new best validation loss; 0 = off
-    // Halve the learning rate after this many epochs without a new best validation loss (Keras'
-    // ReduceLROnPlateau); 0 = off. Counts restart after each cut.
+    ScheduleConfig schedule;  // how the learning rate moves (train/lr_schedule.h)
+    // With the plateau schedule: halve the learning rate after this many epochs without a new best validation
+    // loss (Keras' ReduceLROnPlateau); 0 = off. Counts restart after each cut.
     int lr_patience = 1;
     float lr_factor = 0.5f;
+    float label_smoothing = 0.0f;  // of the training loss (engine/loss.h), in [0, 0.5]; validation uses plain labels
     int eval_chunk = 500;     // validation images per advance() call
     Augmentation augment;     // of training images only (validation images are never changed); off by default
 };
@@ -42,7 +45,7 @@ struct EpochReport {
     double train_loss, train_accuracy;  // running averages over the epoch, dropout on (as Keras reports)
     double val_loss, val_accuracy;      // NaN without a validation set
     bool improved;                      // new best validation loss
-    float learning_rate;                // used during this epoch
+    float learning_rate;                // used during this epoch's last step
     double seconds;
 };
 
