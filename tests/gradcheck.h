@@ -4,6 +4,9 @@
 #include <functional>
 #include <vector>
 
+#include "engine/activations.h"
+#include "engine/maxpool2d.h"
+#include "engine/model.h"
 #include "engine/rng.h"
 
 namespace convpad::testing {
@@ -28,6 +31,19 @@ inline double central_difference(float* value, const std::function<double()>& lo
 // Absolute-plus-relative closeness: |a - n| <= atol + rtol * max(|a|, |n|).
 inline bool gradients_close(double analytic, double numeric, double atol = 2e-3, double rtol = 2e-2) {
     return std::fabs(analytic - numeric) <= atol + rtol * std::max(std::fabs(analytic), std::fabs(numeric));
+}
+
+// Which way every ReLU (fused or not) and max pool decided in the last forward: if it changes between x+h
+// and x-h, the difference straddles a kink and is not a derivative (ggml's test-backend-ops skips these too).
+inline std::vector<std::int32_t> kink_signature(const Model& model) {
+    std::vector<std::int32_t> sig;
+    for (std::size_t i = 0; i < model.layers().size(); ++i) {
+        if (dynamic_cast<const ReLU*>(model.layers()[i].get()))
+            for (float v : model.activation(i + 1)) sig.push_back(v > 0.0f);
+        if (auto* pool = dynamic_cast<const MaxPool2D*>(model.layers()[i].get()))
+            sig.insert(sig.end(), pool->winners().begin(), pool->winners().end());
+    }
+    return sig;
 }
 
 }  // namespace convpad::testing

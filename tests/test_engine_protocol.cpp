@@ -56,12 +56,13 @@ TEST_CASE("protocol: a status survives JSON, NaN included", "[protocol]") {
 }
 
 TEST_CASE("protocol: log entries, predictions and evaluations survive JSON", "[protocol]") {
-    const std::vector<LossPoint> losses = {{1, 2.5f}, {2, 2.25f}, {3, NAN}};
+    const std::vector<LossPoint> losses = {{1, 2.5f, 0.01f}, {2, 2.25f, 0.005f}, {3, NAN, 0.0025f}};
     const json tail = loss_points_json(losses, 1);  // only what the page has not had yet
     REQUIRE(tail.size() == 2);
     const auto back = loss_points_from_json(json::parse(tail.dump()));
     CHECK(back[0].step == 2);
     CHECK(back[0].loss == 2.25f);
+    CHECK(back[0].learning_rate == 0.005f);
     CHECK(std::isnan(back[1].loss));
 
     const std::vector<EpochReport> epochs = {{1, 0.9, 0.7, 0.8, 0.75, true, 0.001f, 12.5}};
@@ -110,7 +111,14 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     s.augment.flip = true;
     s.augment.drawn = 0.3f;
     s.sketches = 20;
+    s.schedule = {LrSchedule::OneCycle, 1.5f};
+    s.weight_decay = 0.05f;
+    s.label_smoothing = 0.1f;
     const RunSettings back = settings_from_json(json::parse(settings_json(s).dump()));
+    CHECK(back.schedule.kind == LrSchedule::OneCycle);
+    CHECK(back.schedule.warmup_epochs == 1.5f);
+    CHECK(back.weight_decay == 0.05f);
+    CHECK(back.label_smoothing == 0.1f);
     CHECK(back.arch == s.arch);
     CHECK(back.epochs == 3);
     CHECK(back.batch_size == 32);
@@ -131,6 +139,8 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     status.has_run = true;
     status.settings = s;
     CHECK(status_from_json(status_json(status)).settings.augment.drawn == 0.3f);
+    CHECK(status_from_json(status_json(status)).settings.schedule.kind == LrSchedule::OneCycle);
+    CHECK(status_from_json(status_json(status)).settings.label_smoothing == 0.1f);
     CHECK(settings_json(s)["learningRate"].dump() == "0.003");  // the decimal as typed
 
     RunSettings kept = s;
@@ -145,6 +155,11 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     CHECK_THROWS_WITH(apply_option("flip", 1, kept), Contains("flip must be true or false"));
     CHECK_THROWS_WITH(apply_option("sketches", 101, kept), Contains("sketches"));
     CHECK_THROWS_WITH(apply_option("shift", "a lot", kept), Contains("shift"));
+    CHECK_THROWS_WITH(apply_option("optimizer", "rmsprop", kept), Contains("optimizer must be 'adam', 'adamw' or 'sgd'"));
+    CHECK_THROWS_WITH(apply_option("schedule", "exponential", kept), Contains("schedule must be 'plateau', 'step', 'cosine' or 'onecycle'"));
+    CHECK_THROWS_WITH(apply_option("warmup", -1, kept), Contains("warmup"));
+    CHECK_THROWS_WITH(apply_option("weightDecay", 2, kept), Contains("weightDecay must be in [0, 1]"));
+    CHECK_THROWS_WITH(apply_option("labelSmoothing", 0.6, kept), Contains("labelSmoothing must be in [0, 0.5]"));
     CHECK(settings_json(kept) == settings_json(s));
     apply_option("dropout", nullptr, kept);
     CHECK(kept.dropout < 0);

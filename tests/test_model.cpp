@@ -96,20 +96,6 @@ TEST_CASE("initialisation has the He/Glorot scale", "[model][init]") {
     CHECK(max_abs > 0.95 * limit);
 }
 
-namespace {
-// Which way every ReLU and max-pool decided in the last forward: if it changes between x+h and
-// x-h, the difference straddles a kink and is not a derivative (ggml's test-backend-ops skips these too).
-std::vector<std::int32_t> kink_signature(const Model& model) {
-    std::vector<std::int32_t> sig;
-    for (std::size_t i = 0; i < model.layers().size(); ++i) {
-        if (dynamic_cast<const ReLU*>(model.layers()[i].get()))
-            for (float v : model.activation(i + 1)) sig.push_back(v > 0.0f);
-        if (auto* pool = dynamic_cast<const MaxPool2D*>(model.layers()[i].get()))
-            sig.insert(sig.end(), pool->winners().begin(), pool->winners().end());
-    }
-    return sig;
-}
-}  // namespace
 
 TEST_CASE("whole-model gradients match finite differences", "[model][gradcheck]") {
     const bool with_bn = GENERATE(false, true);

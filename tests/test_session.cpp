@@ -251,6 +251,19 @@ TEST_CASE("session: each data set's default run is its bundled model's recipe an
     CHECK(default_run_settings(dataset_info(DatasetId::Digits)).augment.geometric());
 }
 
+TEST_CASE("session: the best preset's recipe fits each data set", "[session]") {
+    for (DatasetId id : {DatasetId::Fashion, DatasetId::Digits}) {
+        const DatasetInfo& dataset = dataset_info(id);
+        const RunSettings s = best_run_settings(dataset);
+        CHECK(s.arch == kBestArch);
+        CHECK(s.validation == dataset.default_validation);
+        CHECK(s.augment.flip == dataset.mirror_invariant);  // never a mirrored digit
+        CHECK_NOTHROW(check_for_dataset(s, dataset));
+        CHECK_NOTHROW(make_optimizer(train_config(s).optimizer));
+        CHECK(Model(run_arch(s)).num_params() < 1'000'000);
+    }
+}
+
 TEST_CASE("session: a run may add the sketch set to its training images", "[session]") {
     Session session(DatasetId::Fashion, kTinyArch);
     load_bars(session, 300, 100);

@@ -240,6 +240,7 @@ endif()
 # Registered whenever the web app is built, whatever CONVPAD_TESTS says: tools/test.sh builds the web
 # with -DCONVPAD_TESTS=OFF (no Catch2 runner in the page) and runs ctest here. Each file serves the
 # site on its own free port; CONVPAD_CLI (a native convpad) enables the comparisons with the CLI.
+# tfjs_exchange.mjs needs no site: real TensorFlow.js in node against `convpad export` / `convpad import`.
 if(NOT CONVPAD_THREADS)
   enable_testing()
   # Default: tools/test.sh's layout, <build>/web beside <build>/native; helpers.mjs also looks elsewhere.
@@ -248,7 +249,7 @@ if(NOT CONVPAD_THREADS)
       "native convpad for the browser tests' reference results (tools/test.sh native builds it)")
   set(CONVPAD_WASM_CLI ${convpad_build_root}/wasm/convpad.js CACHE FILEPATH
       "convpad built with Emscripten, for the page-vs-CLI training comparison (tools/test.sh browser builds it)")
-  foreach(suite smoke api loading threads engine kernels sketches config embed offline)
+  foreach(suite smoke api loading threads engine kernels sketches config embed offline inside tfjs_exchange tfjs_page)
     add_test(NAME convpad_web_${suite} COMMAND node --test ${CMAKE_SOURCE_DIR}/tests/web/${suite}.mjs)
     set_tests_properties(convpad_web_${suite} PROPERTIES
       ENVIRONMENT "CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI};CONVPAD_WASM_CLI=${CONVPAD_WASM_CLI}"

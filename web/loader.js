@@ -23,7 +23,7 @@ import { mirrorToLiveRegions } from './live_region.js';
 import { registerOffline } from './offline.js';
 import {
   PANELS, MAX_THREADS, readUrlConfig, threadsRequest as parseThreads,
-  datasetRequest as parseDataset, trainingParameters,
+  datasetRequest as parseDataset, trainingParameters, TRAIN_OPTIONS,
 } from './url_config.js';
 
 const { Progress, fetchBytes, fetchAll } = self.convpadFetch;
@@ -170,7 +170,7 @@ function notify(text, isError = false) {
 
 const news = {
   status: null,           // the engine's last status (src/web/engine_protocol.h)
-  losses: [],             // [[step, loss], ...] of the current run
+  losses: [],             // [[step, loss, learning rate], ...] of the current run
   epochs: [],
   evaluation: null,       // the last evaluation (without the per-image predictions)
   dataset: 'fashion',     // the current data set (the engine's and the UI's)
@@ -468,6 +468,19 @@ function showPanel(name) {
   scheduleFrame();
 }
 
+// What the Inside view shows (README "The Inside view"): {source: 'pad' | 'test', index, empty, modelVersion, arch,
+// filters, layers: [{name, layer, applied, channels, height, width, min, max}], saliency: {min, max, values},
+// prediction, view: {version, frame}}. options {source: 'pad'} or {source: 'test', index} switches the view first.
+function inspect(options = {}) {
+  requireReady('inspect');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ConvPadError('inspect', `options must be an object, got ${describe(options)}`);
+  }
+  const reply = uiCall('inspect', 'convpad_inspect', ['string'], [JSON.stringify(options)]);
+  if ('source' in options) scheduleFrame();   // the view shows another image
+  return reply;
+}
+
 // Rectangles in CSS pixels of the page: the drawing surface (pad; null when not on screen) and every
 // panel window; mode 'columns' or 'tabs' (one panel at a time, `tab` names it).
 function layout() {
@@ -486,12 +499,6 @@ function layout() {
 }
 
 // [SECTION] API: training, status, evaluation
-
-const TRAIN_OPTIONS = {
-  epochs: 'integer', batchSize: 'integer', learningRate: 'number', arch: 'string', optimizer: 'string',
-  dropout: 'number or null', validation: 'integer', patience: 'integer', subset: 'integer', seed: 'integer',
-  shift: 'number', rotate: 'number', scale: 'number', flip: 'boolean', drawn: 'number', sketches: 'integer',
-};
 
 // Types here; ranges in the C side (convpad_run_settings), and what depends on the data in the engine.
 function checkTrainOptions(call, options) {
@@ -581,6 +588,13 @@ function settings() {
   return uiCall('settings', 'convpad_settings');
 }
 
+// train() options of a named recipe for the current data set: 'default' or 'best'.
+function recipe(name) {
+  requireReady('recipe');
+  if (typeof name !== 'string') throw new ConvPadError('recipe', `name must be 'default' or 'best', got ${describe(name)}`);
+  return uiCall('recipe', 'convpad_recipe', ['string'], [name]);
+}
+
 // Threads the threaded engine uses (1 to MAX_THREADS); the single-thread engine stays at 1.
 async function setThreads(n) {
   requireReady('setThreads');
@@ -636,45 +650,119 @@ async function saveModel() {
   return engineCommand('saveModel', 'saveModel');
 }
 
-// bytes: Uint8Array, ArrayBuffer, any ArrayBufferView, or a Blob/File. Resolves {arch, params}.
-async function loadModel(bytes) {
+// A copy of bytes given as a Uint8Array, ArrayBuffer, any ArrayBufferView, or a Blob/File; null for anything else.
+async function bytesOf(value) {
+  if (value instanceof Blob) return new Uint8Array(await value.arrayBuffer());
+  if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
+  return null;
+}
+
+// loadModel(bytes): a .cpm file. loadModel(modelJson, weights): a TensorFlow.js Layers model, modelJson as
+// text, a parsed object or a Blob/File; weights as bytes, or an array of the manifest's files in its order.
+// Resolves {arch, params}.
+async function loadModel(bytes, weights) {
   requireReady('loadModel');
-  let data;
-  if (bytes instanceof Blob) data = new Uint8Array(await bytes.arrayBuffer());
-  else if (bytes instanceof ArrayBuffer) data = new Uint8Array(bytes.slice(0));
-  else if (ArrayBuffer.isView(bytes)) data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
-  else throw new ConvPadError('loadModel', `expected a Uint8Array, ArrayBuffer or Blob, got ${describe(bytes)}`);
+  if (weights !== undefined) {
+    const cpm = await tfjsToCpm('loadModel', bytes, weights);
+    return engineCommand('loadModel', 'loadModel', [cpm], [cpm.buffer]);
+  }
+  const data = await bytesOf(bytes);
+  if (!data) throw new ConvPadError('loadModel', `expected a Uint8Array, ArrayBuffer or Blob, got ${describe(bytes)}`);
   if (data.byteLength === 0) throw new ConvPadError('loadModel', 'the model file is empty');
   return engineCommand('loadModel', 'loadModel', [data], [data.buffer]);
 }
 
+// [SECTION] API: TensorFlow.js Layers models (src/exchange/tfjs_model.h converts, on the UI's thread)
+
+// The UI module's binary reply {pointer, size}, copied out.
+const copyUiBytes = ({ pointer, size }) => heapU8(uiModule).slice(pointer, pointer + size);
+
+async function tfjsToCpm(call, modelJson, weights) {
+  let text = modelJson;
+  if (modelJson instanceof Blob) text = await modelJson.text();
+  else if (modelJson && typeof modelJson === 'object' && !ArrayBuffer.isView(modelJson)) text = JSON.stringify(modelJson);
+  if (typeof text !== 'string') throw new ConvPadError(call, `modelJson must be text, an object or a File, got ${describe(modelJson)}`);
+  const parts = [];
+  for (const part of Array.isArray(weights) ? weights : [weights]) {
+    const data = await bytesOf(part);
+    if (!data) throw new ConvPadError(call, `weights must be bytes (Uint8Array, ArrayBuffer, Blob) or an array of them, got ${describe(part)}`);
+    parts.push(data);
+  }
+  const bin = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
+  parts.reduce((at, p) => (bin.set(p, at), at + p.byteLength), 0);
+  const reply = withUiHeap(call, bin, (ptr) => uiCall(call, 'convpad_import_tfjs', ['string', 'number', 'number'], [text, ptr, bin.byteLength]));
+  return copyUiBytes(reply.cpm);
+}
+
+// The current model in TensorFlow.js's Layers format: {modelJson, weights, weightsFile}. tf.loadLayersModel
+// reads it, e.g. through tf.io.fromMemory(JSON.parse(modelJson) with weightData = weights.buffer).
+async function exportModel(format = 'tfjs') {
+  requireReady('exportModel');
+  if (format !== 'tfjs') throw new ConvPadError('exportModel', `format must be 'tfjs', got ${describe(format)}`);
+  const cpm = await saveModel();
+  const reply = withUiHeap('exportModel', cpm, (ptr) => uiCall('exportModel', 'convpad_export_tfjs', ['number', 'number'], [ptr, cpm.byteLength]));
+  return { modelJson: reply.modelJson, weights: copyUiBytes(reply.weights), weightsFile: reply.weightsFile };
+}
+
+// Saves model.json and its weights file as two downloads.
+async function downloadTfjsModel() {
+  requireReady('downloadTfjsModel');
+  try {
+    const { modelJson, weights, weightsFile } = await exportModel('tfjs');
+    saveDownload(new Blob([modelJson], { type: 'application/json' }), 'model.json');
+    saveDownload(new Blob([weights], { type: 'application/octet-stream' }), weightsFile);
+    notify(`saved model.json and ${weightsFile} (TensorFlow.js, ${(weights.byteLength / 1024).toFixed(0)} KB of weights)`);
+  } catch (err) {
+    notify(`could not export the model: ${err.reason ?? err.message}`, true);
+  }
+}
+
 const DOWNLOAD_NAME = 'convpad-model.cpm';
+
+function saveDownload(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);   // after the browser has started the download
+}
 
 async function downloadModel() {
   requireReady('downloadModel');
   try {
     const bytes = await saveModel();
-    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = DOWNLOAD_NAME;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);   // after the browser has started the download
+    saveDownload(new Blob([bytes], { type: 'application/octet-stream' }), DOWNLOAD_NAME);
     notify(`saved ${DOWNLOAD_NAME} (${(bytes.byteLength / 1024).toFixed(0)} KB)`);
   } catch (err) {
     notify(`could not save the model: ${err.reason ?? err.message}`, true);
   }
 }
 
-// The file picker's and drag-and-drop's path: the outcome goes to the app's notice line.
-async function loadModelFile(file) {
+// The file picker's and drag-and-drop's path: a .cpm file, or a TensorFlow.js model.json with its weight
+// files. The outcome goes to the app's notice line.
+async function loadModelFiles(fileList) {
+  const files = Array.from(fileList);
+  const json = files.find((f) => f.name.toLowerCase().endsWith('.json'));
+  const name = json ? json.name : files[0].name;
   try {
-    const { arch } = await loadModel(file);
-    notify(`loaded ${file.name} (${arch})`);
+    let arch;
+    if (json) {
+      const text = await json.text();
+      const { paths } = uiCall('loadModel', 'convpad_tfjs_weight_paths', ['string'], [text]);
+      const byName = new Map(files.map((f) => [f.name, f]));
+      const missing = paths.filter((p) => !byName.has(p.split('/').pop()));
+      if (missing.length) throw new Error(`choose or drop ${json.name} together with its weight file${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+      ({ arch } = await loadModel(text, paths.map((p) => byName.get(p.split('/').pop()))));
+    } else {
+      ({ arch } = await loadModel(files[0]));
+    }
+    notify(`loaded ${name} (${arch})`);
   } catch (err) {
-    notify(`could not load ${file.name}: ${err.reason ?? err.message}`, true);
+    notify(`could not load ${name}: ${err.reason ?? err.message}`, true);
   }
 }
 
@@ -1053,17 +1141,16 @@ function setupDropTarget() {
     event.preventDefault();
     depth = 0;
     ui.dropHint.hidden = true;
-    const file = event.dataTransfer.files[0];
-    if (!file) return;
+    const { files } = event.dataTransfer;
+    if (!files.length) return;
     if (convpad.state !== 'ready') {
-      console.warn(`ConvPad: ${file.name} dropped before the app was ready; drop it again`);
+      console.warn(`ConvPad: ${files[0].name} dropped before the app was ready; drop it again`);
       return;
     }
-    loadModelFile(file);
+    loadModelFiles(files);
   });
   ui.modelFile.addEventListener('change', () => {
-    const file = ui.modelFile.files[0];
-    if (file) loadModelFile(file);
+    if (ui.modelFile.files.length) loadModelFiles(ui.modelFile.files);
   });
 }
 
@@ -1085,6 +1172,7 @@ const convpad = {
   pad,
   layout,
   showPanel,
+  inspect,
   redraw,
   train,
   pause: () => control('pause'),
@@ -1097,12 +1185,15 @@ const convpad = {
   openShareDialog,
   history,
   settings,
+  recipe,
   evaluate,
   setDataset,
   setThreads,
   saveModel,
   loadModel,
+  exportModel,
   downloadModel,
+  downloadTfjsModel,
   pickModelFile,
   // The loader's own pieces, for tests and the console.
   threadsRequest,

@@ -5,33 +5,30 @@
 // (loader.js applies them one by one). A bad value costs only its own setting: it is listed in
 // `errors` as {param, message} and the default stays.
 
-export const PANELS = ['training', 'curves', 'samples', 'evaluation', 'pad'];
+export const PANELS = ['training', 'curves', 'samples', 'evaluation', 'inside', 'pad'];
 export const THEMES = ['light', 'dark'];
 export const MAX_THREADS = 16;       // the most threads=N accepts
 const DEFAULT_MAX_THREADS = 4;       // without threads=N: min(cores, 4), leaving a big machine's other cores alone
 
-// URL name → [train() option, kind]. The first name of each option is the one share links use.
-export const TRAINING_PARAMETERS = {
-  arch: ['arch', 'string'],
-  epochs: ['epochs', 'integer'],
-  batch: ['batchSize', 'integer'],
-  batchSize: ['batchSize', 'integer'],
-  lr: ['learningRate', 'number'],
-  learningRate: ['learningRate', 'number'],
-  optimizer: ['optimizer', 'string'],
-  dropout: ['dropout', 'number'],
-  val: ['validation', 'integer'],
-  validation: ['validation', 'integer'],
-  patience: ['patience', 'integer'],
-  seed: ['seed', 'integer'],
-  subset: ['subset', 'integer'],
-  shift: ['shift', 'number'],
-  rotate: ['rotate', 'number'],
-  scale: ['scale', 'number'],
-  flip: ['flip', 'boolean'],
-  drawn: ['drawn', 'number'],
-  sketches: ['sketches', 'integer'],
+// Every train() option and its type: what train() accepts and what the URL may set. Ranges are the C
+// side's. dropout may also be null through train() (keep arch's own rates); a URL cannot say null.
+export const TRAIN_OPTIONS = {
+  epochs: 'integer', batchSize: 'integer', learningRate: 'number', arch: 'string', optimizer: 'string',
+  dropout: 'number or null', validation: 'integer', patience: 'integer', subset: 'integer', seed: 'integer',
+  shift: 'number', rotate: 'number', scale: 'number', flip: 'boolean', drawn: 'number', sketches: 'integer',
+  schedule: 'string', warmup: 'number', weightDecay: 'number', labelSmoothing: 'number',
 };
+
+// Shorter URL names of some options; the first name of each option is the one share links use.
+const SHORT_NAMES = { batch: 'batchSize', lr: 'learningRate', val: 'validation', decay: 'weightDecay', smoothing: 'labelSmoothing' };
+
+// URL name → [train() option, kind]: the short names, then every option under its own name.
+export const TRAINING_PARAMETERS = Object.fromEntries([
+  ...Object.entries(SHORT_NAMES).map(([name, option]) => [name, [option, urlKind(TRAIN_OPTIONS[option])]]),
+  ...Object.entries(TRAIN_OPTIONS).map(([option, kind]) => [option, [option, urlKind(kind)]]),
+]);
+
+function urlKind(kind) { return kind === 'number or null' ? 'number' : kind; }
 
 // The URL's threads=N if it is an integer from 1 to MAX_THREADS, else min(cores, DEFAULT_MAX_THREADS).
 // {threads, fromUrl, problem}.

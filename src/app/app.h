@@ -40,6 +40,7 @@ std::string engine_description();
 // Implemented in js_api.cpp by calling into web/loader.js.
 void request_model_download();  // saves the current model as a .cpm download
 void request_model_upload();    // opens the file picker; the chosen file goes through loadModel
+void request_tfjs_download();   // saves the current model as model.json + weights (TensorFlow.js Layers format)
 
 // Each panel draws one fixed window filling `area` (CSS pixels).
 struct Rect {
@@ -50,9 +51,19 @@ void panel_curves(const Rect& area);
 void panel_samples(const Rect& area);     // drawn inside the bottom tab "Predictions"
 void panel_evaluation(const Rect& area);  // drawn inside the bottom tab "Evaluation"
 void panel_pad(const Rect& area);
+void panel_inside(const Rect& area);      // drawn inside the bottom tab "Inside" (panel_inside.cpp, inside.h)
 
 // Which bottom tab is shown; JS (evaluate()) and panels may switch it.
-enum class BottomTab { Predictions, Evaluation };
+enum class BottomTab { Predictions, Evaluation, Inside };
 void show_bottom_tab(BottomTab tab);
+
+// The test image last selected in the Sample predictions grid (its index in the test set, or -1 when none is
+// selected) and a count of selections, which grows with each click on an image: the Inside view follows the
+// last thing the user touched.
+struct SampleSelection {
+    int index = -1;
+    long serial = 0;
+};
+SampleSelection selected_sample();
 
 }  // namespace convpad::app

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app.h"
+#include "app/inside.h"
 #include "app/layout.h"
 #include "app/pad.h"
 #include "app/shell.h"
@@ -164,6 +165,18 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_settings() {
     return guarded([] { return protocol::settings_json(edited_settings()); });
 }
 
+// A named recipe for the current data set as train() options: "default" (the data set's own) or "best"
+// (train/run_settings.h: best_run_settings).
+EMSCRIPTEN_KEEPALIVE const char* convpad_recipe(const char* name) {
+    return guarded([&] {
+        const std::string which = name ? name : "";
+        const DatasetInfo& dataset = engine().dataset();
+        if (which == "default") return protocol::settings_json(default_run_settings(dataset));
+        if (which == "best") return protocol::settings_json(best_run_settings(dataset));
+        throw std::invalid_argument("unknown recipe '" + which + "' (known: default, best)");
+    });
+}
+
 // [SECTION] The engine's snapshots (web/engine_client.js passes on what the engine worker posts)
 
 // update: {status, restart, losses, epochs, evaluation?} as JSON text. {ok} or {error}.
@@ -254,6 +267,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_show_panel(const char* name) {
         show_panel(panel);  // throws when the panel is not shown
         if (panel == Panel::Samples) show_bottom_tab(BottomTab::Predictions);  // they share a window in columns
         if (panel == Panel::Evaluation) show_bottom_tab(BottomTab::Evaluation);
+        if (panel == Panel::Inside) show_bottom_tab(BottomTab::Inside);
         return json{{"ok", true}};
     });
 }
@@ -290,6 +304,64 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_pad_prediction() {
 // (784) the network's input made from the drawing (README "Preprocessing").
 EMSCRIPTEN_KEEPALIVE const char* convpad_pad_pixels() {
     return guarded([] { return json(pad_input()); });
+}
+
+// [SECTION] The Inside view (inside.h)
+
+// options: {} for what the view shows now; {source: "pad"} or {source: "test", index} switches it first.
+// {source, index, empty, modelVersion, arch, filters, layers: [{name, layer, applied, channels, height, width,
+// min, max}], saliency: {min, max, values (784)}, prediction: {label, name, probs}, view: {version, frame}}.
+// Without an image (an empty pad, no model yet) everything from modelVersion on is null, except view.
+EMSCRIPTEN_KEEPALIVE const char* convpad_inspect(const char* options_text) {
+    return guarded([&] {
+        const json options = options_object(options_text);
+        for (const auto& [key, value] : options.items())
+            if (key != "source" && key != "index")
+                throw std::invalid_argument("unknown option '" + key + "' (known: source, index)");
+        if (options.contains("source")) {
+            const json& source = options["source"];
+            if (source == "pad") {
+                if (options.contains("index")) throw std::invalid_argument("index is for source 'test' only");
+                inside_show(InsideSource::Pad);
+            } else if (source == "test") {
+                const json& index = options.contains("index") ? options["index"] : json();
+                if (!index.is_number_integer()) throw std::invalid_argument("source 'test' needs an integer index");
+                const long long i = index.get<long long>();
+                if (i < 0 || i > std::numeric_limits<int>::max())
+                    throw std::invalid_argument("index " + std::to_string(i) + " is outside the test set");
+                inside_show(InsideSource::Test, int(i));
+            } else {
+                throw std::invalid_argument("source must be 'pad' or 'test', got " + source.dump());
+            }
+        } else if (options.contains("index")) {
+            throw std::invalid_argument("index needs source: 'test'");
+        }
+
+        const InsideState s = inside_state();
+        json reply = {{"source", s.source == InsideSource::Pad ? "pad" : "test"},
+                      {"index", s.test_index >= 0 ? json(s.test_index) : json(nullptr)},
+                      {"empty", s.empty},
+                      {"view", s.drawn_frame >= 0 ? json{{"version", s.drawn_version}, {"frame", s.drawn_frame}} : json(nullptr)}};
+        for (const char* key : {"modelVersion", "arch", "filters", "layers", "saliency", "prediction"}) reply[key] = nullptr;
+        if (!s.inspection) return reply;
+        const Inspection& r = *s.inspection;
+        reply["modelVersion"] = s.model_version;
+        reply["arch"] = engine().model()->arch();
+        reply["filters"] = r.filters.count ? json{{"count", r.filters.count}, {"channels", r.filters.channels},
+                                                  {"kernel", r.filters.kernel}, {"scale", r.filters.scale}}
+                                           : json(nullptr);
+        json layers = json::array();
+        for (const FeatureMaps& m : r.layers)
+            layers.push_back({{"name", m.name}, {"layer", m.conv_layer}, {"applied", m.applied}, {"channels", m.shape.c},
+                              {"height", m.shape.h}, {"width", m.shape.w}, {"min", m.min}, {"max", m.max}});
+        reply["layers"] = layers;
+        reply["saliency"] = {{"min", r.saliency_min}, {"max", r.saliency_max}, {"values", r.saliency}};
+        Prediction p;
+        for (int c = 0; c < kNumClasses && c < int(r.probs.size()); ++c) p.probs[std::size_t(c)] = r.probs[std::size_t(c)];
+        p.label = r.predicted;
+        reply["prediction"] = protocol::prediction_json(p, engine().dataset());
+        return reply;
+    });
 }
 
 }  // extern "C"

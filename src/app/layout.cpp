@@ -8,25 +8,25 @@ namespace convpad::app {
 
 namespace {
 constexpr std::array<Panel, kPanelCount> kPanels = {Panel::Training, Panel::Curves, Panel::Samples,
-                                                     Panel::Evaluation, Panel::Pad};
-std::array<bool, kPanelCount> g_shown = {true, true, true, true, true};
+                                                     Panel::Evaluation, Panel::Pad, Panel::Inside};
+std::array<bool, kPanelCount> g_shown = {true, true, true, true, true, true};
 LayoutState g_state;
 }  // namespace
 
 const char* panel_name(Panel panel) {
-    static const char* const names[] = {"training", "curves", "samples", "evaluation", "pad"};
+    static const char* const names[] = {"training", "curves", "samples", "evaluation", "pad", "inside"};
     return names[int(panel)];
 }
 
 const char* panel_title(Panel panel) {
-    static const char* const titles[] = {"Train", "Curves", "Samples", "Evaluation", "Pad"};
+    static const char* const titles[] = {"Train", "Curves", "Samples", "Evaluation", "Pad", "Inside"};
     return titles[int(panel)];
 }
 
 Panel panel_from_name(const std::string& name) {
     for (Panel p : kPanels)
         if (name == panel_name(p)) return p;
-    throw std::invalid_argument("unknown panel '" + name + "' (known: training, curves, samples, evaluation, pad)");
+    throw std::invalid_argument("unknown panel '" + name + "' (known: training, curves, samples, evaluation, pad, inside)");
 }
 
 void set_shown_panels(const std::vector<std::string>& names) {

@@ -8,8 +8,8 @@
 
 namespace convpad::app {
 
-enum class Panel { Training, Curves, Samples, Evaluation, Pad };
-constexpr int kPanelCount = 5;
+enum class Panel { Training, Curves, Samples, Evaluation, Pad, Inside };
+constexpr int kPanelCount = 6;
 
 const char* panel_name(Panel panel);  // "training", "curves", ... (the URL's names)
 const char* panel_title(Panel panel); // "Training", "Curves", ... (tab labels)

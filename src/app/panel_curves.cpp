@@ -1,6 +1,7 @@
 // The live curves panel (middle top): training loss per optimiser step (raw, faint, and smoothed
 // with TensorBoard's debiased EMA) on the left axis, validation loss per epoch on the same axis and
-// validation accuracy per epoch on a right axis. The x axis spans the planned run, so the curves
+// validation accuracy per epoch on a right axis, and the learning rate of every step scaled to the plot's
+// height (its own scale, 0 to the run's highest rate; values in the tooltip). The x axis spans the planned run, so the curves
 // grow left to right and epochs stay where they are. Long runs are decimated to one bucket per
 // pixel column (plot.h); hovering shows a cursor line and the values under it.
 #include <imgui.h>
@@ -24,6 +25,7 @@ constexpr ImU32 kRawColor = IM_COL32(77, 141, 246, 60);
 constexpr ImU32 kRawLineColor = IM_COL32(77, 141, 246, 95);
 constexpr ImU32 kSmoothColor = IM_COL32(96, 156, 250, 255);
 constexpr ImU32 kValLossColor = IM_COL32(245, 158, 66, 255);
+constexpr ImU32 kRateColor = IM_COL32(176, 120, 230, 170);
 constexpr float kMarkerRadius = 3.5f;
 constexpr float kSnapPixels = 10;  // the cursor snaps to an epoch marker this close
 
@@ -72,7 +74,8 @@ void draw_header() {
     };
     struct Entry { ImU32 color; const char* name; bool line; };
     const Entry entries[] = {{kRawLineColor, "loss per step", true}, {kSmoothColor, "smoothed", true},
-                             {kValLossColor, "val loss", false}, {colors::right(), "val accuracy", false}};
+                             {kValLossColor, "val loss", false}, {colors::right(), "val accuracy", false},
+                             {kRateColor, "learning rate", true}};
     ImGui::AlignTextToFramePadding();
     for (const Entry& e : entries) {
         place(swatch_w + ImGui::CalcTextSize(e.name).x, 14);
@@ -93,6 +96,8 @@ void draw_header() {
 struct Series {
     std::vector<double> steps;     // x of every loss point
     std::vector<float> raw, smooth;
+    std::vector<float> rate;       // learning rate of every step
+    float rate_max = 0;
     const std::vector<EpochReport>* epochs = nullptr;
     long steps_per_epoch = 0;
     double x_max = 1;
@@ -109,6 +114,8 @@ Series collect(const EngineView& engine) {
     for (const LossPoint& p : losses) {
         s.steps.push_back(double(p.step));
         s.raw.push_back(p.loss);
+        s.rate.push_back(p.learning_rate);
+        if (std::isfinite(p.learning_rate)) s.rate_max = std::max(s.rate_max, p.learning_rate);
     }
     s.smooth = smooth(losses, g_options.smoothing);
     const long last_step = losses.empty() ? 0 : losses.back().step;
@@ -140,6 +147,8 @@ void draw_tooltip(const Series& s, int step_index, int epoch_index) {
         ImGui::TextColored(to_vec4(kSmoothColor), "loss %.4f", double(s.raw[std::size_t(step_index)]));
         ImGui::SameLine();
         ImGui::TextDisabled("smoothed %.4f", double(s.smooth[std::size_t(step_index)]));
+        if (std::isfinite(s.rate[std::size_t(step_index)]))
+            ImGui::TextColored(to_vec4(kRateColor | 0xFF000000u), "learning rate %.3g", double(s.rate[std::size_t(step_index)]));
     }
     if (epoch_index >= 0) {
         const EpochReport& e = (*s.epochs)[std::size_t(epoch_index)];
@@ -245,6 +254,12 @@ void draw_plot(const Series& s, ImVec2 origin, ImVec2 size) {
     // [SECTION] Curves
     draw->PushClipRect(p0, p1, true);
     const int n = int(s.steps.size());
+    if (n > 0 && s.rate_max > 0) {  // under the loss curves: the learning rate on its own scale
+        const plot::Scale yr{0.0, double(s.rate_max) * 1.05, p1.y, p0.y};
+        std::vector<ImVec2> pts;
+        for (const plot::Bucket& b : plot::decimate(s.steps.data(), s.rate.data(), n, x)) pts.emplace_back(b.px, yr.to_px(b.mean));
+        if (pts.size() > 1) draw->AddPolyline(pts.data(), int(pts.size()), kRateColor, 0, 1.5f);
+    }
     if (n > 0) {
         if (g_options.show_raw) {
             const std::vector<plot::Bucket> raw = plot::decimate(s.steps.data(), s.raw.data(), n, x);

@@ -27,6 +27,7 @@ constexpr int kThumbnailLevels = 32;  // gray steps: indistinguishable from 256 
 
 struct SamplesView {
     int selected = -1;  // position in sample_indices(), or -1
+    long selections = 0;  // clicks that selected an image (selected_sample())
     bool only_mistakes = false;
     // The images never change, so their rectangles are found once (per data set).
     std::vector<std::vector<GrayRun>> thumbnails;  // per position in sample_indices()
@@ -154,7 +155,10 @@ void draw_grid(const std::vector<int>& shown, float image_side) {
             const ImVec2 pos(origin.x + float(c) * (cell.width + kGap), origin.y);
             ImGui::SetCursorScreenPos(pos);
             ImGui::PushID(k);
-            if (ImGui::InvisibleButton("##cell", ImVec2(cell.width, cell.height))) v.selected = v.selected == k ? -1 : k;
+            if (ImGui::InvisibleButton("##cell", ImVec2(cell.width, cell.height))) {
+                v.selected = v.selected == k ? -1 : k;
+                v.selections += v.selected >= 0;
+            }
             const bool hovered = ImGui::IsItemHovered();
             ImGui::PopID();
             const int index = indices[std::size_t(k)];
@@ -207,6 +211,15 @@ void draw_detail(int k) {
 }  // namespace
 
 // [SECTION] Panel
+
+SampleSelection selected_sample() {
+    const SamplesView& v = view();
+    const std::vector<int>& indices = engine().sample_indices();
+    SampleSelection s;
+    s.serial = v.selections;
+    if (v.selected >= 0 && v.selected < int(indices.size())) s.index = indices[std::size_t(v.selected)];
+    return s;
+}
 
 void panel_samples(const Rect& area) {
     const EngineView& s = engine();

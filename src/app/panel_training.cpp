@@ -134,6 +134,8 @@ ImU32 token_color(const std::string& t) {
     if (t.rfind("pool", 0) == 0) return IM_COL32(160, 110, 230, 70);
     if (t.rfind("dense", 0) == 0) return IM_COL32(235, 150, 60, 70);
     if (t.rfind("drop", 0) == 0) return IM_COL32(60, 180, 170, 70);
+    if (t == "bn") return IM_COL32(120, 190, 90, 70);
+    if (t == "gap") return IM_COL32(160, 110, 230, 70);  // a pooling
     return colors::ink(22);  // relu, flatten
 }
 
@@ -190,7 +192,17 @@ void draw_architecture(RunSettings& s, bool locked) {
     field("Architecture", label_w, "A preset, or edit the string below (grammar: README, `convpad archs`)");
     if (ImGui::BeginCombo("##preset", preset >= 0 ? kArchPresets[std::size_t(preset)].name : "custom")) {
         for (std::size_t i = 0; i < kArchPresets.size(); ++i) {
-            if (ImGui::Selectable(kArchPresets[i].name, int(i) == preset)) s.arch = kArchPresets[i].arch;
+            if (ImGui::Selectable(kArchPresets[i].name, int(i) == preset)) {
+                // The best preset comes with its recipe; the others change the architecture only.
+                if (std::string(kArchPresets[i].arch) == kBestArch) {
+                    const RunSettings recipe = best_run_settings(engine().dataset());
+                    const std::uint64_t seed = s.seed;
+                    s = recipe;
+                    s.seed = seed;
+                } else {
+                    s.arch = kArchPresets[i].arch;
+                }
+            }
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kArchPresets[i].arch);
         }
         ImGui::EndCombo();
@@ -204,7 +216,7 @@ void draw_architecture(RunSettings& s, bool locked) {
     if (ImGui::InputTextWithHint("##arch", "conv32k3-relu-pool2-flatten-dense10", buffer, sizeof buffer,
                                  ImGuiInputTextFlags_AutoSelectAll | ImGuiInputTextFlags_CharsNoBlank))
         s.arch = buffer;
-    item_tooltip("Tokens joined by '-': conv<F>k<K>[same], pool<S>, dense<U>, relu, drop<R>, flatten.\n"
+    item_tooltip("Tokens joined by '-': conv<F>k<K>[same], pool<S>, dense<U>, relu, drop<R>, flatten, bn, gap.\n"
                  "The last layer must give the 10 class scores.");
     ImGui::EndDisabled();
 
@@ -215,6 +227,51 @@ void draw_architecture(RunSettings& s, bool locked) {
     } else {
         text_wrapped_at_dashes(check.error, colors::wrong());
     }
+}
+
+// The schedule's choice, its warm-up, and a sketch of the rate over the run's epochs.
+void draw_schedule(RunSettings& s) {
+    static const char* const kDescriptions[] = {
+        "constant; halved after an epoch without a better validation loss",
+        "x0.1 at half the run and again at three quarters",
+        "down to 0 along half a cosine",
+        "up during the warm-up (30% unless set), then down along half a cosine",
+    };
+    const LrSchedule kinds[] = {LrSchedule::Plateau, LrSchedule::Step, LrSchedule::Cosine, LrSchedule::OneCycle};
+    if (ImGui::BeginCombo("##schedule", schedule_name(s.schedule.kind))) {
+        for (std::size_t i = 0; i < std::size(kinds); ++i) {
+            if (ImGui::Selectable(schedule_name(kinds[i]), kinds[i] == s.schedule.kind)) s.schedule.kind = kinds[i];
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kDescriptions[i]);
+        }
+        ImGui::EndCombo();
+    }
+    if (s.schedule.kind == LrSchedule::Plateau) return;
+    const float label_w = ImGui::CalcTextSize("Learning rate").x + ImGui::GetStyle().ItemSpacing.x * 2;
+    field("Warm-up", label_w, "Epochs over which the rate rises from 1/25 of it at the start");
+    const float most = std::max(0.0f, float(s.epochs) - 0.5f);
+    ImGui::SliderFloat("##warmup", &s.schedule.warmup_epochs, 0.0f, std::min(most, 20.0f),
+                       s.schedule.warmup_epochs > 0 ? "%.1f epochs"
+                       : s.schedule.kind == LrSchedule::OneCycle ? "30%% of the run" : "none",
+                       ImGuiSliderFlags_AlwaysClamp);
+    s.schedule.warmup_epochs = std::min(s.schedule.warmup_epochs, most);
+
+    // The planned rate over the run, 100 steps per epoch as a stand-in for the real count.
+    const float width = ImGui::GetContentRegionAvail().x, height = ImGui::GetTextLineHeight() * 1.6f;
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    draw->AddRectFilled(o, ImVec2(o.x + width, o.y + height), colors::well(), 3.0f);
+    const int per_epoch = 100;
+    const long total = long(std::max(1, s.epochs)) * per_epoch;
+    const int points = std::max(2, int(width / 2));
+    std::vector<ImVec2> line;
+    for (int i = 0; i < points; ++i) {
+        const long step = long(double(total - 1) * i / (points - 1));
+        const float rate = scheduled_learning_rate(s.schedule, 1.0f, step, total, per_epoch);
+        line.emplace_back(o.x + width * float(i) / float(points - 1), o.y + height - 2 - (height - 4) * rate);
+    }
+    draw->AddPolyline(line.data(), int(line.size()), colors::accent(), 0, 1.5f);
+    ImGui::Dummy(ImVec2(width, height));
+    item_tooltip("The learning rate over the run's epochs, from 0 (bottom) to the rate set above (top)");
 }
 
 void draw_hyperparameters(RunSettings& s, bool locked) {
@@ -241,11 +298,27 @@ void draw_hyperparameters(RunSettings& s, bool locked) {
                            ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp))
         s.learning_rate = std::clamp(s.learning_rate, kMinLearningRate, kMaxLearningRate);
 
+    field("Schedule", label_w, "How the learning rate moves during the run (README \"Learning-rate schedules\")");
+    draw_schedule(s);
+
     field("Optimiser", label_w);
     if (ImGui::RadioButton("Adam", s.optimizer == "adam")) s.optimizer = "adam";
     ImGui::SameLine();
+    if (ImGui::RadioButton("AdamW", s.optimizer == "adamw")) s.optimizer = "adamw";
+    item_tooltip("Adam with decoupled weight decay: every step shrinks the weights a little");
+    ImGui::SameLine();
     if (ImGui::RadioButton("SGD", s.optimizer == "sgd")) s.optimizer = "sgd";
     item_tooltip("Stochastic gradient descent with momentum 0.9");
+    if (s.optimizer == "adamw") {
+        field("Weight decay", label_w, "AdamW: each step multiplies the conv and dense weights by 1 - lr x decay");
+        ImGui::SliderFloat("##decay", &s.weight_decay, 0.0f, 0.5f, "%.3f", ImGuiSliderFlags_AlwaysClamp);
+    }
+
+    field("Smoothing", label_w,
+          "Label smoothing: train towards 0.9 for the right class and 0.01 for each other (at 0.1) rather than 1 and 0, "
+          "so the network is less over-confident");
+    ImGui::SliderFloat("##smoothing", &s.label_smoothing, 0.0f, 0.3f, s.label_smoothing > 0 ? "%.2f" : "off",
+                       ImGuiSliderFlags_AlwaysClamp);
 
     const bool has_dropout = check_arch(s.arch).has_dropout;
     field("Dropout", label_w, "Rate of every drop<R> layer of the architecture");
@@ -452,8 +525,11 @@ void draw_model(const EngineView& engine) {
     ImGui::BeginDisabled(busy);
     if (ImGui::Button("Load model...", ImVec2(half, 0))) notify_errors([] { request_model_upload(); });
     ImGui::EndDisabled();
-    item_tooltip(busy ? "Reset or let the run finish before loading a model" : "Open a .cpm model file");
-    ImGui::TextDisabled("or drop a .cpm file on the page");
+    item_tooltip(busy ? "Reset or let the run finish before loading a model"
+                      : "Open a .cpm model file, or a TensorFlow.js model.json with its weights file (choose both)");
+    if (ImGui::Button("Export for TensorFlow.js", ImVec2(-FLT_MIN, 0))) notify_errors([] { request_tfjs_download(); });
+    item_tooltip("Download model.json and model.weights.bin: tf.loadLayersModel reads them (README \"Exchanging models with TensorFlow.js\")");
+    ImGui::TextDisabled("or drop a .cpm file, or a model.json with its weights, on the page");
 
     const bool can_evaluate = phase == Phase::Idle || engine.data_on_demand();
     ImGui::BeginDisabled(!can_evaluate);

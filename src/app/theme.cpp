@@ -46,6 +46,9 @@ ImU32 right() { return light() ? IM_COL32(34, 128, 52, 255) : IM_COL32(110, 200,
 ImU32 bar_track() { return ink(20); }
 ImU32 bar_fill() { return light() ? IM_COL32(132, 140, 156, 255) : IM_COL32(150, 158, 172, 255); }
 ImU32 frame() { return ink(40); }
+// Drawn into images (white on black in either theme), so bright in both; red and blue as heat maps have them.
+ImU32 positive() { return light() ? IM_COL32(236, 80, 60, 255) : IM_COL32(255, 96, 72, 255); }
+ImU32 negative() { return light() ? IM_COL32(56, 136, 255, 255) : IM_COL32(72, 150, 255, 255); }
 ImU32 section() { return light() ? IM_COL32(84, 94, 112, 255) : IM_COL32(140, 150, 168, 255); }
 }  // namespace colors
 

@@ -22,6 +22,8 @@ ImU32 bar_track();          // the empty part of a bar
 ImU32 bar_fill();           // bars other than the guess
 ImU32 frame();              // thin frames around images
 ImU32 section();            // section headings in the Training panel
+ImU32 positive();           // signed values on black (filter weights, saliency): above zero
+ImU32 negative();           // ... below zero
 }  // namespace colors
 
 }  // namespace convpad::app

@@ -1,5 +1,5 @@
 // The app's layout: training controls on the left, the drawing pad on the right, curves and a
-// tabbed predictions/evaluation view in the middle, a status bar at the bottom. Drawing only: the
+// tabbed predictions/evaluation/inside view in the middle, a status bar at the bottom. Drawing only: the
 // engine runs in a Web Worker and the panels read its snapshots (engine_view.h).
 #include "app/ui.h"
 
@@ -51,7 +51,7 @@ void show_bottom_tab(BottomTab tab) {
     g_bottom_tab = tab;
     g_tab_requested = true;
     // In tab mode the evaluation has a tab of its own.
-    const Panel panel = tab == BottomTab::Evaluation ? Panel::Evaluation : Panel::Samples;
+    const Panel panel = tab == BottomTab::Evaluation ? Panel::Evaluation : tab == BottomTab::Inside ? Panel::Inside : Panel::Samples;
     if (layout_state().mode != LayoutMode::Columns && panel_shown(panel)) show_panel(panel);
 }
 
@@ -64,7 +64,7 @@ static void begin_panel(const char* name, const Rect& r) {
 
 constexpr ImGuiWindowFlags kFixedWindow = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings;
 
-// Samples and evaluation share a window, as tabs, when both are shown.
+// Samples, evaluation and the Inside view share a window, as tabs, when more than one is shown.
 static void draw_bottom_tabs(const Rect& r) {
     begin_panel("##bottom", r);
     ImGui::Begin("##bottom", nullptr, kFixedWindow);
@@ -89,6 +89,11 @@ static void draw_bottom_tabs(const Rect& r) {
             panel_evaluation(inner);
             ImGui::EndTabItem();
         }
+        if (panel_shown(Panel::Inside) && ImGui::BeginTabItem("Inside", nullptr, flags_for(BottomTab::Inside))) {
+            if (!force) g_bottom_tab = BottomTab::Inside;
+            panel_inside(inner);
+            ImGui::EndTabItem();
+        }
         ImGui::EndTabBar();
     }
     ImGui::End();
@@ -103,12 +108,12 @@ static void draw_single(const char* name, const Rect& r, void (*panel)(const Rec
     ImGui::End();
 }
 
-// Columns: training | curves over samples/evaluation | pad. A column whose panels are all hidden
+// Columns: training | curves over samples/evaluation/inside | pad. A column whose panels are all hidden
 // gives its width to the others.
 static void draw_columns(const Rect& area, const FrameInfo& frame) {
     const bool left = panel_shown(Panel::Training), right = panel_shown(Panel::Pad);
     const bool curves = panel_shown(Panel::Curves);
-    const bool bottom = panel_shown(Panel::Samples) || panel_shown(Panel::Evaluation);
+    const bool bottom = panel_shown(Panel::Samples) || panel_shown(Panel::Evaluation) || panel_shown(Panel::Inside);
     const bool middle = curves || bottom;
     const float W = area.w, H = area.h;
     float left_w = 0, right_w = 0;
@@ -142,7 +147,11 @@ static void draw_tabs(const Rect& area, const FrameInfo& frame, const std::vecto
     Rect body = area;
     if (entered) shell_keep_animating();  // ImGui shows a tab selected by code from the next frame
     if (panels.size() > 1) {
-        ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(12, 9));  // finger-sized tabs
+        // Finger-sized tabs; narrower padding when six titles would not fit a phone's width whole.
+        float titles_w = 0;
+        for (Panel p : panels) titles_w += ImGui::CalcTextSize(panel_title(p)).x;
+        const float spare = area.w - 12.0f - titles_w - ImGui::GetStyle().ItemInnerSpacing.x * float(panels.size());
+        ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(std::clamp(std::floor(spare / (2.0f * float(panels.size()))), 4.0f, 12.0f), 9));
         ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(6, 6));
         const float bar_h = ImGui::GetFrameHeight() + 8.0f;
         begin_panel("##panels", {area.x, area.y, area.w, bar_h});
@@ -167,6 +176,7 @@ static void draw_tabs(const Rect& area, const FrameInfo& frame, const std::vecto
         case Panel::Samples: draw_single("Samples", body, panel_samples); break;
         case Panel::Evaluation: draw_single("Evaluation", body, panel_evaluation); break;
         case Panel::Pad: panel_pad(body); break;
+        case Panel::Inside: draw_single("Inside", body, panel_inside); break;
     }
 }
 

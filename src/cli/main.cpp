@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -20,6 +21,7 @@
 #include "engine/model.h"
 #include "engine/model_file.h"
 #include "engine/profile.h"
+#include "exchange/tfjs_model.h"
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "train/metrics.h"
@@ -77,6 +79,14 @@ commands:
              --model FILE  IMAGE...
              --json   one JSON object per image: {file, label, name, probs}
              --raw    the images are already 28x28 white on black: skip the preprocessing
+             --test N   instead of files: the first N images of the data set's test set (--data DIR);
+                        with --json one {index, truth, label, name, probs} per image
+  export   write a model for TensorFlow.js (README "Exchanging models with TensorFlow.js")
+             MODEL.cpm --out DIR   writes DIR/model.json and DIR/model.weights.bin (creates DIR)
+             --format tfjs         the TensorFlow.js Layers format of tf.loadLayersModel (the only one)
+  import   read a TensorFlow.js Layers model: a model.json and the weight files its manifest names,
+           beside it (what model.save writes)
+             MODEL.JSON --out FILE   the ConvPad model file to write
   bench    training and inference throughput of an architecture on real data
              --arch STRING  --batch N (64)  --steps N (100)  --data DIR  --threads N (1)
              --profile   also time every layer's forward and backward (a training step at --batch,
@@ -144,6 +154,25 @@ std::vector<std::uint8_t> read_model_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw ModelFileError("cannot open model file '" + path + "'");
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The whole file, refused when it is larger than `limit` bytes; `what` names it in messages.
+std::string read_file_text(const std::string& path, const std::string& what, std::uintmax_t limit) {
+    std::error_code error;
+    const std::uintmax_t size = std::filesystem::file_size(path, error);
+    if (error) throw std::runtime_error("cannot open " + what + " '" + path + "': " + error.message());
+    if (size > limit)
+        throw std::runtime_error(what + " '" + path + "' is " + std::to_string(size) + " bytes, more than ConvPad reads (" +
+                                 std::to_string(limit) + ")");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + what + " '" + path + "'");
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_file(const std::string& path, const void* data, std::size_t size) {
+    std::ofstream file(path, std::ios::binary);
+    if (!file.write(static_cast<const char*>(data), std::streamsize(size)))
+        throw std::runtime_error("cannot write '" + path + "'");
 }
 
 Model load_model_file(const std::string& path) {
@@ -305,11 +334,37 @@ int cmd_eval(const Args& args) {
 }
 
 // [SECTION] predict
+// --test N: the first N test images, as the model sees them in evaluation (no preprocessing).
+int predict_test_images(const Args& args, const DatasetInfo& dataset, Model& model) {
+    if (!args.positional.empty()) throw UsageError("predict takes image files or --test N, not both");
+    const int wanted = int(args.integer("test", 1, 1, 1000000));
+    const Dataset test = load_test_set(data_dir(args, dataset));
+    if (wanted > test.count())
+        throw DataError("--test " + std::to_string(wanted) + ": the test set has " + std::to_string(test.count()) + " images");
+    std::vector<float> probs(std::size_t(wanted) * kNumClasses);
+    model.predict(test.image(0), wanted, probs.data());
+    for (int i = 0; i < wanted; ++i) {
+        const float* p = probs.data() + std::size_t(i) * kNumClasses;
+        const int label = int(std::max_element(p, p + kNumClasses) - p);
+        const char* name = dataset.class_names[std::size_t(label)];
+        if (args.flag("json")) {
+            nlohmann::json line = {{"index", i}, {"truth", test.labels[std::size_t(i)]}, {"label", label}, {"name", name},
+                                   {"probs", std::vector<float>(p, p + kNumClasses)}};
+            std::printf("%s\n", line.dump().c_str());
+        } else {
+            std::printf("test image %d (%s): %s %.3f\n", i, dataset.class_names[test.labels[std::size_t(i)]], name,
+                        double(p[label]));
+        }
+    }
+    return 0;
+}
+
 int cmd_predict(const Args& args) {
-    if (args.positional.empty()) throw UsageError("predict needs at least one image file");
     const DatasetInfo& dataset = chosen_dataset(args);
     const auto& names = dataset.class_names;
+    if (args.positional.empty() && !args.flag("test")) throw UsageError("predict needs at least one image file (or --test N)");
     Model model = load_model_file(model_path(args, dataset));
+    if (args.flag("test")) return predict_test_images(args, dataset, model);
     const bool json = args.flag("json"), raw = args.flag("raw");
     int failures = 0;
     for (const std::string& path : args.positional) {
@@ -403,6 +458,51 @@ int cmd_bench(const Args& args) {
     return 0;
 }
 
+// [SECTION] export / import (TensorFlow.js Layers format, exchange/tfjs_model.h)
+int cmd_export(const Args& args) {
+    if (args.positional.size() != 1) throw UsageError("export needs one model file: convpad export MODEL.cpm --out DIR");
+    const std::string format = args.text("format", "tfjs");
+    if (format != "tfjs") throw UsageError("--format: '" + format + "' is not supported (tfjs)");
+    if (!args.flag("out") || args.text("out", "").empty()) throw UsageError("export needs --out DIR");
+    const std::string dir = args.text("out", "");
+    const Model model = load_model_file(args.positional[0]);
+    const TfjsModel tfjs = export_tfjs(model);
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) throw std::runtime_error("cannot create folder '" + dir + "': " + error.message());
+    const std::string json_path = (std::filesystem::path(dir) / "model.json").string();
+    const std::string bin_path = (std::filesystem::path(dir) / kTfjsWeightsFile).string();
+    write_file(json_path, tfjs.model_json.data(), tfjs.model_json.size());
+    write_file(bin_path, tfjs.weights_bin.data(), tfjs.weights_bin.size());
+    std::printf("wrote %s and %s (%s, %zu weights)\n", json_path.c_str(), bin_path.c_str(), model.arch().c_str(),
+                model.num_weights());
+    return 0;
+}
+
+int cmd_import(const Args& args) {
+    if (args.positional.size() != 1) throw UsageError("import needs one model.json: convpad import DIR/model.json --out MODEL.cpm");
+    if (!args.flag("out") || args.text("out", "").empty()) throw UsageError("import needs --out FILE");
+    const std::string json_path = args.positional[0], out = args.text("out", "");
+    constexpr std::uintmax_t kMaxJson = 16u << 20, kMaxWeights = 1u << 30;
+    try {
+        const std::string model_json = read_file_text(json_path, "model.json", kMaxJson);
+        const std::filesystem::path folder = std::filesystem::path(json_path).parent_path();
+        std::string weights;  // every file of the manifest, in order
+        for (const std::string& name : tfjs_weight_paths(model_json)) {
+            weights += read_file_text((folder / name).string(), "weights file", kMaxWeights);
+            if (weights.size() > kMaxWeights) throw std::runtime_error("the weight files hold more than 1 GiB");
+        }
+        const Model model = import_tfjs(model_json, reinterpret_cast<const std::uint8_t*>(weights.data()), weights.size());
+        const auto bytes = save_model(model);
+        write_file(out, bytes.data(), bytes.size());
+        std::printf("imported %s: %s (%zu weights), saved %s\n", json_path.c_str(), model.arch().c_str(), model.num_weights(),
+                    out.c_str());
+    } catch (const TfjsError& e) {
+        throw TfjsError(json_path + ": " + e.what());
+    }
+    return 0;
+}
+
 int cmd_archs() {
     for (const ArchPreset& p : kArchPresets) std::printf("%-26s %s\n", p.name, p.arch);
     std::printf("\ngrammar: tokens joined by '-'\n"
@@ -437,7 +537,10 @@ int main(int argc, char** argv) {
                                          "label-smoothing"},
                                         {"flip"})));
         if (command == "eval") return cmd_eval(parse_args(argc, argv, {"dataset", "model", "data"}, {"json", "preprocess", "fill"}));
-        if (command == "predict") return cmd_predict(parse_args(argc, argv, {"dataset", "model"}, {"json", "raw"}));
+        if (command == "predict")
+            return cmd_predict(parse_args(argc, argv, {"dataset", "model", "data", "test"}, {"json", "raw"}));
+        if (command == "export") return cmd_export(parse_args(argc, argv, {"format", "out"}, {}));
+        if (command == "import") return cmd_import(parse_args(argc, argv, {"out"}, {}));
         if (command == "bench")
             return cmd_bench(with_threads(parse_args(argc, argv, {"arch", "batch", "steps", "data", "threads"}, {"profile"})));
         if (command == "archs") return cmd_archs();

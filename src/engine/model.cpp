@@ -20,6 +20,7 @@ const std::vector<ArchPreset> kArchPresets = {
     {"default (Keras seed CNN)", kDefaultArch},
     {"two convs first (bundled models)", "conv32k3-relu-conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10"},
     {"large", "conv32k3same-relu-conv32k3-relu-pool2-conv64k3same-relu-conv64k3-relu-pool2-flatten-dense256-relu-drop0.5-dense10"},
+    {"best (batch norm, global pooling)", kBestArch},
 };
 
 namespace {
@@ -187,7 +188,11 @@ const float* Model::forward(const float* x, int n, bool training) {
     return acts_[slot_.back()].data();
 }
 
-void Model::backward(const float* dlogits, int n) {
+void Model::backward(const float* dlogits, int n) { backward_to(dlogits, n, nullptr); }
+
+void Model::input_gradient(const float* dlogits, int n, float* dx) { backward_to(dlogits, n, dx); }
+
+void Model::backward_to(const float* dlogits, int n, float* input_dx) {
     std::size_t widest = 0;
     for (const auto& a : acts_) widest = std::max(widest, a.size());
     grad_a_.resize(widest);
@@ -196,7 +201,7 @@ void Model::backward(const float* dlogits, int n) {
     for (std::size_t i = layers_.size(); i-- > 0;) {
         if (fused_[i]) continue;  // the convolution before it takes dy with respect to the ReLU's output
         float* dx = dy == grad_a_.data() ? grad_b_.data() : grad_a_.data();
-        if (i == 0) dx = nullptr;  // the input image needs no gradient
+        if (i == 0) dx = input_dx;  // the input image's gradient only when asked for
         layers_[i]->backward(i == 0 ? input_ : acts_[slot_[i]].data(), acts_[slot_[i + 1]].data(), dy, dx, n);
         dy = dx;
     }

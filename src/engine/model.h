@@ -27,11 +27,17 @@ constexpr int kDefaultClasses = 10;
 
 constexpr const char* kDefaultArch = "conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10";
 
+// The "best" preset: batch-normalised 3x3 convolutions in three stages (28, 14, 7 pixels), global average
+// pooling and one dense layer; trained by train/run_settings.h's best_run_settings().
+constexpr const char* kBestArch =
+    "conv32k3same-bn-relu-pool2-conv64k3same-bn-relu-conv64k3same-bn-relu-pool2-conv128k3same-bn-relu-"
+    "conv128k3same-bn-relu-gap-dense10";
+
 struct ArchPreset {
     const char* name;
     const char* arch;
 };
-extern const std::vector<ArchPreset> kArchPresets;  // small / default / two convs first / large, for the UI and CLI
+extern const std::vector<ArchPreset> kArchPresets;  // small / default / two convs first / large / best, for the UI and CLI
 
 // A bad architecture string. `position` is the byte offset of the offending token.
 struct ArchError : std::invalid_argument {
@@ -62,6 +68,9 @@ public:
     const float* forward(const float* x, int n, bool training);
     // dlogits: (n, num_classes()) for the batch of the last forward(). Fills every parameter gradient.
     void backward(const float* dlogits, int n);
+    // dlogits: as for backward()  dx: (n, input_size()), the gradient with respect to the last forward()'s input
+    // (saliency maps). Runs the whole backward pass, so it overwrites every parameter gradient as backward() does.
+    void input_gradient(const float* dlogits, int n, float* dx);
     // probs: (n, num_classes()) softmax outputs, inference mode, processed in chunks of at most 32 images.
     void predict(const float* x, int n, float* probs);
 
@@ -90,6 +99,7 @@ private:
     std::vector<char> fused_;               // (layers): 1 for a ReLU computed by the convolution before it
     std::vector<float> grad_a_, grad_b_;    // ping-pong buffers for backward
     std::vector<float> chunk_logits_;
+    void backward_to(const float* dlogits, int n, float* input_dx);  // input_dx: the first layer's dx, or nullptr
     int batch_ = 0;
 };
 

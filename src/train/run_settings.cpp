@@ -38,6 +38,23 @@ RunSettings default_run_settings(const DatasetInfo& dataset) {
     return s;
 }
 
+RunSettings best_run_settings(const DatasetInfo& dataset) {
+    RunSettings s;
+    s.validation = dataset.default_validation;
+    s.arch = kBestArch;
+    s.epochs = 20;
+    s.batch_size = 128;
+    s.optimizer = "adamw";
+    s.learning_rate = 3e-3f;
+    s.weight_decay = 0.05f;
+    s.schedule.kind = LrSchedule::OneCycle;
+    s.label_smoothing = 0.1f;
+    s.patience = 0;  // the schedule ends the run; its last epochs are its best
+    s.augment.shift = 2;
+    s.augment.flip = dataset.mirror_invariant;
+    return s;
+}
+
 std::string run_arch(const RunSettings& settings) {
     if (!(settings.dropout < 1.0f)) throw std::invalid_argument("dropout must be below 1");
     return with_dropout(settings.arch, settings.dropout);

@@ -37,6 +37,10 @@ constexpr int kMaxSketchRepeat = 100;
 // rotations and sizes). Each with the data set's validation size.
 RunSettings default_run_settings(const DatasetInfo& dataset);
 
+// The "best" preset's whole recipe (assets/fashion-best.md): kBestArch, AdamW, one-cycle, label smoothing,
+// and for fashion mirrored and shifted images; the data set's validation size.
+RunSettings best_run_settings(const DatasetInfo& dataset);
+
 // arch with every drop<R> token's rate replaced by `rate` (unchanged when rate < 0).
 std::string with_dropout(const std::string& arch, float rate);
 

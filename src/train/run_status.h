@@ -23,6 +23,7 @@ struct Prediction {
 struct LossPoint {
     long step;  // optimiser steps since the run started
     float loss;
+    float learning_rate = 0.0f;  // of that step
 };
 
 struct RunStatus {

@@ -119,7 +119,7 @@ void Trainer::train_batch() {
                " (try a smaller learning rate)");
         return;
     }
-    if (on_step) on_step({epoch_ + 1, step_, steps_per_epoch_, loss, images_per_second()});
+    if (on_step) on_step({epoch_ + 1, step_, steps_per_epoch_, loss, optimizer_->learning_rate, images_per_second()});
     if (step_ == steps_per_epoch_) {
         phase_ = TrainPhase::Validating;
         validation_ = std::make_unique<Evaluator>(model_, val_);

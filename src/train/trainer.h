@@ -37,6 +37,7 @@ struct TrainConfig {
 struct StepReport {
     int epoch, step, steps_per_epoch;  // epoch and step count from 1
     double loss;                       // this batch's mean cross-entropy
+    float learning_rate;               // this step's
     double images_per_second;          // average over this epoch so far
 };
 

@@ -17,7 +17,7 @@ TrainingRun::TrainingRun(const RunSettings& settings, DataView full_train, DataV
       model_(std::make_unique<Model>(run_arch(settings), settings.seed)),
       data_(full_train, sketches, settings, box_side),
       trainer_(std::make_unique<Trainer>(*model_, data_.train(), data_.val(), train_config(settings))) {
-    trainer_->on_step = [this](const StepReport& s) { losses_.push_back({long(losses_.size()) + 1, float(s.loss)}); };
+    trainer_->on_step = [this](const StepReport& s) { losses_.push_back({long(losses_.size()) + 1, float(s.loss), s.learning_rate}); };
     trainer_->on_epoch = [this](const EpochReport& e) { epochs_.push_back(e); };
 }
 

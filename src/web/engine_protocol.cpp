@@ -68,8 +68,28 @@ void apply_option(const std::string& key, const json& v, RunSettings& s) {
         Model check(arch);  // throws ArchError, whose message points at the bad token
         s.arch = arch;
     } else if (key == "optimizer") {
-        if (!v.is_string() || (v != "adam" && v != "sgd")) throw std::invalid_argument("optimizer must be 'adam' or 'sgd'" + got(v));
+        if (!v.is_string() || (v != "adam" && v != "adamw" && v != "sgd"))
+            throw std::invalid_argument("optimizer must be 'adam', 'adamw' or 'sgd'" + got(v));
         s.optimizer = v.get<std::string>();
+    } else if (key == "weightDecay") {
+        const double decay = number_option(v, key);
+        if (!(decay >= 0 && decay <= 1)) throw std::invalid_argument("weightDecay must be in [0, 1]" + got(v));
+        s.weight_decay = float(decay);
+    } else if (key == "labelSmoothing") {
+        const double smoothing = number_option(v, key);
+        if (!(smoothing >= 0 && smoothing <= 0.5)) throw std::invalid_argument("labelSmoothing must be in [0, 0.5]" + got(v));
+        s.label_smoothing = float(smoothing);
+    } else if (key == "schedule") {
+        if (!v.is_string()) throw std::invalid_argument("schedule must be 'plateau', 'step', 'cosine' or 'onecycle'" + got(v));
+        try {
+            s.schedule.kind = schedule_from_name(v.get<std::string>());
+        } catch (const std::invalid_argument&) {
+            throw std::invalid_argument("schedule must be 'plateau', 'step', 'cosine' or 'onecycle'" + got(v));
+        }
+    } else if (key == "warmup") {
+        const double epochs = number_option(v, key);
+        if (!(epochs >= 0 && epochs <= 1000)) throw std::invalid_argument("warmup must be in [0, 1000] epochs" + got(v));
+        s.schedule.warmup_epochs = float(epochs);
     } else if (key == "dropout") {
         if (v.is_null()) {
             s.dropout = -1;  // keep the rates written in arch
@@ -100,7 +120,8 @@ void apply_option(const std::string& key, const json& v, RunSettings& s) {
     } else {
         throw std::invalid_argument("unknown option '" + key +
                                     "' (known: epochs, batchSize, learningRate, arch, optimizer, dropout, validation, "
-                                    "patience, subset, seed, shift, rotate, scale, flip, drawn, sketches)");
+                                    "patience, subset, seed, shift, rotate, scale, flip, drawn, sketches, schedule, warmup, weightDecay, "
+                                    "labelSmoothing)");
     }
 }
 
@@ -120,7 +141,11 @@ json settings_json(const RunSettings& s) {
             {"scale", decimal_json(s.augment.scale)},
             {"flip", s.augment.flip},
             {"drawn", decimal_json(s.augment.drawn)},
-            {"sketches", s.sketches}};
+            {"sketches", s.sketches},
+            {"schedule", schedule_name(s.schedule.kind)},
+            {"warmup", decimal_json(s.schedule.warmup_epochs)},
+            {"weightDecay", decimal_json(s.weight_decay)},
+            {"labelSmoothing", decimal_json(s.label_smoothing)}};
 }
 
 RunSettings settings_from_json(const json& object) {
@@ -192,6 +217,10 @@ RunStatus status_from_json(const json& o) {
         s.settings.augment.flip = field<bool>(r, "flip", false);
         s.settings.augment.drawn = field<float>(r, "drawn", 0.0f);
         s.settings.sketches = field<int>(r, "sketches", 0);
+        s.settings.schedule.kind = schedule_from_name(field<std::string>(r, "schedule", "plateau"));
+        s.settings.schedule.warmup_epochs = field<float>(r, "warmup", 0.0f);
+        s.settings.weight_decay = field<float>(r, "weightDecay", s.settings.weight_decay);
+        s.settings.label_smoothing = field<float>(r, "labelSmoothing", 0.0f);
     }
     s.epoch = field<int>(o, "epoch", 0);
     s.epochs = field<int>(o, "epochs", 0);
@@ -210,13 +239,15 @@ RunStatus status_from_json(const json& o) {
 
 json loss_points_json(const std::vector<LossPoint>& points, std::size_t from) {
     json out = json::array();
-    for (std::size_t i = from; i < points.size(); ++i) out.push_back({points[i].step, number_or_null(points[i].loss)});
+    for (std::size_t i = from; i < points.size(); ++i)
+        out.push_back({points[i].step, number_or_null(points[i].loss), number_or_null(points[i].learning_rate)});
     return out;
 }
 
 std::vector<LossPoint> loss_points_from_json(const json& array) {
     std::vector<LossPoint> out;
-    for (const json& p : array) out.push_back({p.at(0).get<long>(), float(number_or_nan(p.at(1)))});
+    for (const json& p : array)
+        out.push_back({p.at(0).get<long>(), float(number_or_nan(p.at(1))), p.size() > 2 ? float(number_or_nan(p.at(2))) : NAN});
     return out;
 }
 

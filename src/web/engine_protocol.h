@@ -28,7 +28,7 @@ RunSettings settings_from_json(const json& object);  // every key optional; thro
 json status_json(const RunStatus& status);
 RunStatus status_from_json(const json& object);  // missing or null fields keep their defaults
 
-json loss_points_json(const std::vector<LossPoint>& points, std::size_t from);   // [[step, loss], ...]
+json loss_points_json(const std::vector<LossPoint>& points, std::size_t from);   // [[step, loss, learning rate], ...]
 std::vector<LossPoint> loss_points_from_json(const json& array);
 json epochs_json(const std::vector<EpochReport>& epochs, std::size_t from);
 std::vector<EpochReport> epochs_from_json(const json& array);

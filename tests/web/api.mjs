@@ -203,7 +203,7 @@ test('every call validates its arguments and throws an Error naming the problem'
     trainRange: /^train: epochs must be an integer from 1 to 1000 \(got 0\)$/,
     trainBatch: /^train: batchSize must be an integer from 1 to 4096 \(got 5000\)$/,
     trainRate: /^train: learningRate must be in \(0, 1\] \(got 5\)$/,
-    trainOptimizer: /^train: optimizer must be 'adam' or 'sgd' \(got "rmsprop"\)$/,
+    trainOptimizer: /^train: optimizer must be 'adam', 'adamw' or 'sgd' \(got "rmsprop"\)$/,
     trainDropout: /^train: dropout must be in \[0, 1\)/,
     trainValidation: /^train: validation must be an integer from 0 to 59999 \(got 60000\)$/,
     trainSubset: /^train: subset must be an integer from 0 to 60000 \(got -1\)$/,

@@ -16,7 +16,7 @@ import {
   waitReady, waitStatus,
 } from './helpers.mjs';
 
-const ALL_PANELS = ['training', 'curves', 'samples', 'evaluation', 'pad'];
+const ALL_PANELS = ['training', 'curves', 'samples', 'evaluation', 'inside', 'pad'];
 let server, baseUrl, testSet;
 
 before(async () => {
@@ -66,7 +66,8 @@ const BAR = [[0.5, 0.15], [0.5, 0.35], [0.5, 0.55], [0.5, 0.8]];
 
 test('good URL parameters all take effect, and config() reports them', async () => {
   const query = '?dataset=digits&panels=pad,training,curves&theme=light&epochs=2&batch=32&lr=0.01&optimizer=sgd'
-    + '&subset=600&threads=1&origin=https://example.edu,http://127.0.0.1:9000&autostart=0';
+    + '&subset=600&threads=1&origin=https://example.edu,http://127.0.0.1:9000&autostart=0'
+    + '&schedule=onecycle&warmup=0.5&smoothing=0.1&weightDecay=0.02';
   await withPage(query, async ({ page, problems }) => {
     const c = await config(page);
     assert.deepEqual(c.errors, []);
@@ -83,6 +84,10 @@ test('good URL parameters all take effect, and config() reports them', async () 
     assert.equal(c.settings.learningRate, 0.01);
     assert.equal(c.settings.optimizer, 'sgd');
     assert.equal(c.settings.subset, 600);
+    assert.equal(c.settings.schedule, 'onecycle');
+    assert.equal(c.settings.warmup, 0.5);
+    assert.equal(c.settings.labelSmoothing, 0.1);
+    assert.equal(c.settings.weightDecay, 0.02);
     assert.equal(c.settings.validation, 800, 'the digits recipe under the URL settings');
     assert.equal((await page.evaluate(() => window.convpad.status())).dataset.name, 'digits');
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
@@ -97,12 +102,15 @@ test('good URL parameters all take effect, and config() reports them', async () 
 
 test('each bad URL value is named (parameter and why), the others still apply, the page works', async () => {
   const query = '?dataset=cifar&panels=pad,foo&theme=blue&epochs=x&batch=0&lr=-1&optimizer=rmsprop&subset=-5'
-    + '&autostart=maybe&threads=99&origin=example.edu&model=ftp://example.edu/m.cpm&colour=red&seed=7';
+    + '&autostart=maybe&threads=99&origin=example.edu&model=ftp://example.edu/m.cpm&colour=red&seed=7'
+    + '&schedule=exp&smoothing=0.9';
   await withPage(query, async ({ page, problems }) => {
     const c = await config(page);
     const byParam = Object.fromEntries(c.errors.map((e) => [e.param, e.message]));
     assert.deepEqual(Object.keys(byParam).sort(), ['autostart', 'batch', 'colour', 'dataset', 'epochs', 'lr', 'model',
-      'optimizer', 'origin', 'panels', 'subset', 'theme', 'threads'].sort());
+      'optimizer', 'origin', 'panels', 'subset', 'theme', 'threads', 'schedule', 'smoothing'].sort());
+    assert.match(byParam.schedule, /^schedule=exp: schedule must be 'plateau', 'step', 'cosine' or 'onecycle'/);
+    assert.match(byParam.smoothing, /^smoothing=0\.9: labelSmoothing must be in \[0, 0\.5\]/);
     assert.equal(byParam.dataset, 'dataset=cifar: use fashion or digits');
     assert.match(byParam.panels, /^panels=pad,foo: unknown panel 'foo'/);
     assert.match(byParam.theme, /^theme=blue: use light or dark/);
@@ -367,6 +375,34 @@ test('accessibility: the canvas is labelled, predictions and training are mirror
       || /^Training ended/.test(document.getElementById('live-training').textContent), null, { timeout: 120_000 });
     await waitStatus(page, (s) => s.phase === 'idle', { what: 'the end of the short run' });
     await page.waitForFunction(() => /^Training ended/.test(document.getElementById('live-training').textContent));
+    assert.deepEqual(problems, []);
+  });
+});
+
+test('recipe(): the best preset\'s recipe per data set; a short run of it follows its one-cycle schedule', async () => {
+  await withPage('', async ({ page, problems }) => {
+    const best = await page.evaluate(() => window.convpad.recipe('best'));
+    assert.match(best.arch, /-bn-relu-.*-gap-dense10$/);
+    assert.equal(best.optimizer, 'adamw');
+    assert.equal(best.schedule, 'onecycle');
+    assert.equal(best.flip, true);
+    assert.deepEqual(await page.evaluate(() => window.convpad.recipe('default')).then((r) => r.arch),
+      'conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10');
+    assert.match(await page.evaluate(() => { try { window.convpad.recipe('fast'); return 'accepted'; } catch (err) { return err.message; } }),
+      /^recipe: unknown recipe 'fast' \(known: default, best\)$/);
+    // 10 steps of 128 images: the rate rises for the first 30% of them, then falls.
+    const final = await page.evaluate(() => window.convpad.train({ ...window.convpad.recipe('best'), epochs: 1, subset: 1280, validation: 200 }));
+    assert.equal(final.stepsDone, 10);
+    assert.equal(final.settings.schedule, 'onecycle');
+    const rates = (await page.evaluate(() => window.convpad.history().losses)).map(([, , rate]) => rate);
+    assert.equal(rates.length, 10);
+    for (let i = 1; i <= 3; ++i) assert.ok(rates[i] > rates[i - 1], `the rate did not rise at step ${i + 1}: ${rates}`);
+    for (let i = 4; i < 10; ++i) assert.ok(rates[i] < rates[i - 1], `the rate did not fall at step ${i + 1}: ${rates}`);
+    assert.ok(Math.abs(rates[3] - best.learningRate) < 1e-9, `the peak is not the recipe's rate: ${rates}`);
+    await page.evaluate(() => window.convpad.redraw(3));
+    await shot(page, 'best-recipe-run');
+    await page.evaluate(() => window.convpad.setDataset('digits'));
+    assert.equal((await page.evaluate(() => window.convpad.recipe('best'))).flip, false, 'a mirrored digit is no digit');
     assert.deepEqual(problems, []);
   });
 });

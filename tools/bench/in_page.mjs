@@ -3,12 +3,15 @@
 // on its own:
 //
 //   node tools/bench/in_page.mjs --site DIR [--plain] [--seconds 20] [--epoch]
+//   node tools/bench/in_page.mjs --site DIR --best-run
 //
 // Figures: the whole browser's CPU while the page sits idle (10 s, starting 10 s after the data set
 // arrived, nothing touched), training images/s from status().stepsDone over `seconds` after 5 s of
 // warm-up (default CNN, batch 64), the gaps between requestAnimationFrame callbacks meanwhile, the time
 // of a classification on the main thread meanwhile (the pad's model call), and with --epoch one 60k-image
 // epoch's wall time. --plain serves the site without COOP/COEP, as a plain static host would.
+// --best-run trains the "best" preset's whole recipe in the page (convpad.recipe('best'), 20 epochs) and
+// prints its wall time, images/s and the test accuracy and macro F1 of convpad.evaluate() afterwards.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,14 +84,23 @@ const quantile = (values, q) => {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
 };
 
-export async function measureInPage({ site, isolation = true, seconds = 20, epoch = false, width = 1280, height = 800 }) {
+// Serves `site`, opens the app and waits until its data set is in; runs measure(page, browser), then cleans up.
+async function withApp({ site, isolation = true, width = 1280, height = 800 }, measure) {
   const { proc, url } = await startServer({ dir: site, isolation });
   const browser = await openBrowser({ width, height });
-  const { page } = browser;
   try {
-    await page.goto(url);
-    await waitReady(page);
-    await page.evaluate(() => window.convpad.datasetReady);
+    await browser.page.goto(url);
+    await waitReady(browser.page);
+    await browser.page.evaluate(() => window.convpad.datasetReady);
+    return await measure(browser.page, browser);
+  } finally {
+    await browser.close();
+    proc.kill();
+  }
+}
+
+export function measureInPage({ site, isolation = true, seconds = 20, epoch = false, width = 1280, height = 800 }) {
+  return withApp({ site, isolation, width, height }, async (page, browser) => {
     const status = () => page.evaluate(() => window.convpad.status());
     const engine = await status();
 
@@ -130,10 +142,26 @@ export async function measureInPage({ site, isolation = true, seconds = 20, epoc
       classifyP95Ms: quantile(main.classify, 0.95),
       epochSeconds,
     };
-  } finally {
-    await browser.close();
-    proc.kill();
-  }
+  });
+}
+
+// The best preset's full run in the page: {seconds, imagesPerSecond, epochs, accuracy, macroF1, threads}.
+export function measureBestRun({ site, width = 1280, height = 800 }) {
+  return withApp({ site, width, height }, async (page) => {
+    const run = await page.evaluate(async () => {
+      const recipe = window.convpad.recipe('best');
+      const start = performance.now();
+      const final = await window.convpad.train(recipe);
+      const seconds = (performance.now() - start) / 1000;
+      const evaluation = await window.convpad.evaluate();
+      return { recipe, seconds, final, evaluation };
+    });
+    const images = run.final.stepsDone * run.recipe.batchSize;
+    return {
+      threads: run.final.threads, engine: run.final.engine, seconds: run.seconds, epochs: run.final.epoch,
+      imagesPerSecond: images / run.seconds, accuracy: run.evaluation.accuracy, macroF1: run.evaluation.macroF1,
+    };
+  });
 }
 
 export function describeInPage(r) {
@@ -157,6 +185,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (!site) {
     console.error('usage: node tools/bench/in_page.mjs --site DIR [--plain] [--seconds 20] [--epoch]');
     process.exit(2);
+  }
+  if (args.includes('--best-run')) {
+    const r = await measureBestRun({ site: path.resolve(site) });
+    console.log(`best preset in the page (${r.engine}, ${r.threads} threads): ${r.epochs} epochs in ${(r.seconds / 60).toFixed(1)} min `
+      + `(${r.imagesPerSecond.toFixed(0)} images/s with validation), test accuracy ${r.accuracy.toFixed(4)}, macro F1 ${r.macroF1.toFixed(4)}`);
+    console.log(JSON.stringify(r));
+    process.exit(0);
   }
   const result = await measureInPage({
     site: path.resolve(site), isolation: !args.includes('--plain'), seconds: Number(value('--seconds', 20)),
