@@ -372,7 +372,7 @@ test('model files: save, download, load, pick, drop; bad bytes are refused and t
     garbage: [garbage, /magic/i],
     truncated: [pretrained.subarray(0, pretrained.length >> 1), /size|truncat|short|end/i],
     headerOnly: [pretrained.subarray(0, 20), /size|truncat|short|end/i],
-    mismatched: [mismatched, /param/i],
+    mismatched: [mismatched, /declares \d+ weights but its architecture .* has \d+/],
     flipped: [flipped, /checksum|crc/i],
   };
   for (const [name, [bytes, pattern]] of Object.entries(cases)) {
@@ -440,7 +440,7 @@ test('training: the loss falls, pause/resume/reset behave and frames keep coming
   const options = { epochs: 3, arch: SMALL_ARCH, validation: 1000, batchSize: 64, learningRate: 0.001, seed: 7 };
   const runSettings = {
     ...options, optimizer: 'adam', dropout: 0.5, patience: 3, subset: 0, shift: 0, rotate: 0, scale: 0, flip: false, drawn: 0,
-    sketches: 0,
+    sketches: 0, schedule: 'plateau', warmup: 0, weightDecay: 0.01, labelSmoothing: 0,
   };
   await page.evaluate((o) => {
     window.trainRun = { promise: window.convpad.train(o) };
