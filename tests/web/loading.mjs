@@ -194,6 +194,7 @@ test('URL parameters prefill the Training panel; bad ones are named in a notice'
       arch: SMALL_ARCH, epochs: 3, learningRate: 0.01, optimizer: 'sgd', seed: 9, subset: 500,
       batchSize: 64, validation: 5000, dropout: 0.5, patience: 3,   // the defaults the bad values left alone
       shift: 1.5, flip: true, rotate: 0, scale: 0, drawn: 0, sketches: 0,
+      schedule: 'plateau', warmup: 0, weightDecay: 0.01, labelSmoothing: 0,
     });
     assert.equal(status.notice.error, true);
     assert.equal(status.notice.text, 'URL parameters: batch=abc: not an integer; '
