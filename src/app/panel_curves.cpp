@@ -97,7 +97,7 @@ struct Series {
     std::vector<double> steps;     // x of every loss point
     std::vector<float> raw, smooth;
     std::vector<float> rate;       // learning rate of every step
-    float rate_max = 0;
+    float rate_min = INFINITY, rate_max = 0;
     const std::vector<EpochReport>* epochs = nullptr;
     long steps_per_epoch = 0;
     double x_max = 1;
@@ -115,7 +115,9 @@ Series collect(const EngineView& engine) {
         s.steps.push_back(double(p.step));
         s.raw.push_back(p.loss);
         s.rate.push_back(p.learning_rate);
-        if (std::isfinite(p.learning_rate)) s.rate_max = std::max(s.rate_max, p.learning_rate);
+        if (!std::isfinite(p.learning_rate)) continue;
+        s.rate_min = std::min(s.rate_min, p.learning_rate);
+        s.rate_max = std::max(s.rate_max, p.learning_rate);
     }
     s.smooth = smooth(losses, g_options.smoothing);
     const long last_step = losses.empty() ? 0 : losses.back().step;
@@ -254,8 +256,8 @@ void draw_plot(const Series& s, ImVec2 origin, ImVec2 size) {
     // [SECTION] Curves
     draw->PushClipRect(p0, p1, true);
     const int n = int(s.steps.size());
-    if (n > 0 && s.rate_max > 0) {  // under the loss curves: the learning rate on its own scale
-        const plot::Scale yr{0.0, double(s.rate_max) * 1.05, p1.y, p0.y};
+    if (n > 0 && s.rate_max > s.rate_min) {  // under the loss curves: the rate on its own scale, once it has moved
+        const plot::Scale yr{0.0, double(s.rate_max) / 0.85, p1.y, p0.y};  // its peak under the epoch labels
         std::vector<ImVec2> pts;
         for (const plot::Bucket& b : plot::decimate(s.steps.data(), s.rate.data(), n, x)) pts.emplace_back(b.px, yr.to_px(b.mean));
         if (pts.size() > 1) draw->AddPolyline(pts.data(), int(pts.size()), kRateColor, 0, 1.5f);
