@@ -554,6 +554,8 @@ TEST_CASE("weights that do not fit the manifest or the layers are refused", "[tf
 TEST_CASE("malformed model.json is refused before anything is built", "[tfjs]") {
     const auto bin = float_bytes(tiny_values());
     CHECK_THAT(refusal("{\"format\": ", bin), Contains("model.json is not valid JSON"));
+    // A number beyond a double's range is the parser's out_of_range, not its parse_error (found by fuzz_tfjs).
+    CHECK_THAT(refusal(R"({"format": -2e0808})", bin), Contains("model.json is not valid JSON"));
     CHECK_THAT(refusal(std::string(200, '[') + std::string(200, ']'), bin), Contains("nested more than 64 levels"));
     CHECK_THAT(refusal(std::string(17u << 20, ' '), bin), Contains("ConvPad reads at most 16 MiB"));
     CHECK_THAT(refusal("{}", bin), Contains("no modelTopology"));

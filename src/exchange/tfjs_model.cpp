@@ -141,7 +141,7 @@ json parse_model_json(const std::string& text) {
             if (depth > kMaxJsonDepth) fail("model.json is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
             return true;
         });
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
         fail(std::string("model.json is not valid JSON: ") + e.what());
     }
 }
