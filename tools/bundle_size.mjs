@@ -10,7 +10,8 @@
 //             and engine programs, their .wasm, the engine worker, the service worker …)
 //   threaded  the threaded engine (convpad_engine_mt.*), reached too but only loaded by cross-origin
 //             isolated pages
-//   models    *.cpm, the pretrained models (one per data set, loaded when that data set is)
+//   models    *.cpm, the pretrained models (one per data set, loaded when that data set is; *-best.cpm only
+//             when asked for, convpad.loadPretrained('best'))
 //   data      *.gz data sets, already compressed (counted as they are)
 //   other     files index.html does not reach: the course example page, the benchmark page
 // The app part must stay within APP_GZIP_LIMIT (tests/web/offline.mjs checks).

@@ -21,7 +21,7 @@ const PROTOCOL = 1;
 // redraw (for screenshots of the frame's own page).
 export const CALLS = [
   'classify', 'status', 'train', 'pause', 'resume', 'reset', 'evaluate', 'history', 'settings', 'config',
-  'setDataset', 'setThreads', 'saveModel', 'loadModel', 'exportModel', 'pad.clear', 'pad.prediction', 'pad.pixels',
+  'setDataset', 'setThreads', 'saveModel', 'loadModel', 'loadPretrained', 'exportModel', 'pad.clear', 'pad.prediction', 'pad.pixels',
   'layout', 'inspect', 'recipe',
 ];
 const RELAYED_EVENTS = ['ready', 'epoch', 'trainend', 'prediction', 'error'];

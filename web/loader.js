@@ -35,8 +35,9 @@ export const ENGINES = {
 };
 // The data sets as served by the site (copied by tools/web.cmake), each with its pretrained model. A model
 // is optional: a site built without one starts that data set untrained.
+// `best`: the "best" preset trained on it (assets/fashion-best.md), loaded only when asked (loadPretrained).
 export const DATASETS = {
-  fashion: { title: 'Fashion-MNIST', model: 'fashion-cnn.cpm', dir: '', sketches: 'quickdraw/' },
+  fashion: { title: 'Fashion-MNIST', model: 'fashion-cnn.cpm', best: 'fashion-best.cpm', dir: '', sketches: 'quickdraw/' },
   digits: { title: 'MNIST digits', model: 'digits-cnn.cpm', dir: 'digits/' },
 };
 export const DATASET_NAMES = Object.keys(DATASETS);
@@ -673,6 +674,36 @@ async function loadModel(bytes, weights) {
   return engineCommand('loadModel', 'loadModel', [data], [data.buffer]);
 }
 
+// loadPretrained('default' | 'best'): the current data set's bundled model of that recipe, fetched from the
+// site. Resolves {arch, params}.
+const PRETRAINED = { default: 'model', best: 'best' };
+async function loadPretrained(which = 'default') {
+  requireReady('loadPretrained');
+  if (!Object.hasOwn(PRETRAINED, which)) {
+    throw new ConvPadError('loadPretrained', `expected 'default' or 'best', got ${describe(which)}`);
+  }
+  const { title, [PRETRAINED[which]]: url } = DATASETS[news.dataset];
+  if (!url) throw new ConvPadError('loadPretrained', `there is no bundled ${which} model for ${title}`);
+  let bytes;
+  try {
+    bytes = await fetchBytes(url, { optional: true });
+  } catch (err) {
+    throw new ConvPadError('loadPretrained', err.message);
+  }
+  if (!bytes) throw new ConvPadError('loadPretrained', `${url} is not on this site`);
+  return engineCommand('loadPretrained', 'loadModel', [bytes], [bytes.buffer]);
+}
+
+// The Model section's buttons: the outcome goes to the notice line.
+async function loadPretrainedFromUi(which) {
+  try {
+    const { arch } = await loadPretrained(which);
+    notify(`loaded ${DATASETS[news.dataset][PRETRAINED[which]]} (${arch})`);
+  } catch (err) {
+    notify(`could not load the ${which} model: ${err.reason ?? err.message}`, true);
+  }
+}
+
 // [SECTION] API: TensorFlow.js Layers models (src/exchange/tfjs_model.h converts, on the UI's thread)
 
 // The UI module's binary reply {pointer, size}, copied out.
@@ -781,6 +812,10 @@ function commandFromUi(call) {
   }
   if (call === 'share') {
     openShareDialog();
+    return;
+  }
+  if (call.startsWith('pretrained:')) {
+    loadPretrainedFromUi(call.slice('pretrained:'.length));
     return;
   }
   if (call.startsWith('dataset:')) {
@@ -1191,6 +1226,7 @@ const convpad = {
   setThreads,
   saveModel,
   loadModel,
+  loadPretrained,
   exportModel,
   downloadModel,
   downloadTfjsModel,

@@ -11,7 +11,8 @@
 //         its hash when the version installs (the threaded engine only when this worker is cross-origin
 //         isolated like its pages; otherwise when first asked for, checked the same way). A page gets
 //         only its version's files; a file that is not that version's is refused, never mixed in.
-//   data  the *.gz data sets (tens of MB that rarely change), kept across versions, each entry keyed by
+//   data  the *.gz data sets (tens of MB that rarely change) and the trained models a page loads only when
+//         asked (*-best.cpm, convpad.loadPretrained('best')), kept across versions, each entry keyed by
 //         the file's hash: cached as it is first downloaded (checked), fetched again only when its hash
 //         changes. A version's activation drops the entries its list no longer names.
 //
@@ -31,7 +32,7 @@ const BUILT = /^[0-9a-f]{16}$/.test(SITE_VERSION);   // false in the template: i
 // path relative to the scope -> SHA-256 (hex)
 const FILES = new Map(SITE_FILES.split('\n').map((line) => line.match(/^([0-9a-f]{64}) {2}(\S+)$/))
   .filter(Boolean).map(([, hash, path]) => [path, hash]));
-const isData = (path) => path.endsWith('.gz');
+const isData = (path) => path.endsWith('.gz') || path.endsWith('-best.cpm');   // the data cache's: on demand
 const isThreaded = (path) => /_mt\./.test(path);   // convpad_engine_mt.*: only cross-origin isolated pages load it
 
 const SCOPE = self.registration.scope;   // the app's folder, e.g. https://example.edu/courses/cnn/convpad/

@@ -87,6 +87,7 @@ EngineView& engine();
 
 // Commands to the engine from the panels. They go through the page's JS API (window.convpad), so a
 // button and a call from JS take the same path; failures become notices.
-void command(const char* call);  // "train" (with the panel's settings), "pause", "resume", "reset", "evaluate"
+void command(const char* call);  // "train" (with the panel's settings), "pause", "resume", "reset", "evaluate",
+                                 // "dataset:<name>", "pretrained:default" / "pretrained:best", "share", "data"
 
 }  // namespace convpad::app

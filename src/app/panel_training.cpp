@@ -509,6 +509,24 @@ void draw_progress(const EngineView& engine) {
 
 // [SECTION] Model and evaluation
 
+// The site's trained models of this data set: its pretrained CNN, and where there is one the "best" preset's.
+void draw_pretrained_choice(const DatasetInfo& dataset, bool busy) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float half = std::floor((ImGui::GetContentRegionAvail().x - style.ItemSpacing.x) * 0.5f);
+    ImGui::BeginDisabled(busy);
+    if (ImGui::Button("Pretrained CNN", ImVec2(dataset.has_best_model ? half : -FLT_MIN, 0))) command("pretrained:default");
+    item_tooltip(busy ? "Reset or let the run finish before loading a model"
+                      : "Load the bundled model this data set starts with (assets/, README \"Data sets\")");
+    if (dataset.has_best_model) {
+        ImGui::SameLine();
+        if (ImGui::Button("Pretrained best", ImVec2(-FLT_MIN, 0))) command("pretrained:best");
+        item_tooltip(busy ? "Reset or let the run finish before loading a model"
+                          : "Load the \"best\" preset trained for 20 epochs: batch norm, global average pooling\n"
+                            "(assets/fashion-best.md, README \"The best preset\")");
+    }
+    ImGui::EndDisabled();
+}
+
 void draw_model(const EngineView& engine) {
     const Phase phase = engine.phase();
     const ImGuiStyle& style = ImGui::GetStyle();
@@ -527,6 +545,7 @@ void draw_model(const EngineView& engine) {
     ImGui::EndDisabled();
     item_tooltip(busy ? "Reset or let the run finish before loading a model"
                       : "Open a .cpm model file, or a TensorFlow.js model.json with its weights file (choose both)");
+    draw_pretrained_choice(engine.dataset(), busy);
     if (ImGui::Button("Export for TensorFlow.js", ImVec2(-FLT_MIN, 0))) notify_errors([] { request_tfjs_download(); });
     item_tooltip("Download model.json and model.weights.bin: tf.loadLayersModel reads them (README \"Exchanging models with TensorFlow.js\")");
     ImGui::TextDisabled("or drop a .cpm file, or a model.json with its weights, on the page");

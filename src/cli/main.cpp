@@ -42,6 +42,9 @@ commands:
 
   train    train a model and save it
              --data DIR        IDX files (default: the data set's, e.g. /usr/share/datasets/fashion-mnist)
+             --recipe R        default | best: start from the "best" preset's whole recipe (architecture,
+                               AdamW, one-cycle, smoothing, shifts and flips, 20 epochs; README "The best
+                               preset"); the options below override it
              --arch STRING     architecture (default: the Keras seed CNN; see `convpad archs`)
              --epochs N        maximum epochs (30)       --batch N      batch size (64)
              --lr X            learning rate (0.001)     --optimizer    adam | adamw | sgd (adam)
@@ -215,35 +218,53 @@ std::vector<std::string> class_names(const DatasetInfo& dataset) {
 }
 
 // [SECTION] train
+// What `train` starts from before its other options: the CLI's long-run defaults, or the page's "best" preset.
+RunSettings recipe_settings(const Args& args, const DatasetInfo& dataset) {
+    const std::string recipe = args.text("recipe", "default");
+    if (recipe == "best") return best_run_settings(dataset);
+    if (recipe != "default") throw UsageError("--recipe expects default or best, got '" + recipe + "'");
+    RunSettings s;
+    s.epochs = 30;
+    s.patience = 4;
+    s.validation = dataset.default_validation;
+    s.augment = Augmentation{};
+    return s;
+}
+
 int cmd_train(const Args& args) {
     const DatasetInfo& dataset = chosen_dataset(args);
     const std::string out = args.text("out", "model.cpm");
     // The same settings, through the same functions, as a run in the browser (train/run_settings.h).
-    RunSettings settings;
-    settings.arch = args.text("arch", kDefaultArch);
-    settings.epochs = int(args.integer("epochs", 30, 1, 1000));
-    settings.batch_size = int(args.integer("batch", 64, 1, 4096));
-    settings.optimizer = args.text("optimizer", "adam");
-    settings.learning_rate = float(args.real("lr", settings.optimizer == "sgd" ? 0.01 : 0.001));
+    RunSettings settings = recipe_settings(args, dataset);
+    settings.arch = args.text("arch", settings.arch);
+    settings.epochs = int(args.integer("epochs", settings.epochs, 1, 1000));
+    settings.batch_size = int(args.integer("batch", settings.batch_size, 1, 4096));
+    if (args.flag("optimizer")) {
+        settings.optimizer = args.text("optimizer", settings.optimizer);
+        settings.learning_rate = settings.optimizer == "sgd" ? 0.01f : 0.001f;
+    }
+    settings.learning_rate = float(args.real("lr", settings.learning_rate));
     settings.dropout = args.flag("dropout") ? float(args.real("dropout", 0.5)) : -1.0f;  // default: arch's rates
     settings.seed = std::uint64_t(args.integer("seed", 42, 0, 2147483647));
-    settings.patience = int(args.integer("patience", 4, 0, 1000));
-    settings.lr_patience = int(args.integer("lr-patience", 1, 0, 1000));
-    try {
-        settings.schedule.kind = schedule_from_name(args.text("schedule", "plateau"));
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(std::string("--schedule: ") + e.what());
+    settings.patience = int(args.integer("patience", settings.patience, 0, 1000));
+    settings.lr_patience = int(args.integer("lr-patience", settings.lr_patience, 0, 1000));
+    if (args.flag("schedule")) {
+        try {
+            settings.schedule.kind = schedule_from_name(args.text("schedule", ""));
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(std::string("--schedule: ") + e.what());
+        }
     }
-    settings.schedule.warmup_epochs = float(args.real("warmup", 0));
-    settings.weight_decay = float(args.real("weight-decay", 0.01));
-    settings.label_smoothing = float(args.real("label-smoothing", 0));
-    settings.validation = int(args.integer("val", dataset.default_validation, 0, dataset.train_count - 1));
+    settings.schedule.warmup_epochs = float(args.real("warmup", settings.schedule.warmup_epochs));
+    settings.weight_decay = float(args.real("weight-decay", settings.weight_decay));
+    settings.label_smoothing = float(args.real("label-smoothing", settings.label_smoothing));
+    settings.validation = int(args.integer("val", settings.validation, 0, dataset.train_count - 1));
     settings.subset = int(args.integer("limit", 0, 0, dataset.train_count));
-    settings.augment.shift = float(args.real("shift", 0));
-    settings.augment.rotate = float(args.real("rotate", 0));
-    settings.augment.scale = float(args.real("scale", 0));
-    settings.augment.flip = args.flag("flip");
-    settings.augment.drawn = float(args.real("drawn", 0));
+    settings.augment.shift = float(args.real("shift", settings.augment.shift));
+    settings.augment.rotate = float(args.real("rotate", settings.augment.rotate));
+    settings.augment.scale = float(args.real("scale", settings.augment.scale));
+    settings.augment.flip = settings.augment.flip || args.flag("flip");
+    settings.augment.drawn = float(args.real("drawn", settings.augment.drawn));
     settings.sketches = int(args.integer("sketches", 0, 0, kMaxSketchRepeat));
     check_augmentation(settings.augment);
     check_for_dataset(settings, dataset);
@@ -261,10 +282,15 @@ int cmd_train(const Args& args) {
     const DataView train = images.train(), val = images.val();
     std::printf("data set %s\n", dataset.title);
     std::printf("architecture %s (%zu parameters, gemm: %s)\n", model.arch().c_str(), model.num_params(), sgemm_backend());
-    if (config.schedule.kind != LrSchedule::Plateau || config.optimizer.kind == "adamw" || config.label_smoothing > 0)
-        std::printf("schedule %s (warm-up %g epochs), weight decay %g, label smoothing %g\n",
-                    schedule_name(config.schedule.kind), double(config.schedule.warmup_epochs),
-                    double(config.optimizer.weight_decay), double(config.label_smoothing));
+    if (config.schedule.kind != LrSchedule::Plateau || config.optimizer.kind == "adamw" || config.label_smoothing > 0) {
+        char warmup[48];
+        if (config.schedule.kind == LrSchedule::OneCycle && config.schedule.warmup_epochs == 0)
+            std::snprintf(warmup, sizeof warmup, "30%% of the run");
+        else
+            std::snprintf(warmup, sizeof warmup, "%g epochs", double(config.schedule.warmup_epochs));
+        std::printf("schedule %s (warm-up %s), weight decay %g, label smoothing %g\n", schedule_name(config.schedule.kind),
+                    warmup, double(config.optimizer.weight_decay), double(config.label_smoothing));
+    }
     std::printf("training on %d images, validating on %d, batch %d, %s lr %g, up to %d epochs, patience %d, "
                 "lr patience %d, seed %llu\n",
                 train.count(), val.count(), config.batch_size, config.optimizer.kind.c_str(),
@@ -534,7 +560,7 @@ int main(int argc, char** argv) {
                                         {"dataset", "data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience",
                                          "lr-patience", "threads", "limit", "dropout", "out", "shift", "rotate", "scale",
                                          "drawn", "sketches", "sketch-data", "schedule", "warmup", "weight-decay",
-                                         "label-smoothing"},
+                                         "label-smoothing", "recipe"},
                                         {"flip"})));
         if (command == "eval") return cmd_eval(parse_args(argc, argv, {"dataset", "model", "data"}, {"json", "preprocess", "fill"}));
         if (command == "predict")

@@ -12,8 +12,8 @@ namespace {
 const DatasetInfo kDatasets[] = {
     {DatasetId::Fashion, "fashion", "Fashion-MNIST",
      {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
-     60000, 10000, 5000, true, 28, 0.0f, true},
-    {DatasetId::Digits, "digits", "MNIST digits", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, 8000, 2000, 800, false, 20, 2.5f, false},
+     60000, 10000, 5000, true, 28, 0.0f, true, true},
+    {DatasetId::Digits, "digits", "MNIST digits", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, 8000, 2000, 800, false, 20, 2.5f, false, false},
 };
 
 }  // namespace

@@ -34,6 +34,8 @@ struct DatasetInfo {
     // A set of drawings that runs may add to the training images (fashion: Quick, Draw! clothing sketches,
     // tools/data/quickdraw.mjs; digits: none).
     bool has_sketches;
+    // The site and assets/ hold <name>-best.cpm, the "best" preset trained on it (fashion).
+    bool has_best_model;
 };
 
 const DatasetInfo& dataset_info(DatasetId id);

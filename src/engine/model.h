@@ -30,8 +30,8 @@ constexpr const char* kDefaultArch = "conv32k3-relu-pool2-conv64k3-relu-pool2-fl
 // The "best" preset: batch-normalised 3x3 convolutions in three stages (28, 14, 7 pixels), global average
 // pooling and one dense layer; trained by train/run_settings.h's best_run_settings().
 constexpr const char* kBestArch =
-    "conv32k3same-bn-relu-pool2-conv64k3same-bn-relu-conv64k3same-bn-relu-pool2-conv128k3same-bn-relu-"
-    "conv128k3same-bn-relu-gap-dense10";
+    "conv48k3same-bn-relu-pool2-conv96k3same-bn-relu-conv96k3same-bn-relu-pool2-conv192k3same-bn-relu-"
+    "conv192k3same-bn-relu-gap-dense10";
 
 struct ArchPreset {
     const char* name;

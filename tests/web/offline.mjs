@@ -154,6 +154,11 @@ test('after one visit the page, its models and its data work offline (threaded e
       'fashion-cnn.cpm', 'digits-cnn.cpm']) {
       assert.ok(appCache[1].includes(file), `${file} was not precached`);
     }
+    // The best model is downloaded only when asked for, then kept with the data (as when the page is hidden).
+    assert.ok(!appCache[1].includes('fashion-best.cpm'), 'fashion-best.cpm was precached');
+    const best = await page.evaluate(() => window.convpad.loadPretrained('best'));
+    await page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active.postMessage({ type: 'convpad-keep-data' })));
+    await waitCaches(page, dataCacheHolds(['fashion-best.cpm']), 'the best model in the data cache');
 
     // Offline for real: the browser's network and the server are gone.
     await page.context().setOffline(true);
@@ -171,6 +176,7 @@ test('after one visit the page, its models and its data work offline (threaded e
     assert.equal(evaluation.total, 10000);
     assert.ok(evaluation.accuracy > 0.85, `accuracy ${evaluation.accuracy}`);
     t.diagnostic(`offline: evaluate() accuracy ${evaluation.accuracy}`);
+    assert.deepEqual(await page.evaluate(() => window.convpad.loadPretrained('best')), best, 'the best model offline');
     // The browser reports the service worker's failed update check (sw.js, offline) on its own.
     const unexpected = problems.filter((p) => !/sw\.js/.test(p));
     assert.deepEqual(unexpected, []);

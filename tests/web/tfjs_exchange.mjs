@@ -1,6 +1,6 @@
 // Model exchange with real TensorFlow.js (@tensorflow/tfjs 4.22, its pure-JS CPU backend in node; no
 // browser) through `convpad export --format tfjs` and `convpad import` (src/exchange/tfjs_model.h):
-//   ConvPad -> TF.js   models ConvPad trained, exported, loaded by tf.loadLayersModel from their model.json
+//   ConvPad -> TF.js   models ConvPad trained (the bundled ones, a briefly trained seed CNN), exported, loaded by tf.loadLayersModel from their model.json
 //                      and weights: TF.js's probabilities for the first 500 Fashion-MNIST test images
 //                      against `convpad predict --test 500`; TF.js's own save of them reads back bit for bit
 //   TF.js -> ConvPad   models built in TF.js (batch norm with moving statistics set, several weight files,
@@ -33,8 +33,6 @@ const CLI = nativeCli() ? { command: nativeCli(), prefix: [], data: ['--data', F
     : null;
 const COUNT = 500;              // test images compared per model
 const TOLERANCE = 1e-4;         // max |p_ConvPad - p_TF.js| over every class of every image
-const BN_GAP_ARCH = 'conv32k3same-bn-relu-pool2-conv64k3same-bn-relu-conv64k3same-bn-relu-pool2-conv128k3same-bn-relu-'
-  + 'conv128k3same-bn-relu-gap-dense10';
 
 let work;                      // scratch folder
 let images;                    // Float32Array (COUNT, 28, 28, 1): pixels / 255, as ConvPad reads them
@@ -237,8 +235,8 @@ test('ConvPad -> TF.js: the Keras seed CNN, trained briefly', async () => {
   await convpadToTfjs('seed CNN (kDefaultArch), 1 epoch on 2,000 images', await trained('seed', 'conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10'));
 });
 
-test('ConvPad -> TF.js: batch norm and global average pooling, trained briefly', async () => {
-  await convpadToTfjs('bn/gap CNN, 1 epoch on 2,000 images', await trained('bn-gap', BN_GAP_ARCH));
+test('ConvPad -> TF.js: the bundled "best" preset (batch norm, global average pooling)', async () => {
+  await convpadToTfjs('assets/fashion-best.cpm', path.join(ROOT, 'assets/fashion-best.cpm'));
 });
 
 // [SECTION] TF.js -> ConvPad
@@ -316,12 +314,58 @@ test('TF.js -> ConvPad: batch norm with epsilon 1e-5 (folded into gamma) and aft
   model.dispose();
 });
 
+// The "best" preset's architecture (kBestArch) as `convpad archs` lists it.
+async function bestArch() {
+  const line = (await convpadOk(['archs'])).split('\n').find((l) => l.includes('best'));
+  const arch = line && line.match(/\S*-gap-dense10\b/);
+  assert.ok(arch, `no best preset in convpad archs: ${line}`);
+  return arch[0];
+}
+
+test('TF.js -> ConvPad: the "best" preset built in TF.js (conv, bn, relu stages, global average pooling)', async () => {
+  const model = tf.sequential();
+  let seed = 30;
+  const conv = (filters, first) => {
+    model.add(tf.layers.conv2d({ ...(first ? { inputShape: [28, 28, 1] } : {}), filters, kernelSize: 3, padding: 'same',
+      kernelInitializer: tf.initializers.heNormal({ seed: seed++ }), biasInitializer: tf.initializers.randomNormal({ seed: seed++, stddev: 0.1 }) }));
+    model.add(tf.layers.batchNormalization());
+    model.add(tf.layers.reLU());
+  };
+  conv(48, true);
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  conv(96); conv(96);
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  conv(192); conv(192);
+  model.add(tf.layers.globalAveragePooling2d({}));
+  model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: seed++ }) }));
+  setBatchNormStatistics(model, 29);
+  const out = await tfjsToConvpad('"best" preset built in TF.js', model);
+  assert.ok(out.includes(`${await bestArch()} `), `imported as another architecture: ${out}`);
+  model.dispose();
+});
+
 test('TF.js -> ConvPad: weights quantized to uint8 and uint16 are dequantized as TF.js does', async () => {
   for (const dtype of ['uint8', 'uint16']) {
     const model = bnGapModel();
     await tfjsToConvpad(`bn/gap CNN, weights quantized to ${dtype}`, model, { transform: quantize(dtype) });
     model.dispose();
   }
+});
+
+// [SECTION] The best preset's recipe
+
+test('convpad train --recipe best is the recipe assets/fashion-best.md writes out', async () => {
+  const common = ['--epochs', '1', '--limit', '384', '--val', '128', ...CLI.data];
+  const recipe = path.join(work, 'recipe-best.cpm'), spelled = path.join(work, 'spelled-out.cpm');
+  const out = await convpadOk(['train', '--recipe', 'best', ...common, '--out', recipe]);
+  assert.ok(out.includes(`architecture ${await bestArch()} `), out);
+  await convpadOk(['train', '--arch', await bestArch(), '--optimizer', 'adamw', '--lr', '0.003', '--weight-decay', '0.05',
+    '--schedule', 'onecycle', '--label-smoothing', '0.1', '--flip', '--shift', '2', '--batch', '128', '--patience', '0',
+    ...common, '--out', spelled]);
+  assert.ok((await readFile(recipe)).equals(await readFile(spelled)), 'the two runs trained different weights');
+  const bad = await convpad(['train', '--recipe', 'fast', ...common, '--out', path.join(work, 'never.cpm')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--recipe expects default or best, got 'fast'/);
 });
 
 // [SECTION] Refusals

@@ -1,7 +1,8 @@
 // The page's side of the TensorFlow.js exchange (README "JavaScript API"): exportModel('tfjs') read by real
 // TensorFlow.js (4.22, in node) predicting what the page's classify() does, loadModel(modelJson, weights)
 // bringing the same model back, refusals that name the problem and keep the model, the two downloads of
-// downloadTfjsModel(), and model.json + weights dropped on the page together.
+// downloadTfjsModel(), and model.json + weights dropped on the page together; the bundled "best" model
+// loaded by loadPretrained('best') and read by TF.js.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import {
-  ARTIFACTS_DIR, assertSiteBuilt, openBrowser, readTestSet, startServer, testImagePixels, waitReady,
+  ARTIFACTS_DIR, assertSiteBuilt, openBrowser, readTestSet, startServer, testImagePixels, waitReady, waitStatus,
 } from './helpers.mjs';
 
 const IMAGES = 40;           // real test images compared
@@ -85,6 +86,45 @@ test('exportModel(\'tfjs\'): TensorFlow.js loads it and predicts the page\'s pro
     // The right answers, not only the same ones: the bundled model reads most of these images.
     const correct = theirs.filter((p, i) => p.indexOf(Math.max(...p)) === testSet.labels[i]).length;
     assert.ok(correct >= IMAGES * 0.8, `TF.js got ${correct} of ${IMAGES} right`);
+  });
+});
+
+test('the bundled "best" model: loadPretrained(\'best\') and the Model section\'s buttons load it; TensorFlow.js predicts what the page does', async () => {
+  await withPage(async (page) => {
+    const pretrained = await page.evaluate(() => window.convpad.status().arch);
+    const best = await page.evaluate(() => window.convpad.recipe('best').arch);
+    const loaded = await page.evaluate(() => window.convpad.loadPretrained('best'));
+    assert.equal(loaded.arch, best);
+    await page.waitForFunction((arch) => window.convpad.status().arch === arch, best);
+
+    const model = await loadInTfjs(await exportFromPage(page));
+    const images = Array.from({ length: IMAGES }, (_, i) => testImagePixels(testSet, i));
+    const ours = await pagePredictions(page, images);
+    const theirs = tf.tidy(() => model.predict(tf.tensor4d(images.flat(), [IMAGES, 28, 28, 1])).arraySync());
+    model.dispose();
+    const worst = largestDifference(ours, theirs);
+    console.log(`page -> TF.js, assets/fashion-best.cpm, ${IMAGES} test images: largest difference ${worst.toExponential(2)}`);
+    assert.ok(worst < TOLERANCE, `probabilities differ by up to ${worst}`);
+    const correct = ours.filter((p, i) => p.indexOf(Math.max(...p)) === testSet.labels[i]).length;
+    assert.ok(correct >= IMAGES * 0.85, `the best model got ${correct} of ${IMAGES} right`);
+
+    // Refusals name the problem and keep the model.
+    const refusal = (...args) => page.evaluate((a) => window.convpad.loadPretrained(...a).then(() => 'loaded', (err) => err.message), args);
+    assert.equal(await refusal('huge'), 'loadPretrained: expected \'default\' or \'best\', got the string "huge"');
+    assert.equal(await page.evaluate(() => window.convpad.status().arch), best);
+
+    // The buttons' path (engine_view.h command()): "Pretrained CNN" brings back the data set's first model,
+    // with a notice naming the file.
+    await page.evaluate(() => window.convpad.module.onCommand('pretrained:default'));
+    const status = await waitStatus(page, (s) => s.arch === pretrained && s.notice?.text.includes('fashion-cnn.cpm'),
+      { timeout: 20_000, what: 'the pretrained model' });
+    assert.equal(status.notice.text, `loaded fashion-cnn.cpm (${pretrained})`);
+
+    // MNIST digits has no best model: said, and its own model stays.
+    await page.evaluate(() => window.convpad.setDataset('digits'));
+    const digits = await page.evaluate(() => window.convpad.status().arch);
+    assert.equal(await refusal('best'), 'loadPretrained: there is no bundled best model for MNIST digits');
+    assert.equal(await page.evaluate(() => window.convpad.status().arch), digits);
   });
 });
 

@@ -146,8 +146,11 @@ export function measureInPage({ site, isolation = true, seconds = 20, epoch = fa
 }
 
 // The best preset's full run in the page: {seconds, imagesPerSecond, epochs, accuracy, macroF1, threads}.
+// Each epoch's record is printed as it ends (a run takes the better part of an hour).
 export function measureBestRun({ site, width = 1280, height = 800 }) {
   return withApp({ site, width, height }, async (page) => {
+    await page.exposeFunction('benchEpoch', (e) => console.log(`epoch ${JSON.stringify(e)}`));
+    await page.evaluate(() => window.convpad.on('epoch', (e) => window.benchEpoch(e)));
     const run = await page.evaluate(async () => {
       const recipe = window.convpad.recipe('best');
       const start = performance.now();
