@@ -223,11 +223,10 @@ RunSettings recipe_settings(const Args& args, const DatasetInfo& dataset) {
     const std::string recipe = args.text("recipe", "default");
     if (recipe == "best") return best_run_settings(dataset);
     if (recipe != "default") throw UsageError("--recipe expects default or best, got '" + recipe + "'");
-    RunSettings s;
+    RunSettings s;  // the seed CNN, Adam, no augmentation
     s.epochs = 30;
     s.patience = 4;
     s.validation = dataset.default_validation;
-    s.augment = Augmentation{};
     return s;
 }
 
