@@ -1,4 +1,4 @@
-// The training step allocates nothing once its buffers have grown (issue 4): a browser tab that trains
+// The training step allocates nothing once its buffers have grown: a browser tab that trains
 // for minutes must not churn the heap. Counts calls of the global operator new, replaced here for the
 // whole test program (it only counts, then calls malloc).
 #include <catch2/catch.hpp>

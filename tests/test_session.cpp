@@ -6,7 +6,7 @@
 
 #include "engine/model_file.h"
 #include "test_data_helpers.h"
-#include "train/session.h"
+#include "session/session.h"
 
 using namespace convpad;
 using Catch::Matchers::Contains;

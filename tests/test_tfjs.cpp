@@ -1,6 +1,6 @@
 // TensorFlow.js Layers format (exchange/tfjs_model.h): export -> import round trips, the channels-last
 // layouts checked against a plain NHWC forward pass of the exported json, and every refusal with its message.
-// tests/web/tfjs_exchange.mjs compares with real TensorFlow.js.
+// tests/browser/tfjs_exchange.mjs compares with real TensorFlow.js.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ConvPad vs TensorFlow.js in the same headless Chromium, on real Fashion-MNIST (issue 4, "Benchmark").
+# ConvPad vs TensorFlow.js in the same headless Chromium, on real Fashion-MNIST.
 #   tools/bench.sh                 full run (~15 minutes: one 60k epoch per engine and seed, seeds 42,1,2)
 #   tools/bench.sh --seeds 42,1,2  the seeds of the accuracy comparison (1 to 10 distinct integers)
 #   tools/bench.sh --quick         short measurements, no epochs (a smoke check, ~2 minutes after the build)

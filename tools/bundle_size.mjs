@@ -14,7 +14,7 @@
 //             when asked for, convpad.loadPretrained('best'))
 //   data      *.gz data sets, already compressed (counted as they are)
 //   other     files index.html does not reach: the course example page, the benchmark page
-// The app part must stay within APP_GZIP_LIMIT (tests/web/offline.mjs checks).
+// The app part must stay within APP_GZIP_LIMIT (tests/browser/offline.mjs checks).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

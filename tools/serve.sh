@@ -9,7 +9,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CONVPAD_DEPS_DIR=${CONVPAD_DEPS_DIR:-$ROOT/.deps}
 BUILD=${CONVPAD_WEB_BUILD:-$ROOT/build-web}
-export NODE_PATH=/usr/share/nodejs   # Emscripten trap 1
+export NODE_PATH=/usr/share/nodejs   # emcc needs Debian's acorn (docs/emscripten.md)
 
 serve=1
 for arg in "$@"; do

@@ -7,7 +7,7 @@ Binds to 127.0.0.1 only. Serves .wasm as application/wasm (needed for streaming 
 sends COOP: same-origin + COEP: require-corp, so the page is cross-origin isolated and runs the threaded
 build (SharedArrayBuffer). --no-isolation leaves those headers out, as a plain static host would: the
 page then runs the single-thread build. --port 0 picks a free port; the first line printed on stdout is
-always the URL ("serving http://127.0.0.1:PORT/"), which tests/web/helpers.mjs reads.
+always the URL ("serving http://127.0.0.1:PORT/"), which tests/browser/helpers.mjs reads.
 """
 import argparse
 import functools

@@ -26,6 +26,7 @@
 #include "kernels/parallel.h"
 #include "train/metrics.h"
 #include "train/evaluator.h"
+#include "train/run_options.h"
 #include "train/run_settings.h"
 #include "train/trainer.h"
 
@@ -45,35 +46,13 @@ commands:
              --recipe R        default | best: start from the "best" preset's whole recipe (architecture,
                                AdamW, one-cycle, smoothing, shifts and flips, 20 epochs; README "The best
                                preset"); the options below override it
-             --arch STRING     architecture (default: the Keras seed CNN; see `convpad archs`)
-             --epochs N        maximum epochs (30)       --batch N      batch size (64)
-             --lr X            learning rate (0.001)     --optimizer    adam | adamw | sgd (adam)
-             --weight-decay X  adamw's decoupled weight decay of conv and dense weights (0.01)
-             --schedule S      learning rate: plateau | step | cosine | onecycle (plateau; README
-                               "Learning-rate schedules")
-             --warmup E        epochs of linear warm-up for step, cosine and onecycle (0; onecycle: 30%)
-             --label-smoothing S  targets (1-S) onehot + S/10 in the training loss (0..0.5, 0)
-             --seed N          weights, dropout, shuffling (42)
-             --val N           validation images held out of the training set (fashion 5000, digits 800)
-             --patience N      early-stopping patience in epochs, 0 = off (4)
-             --lr-patience N   halve the learning rate after N epochs without a better
-                               validation loss, 0 = off (1)
-             --dropout R       replaces the rate of every drop<R> layer of --arch (the arch's own)
-             --limit N         train on the first N images left after --val (all)
-           augmentation of the training images, all off by default (README "Augmentation"):
-             --shift PX        random shifts up to PX pixels (0..8)
-             --rotate DEG      random rotations up to DEG degrees (0..45)
-             --scale X         random size changes up to X, e.g. 0.1 = 90%..110% (0..0.5)
-             --flip            mirror half the images (fashion only)
-             --drawn P         re-render a fraction P of the images to look drawn: a binarised
-                               silhouette or its outline, 1-3 px thick (0..1)
-             --sketches N      also train on the sketch set (fashion: the 350 Quick, Draw! clothing drawings
-                               of the training half the build makes in <build>/data/quickdraw, whose
-                               held-out half `eval --preprocess` scores), each drawing N times (0..100)
              --sketch-data DIR where the sketch set is (its train-* files)
              --out FILE        where to save the model (model.cpm)
              --threads N       worker threads (1); results do not depend on N
-  eval     classification report on the test set
+           the run's options (docs/run-options.md), with the defaults of --recipe default:
+)";
+
+constexpr const char* kUsageAfterTrain = R"(  eval     classification report on the test set
              --model FILE (default: the data set's bundled pretrained model)  --data DIR  --json
              --preprocess   treat the test images as pictures: predict's preprocessing first (for sketch
                             sets such as the Quick, Draw! one the build makes in <build>/data/quickdraw)
@@ -219,15 +198,54 @@ std::vector<std::string> class_names(const DatasetInfo& dataset) {
 
 // [SECTION] train
 // What `train` starts from before its other options: the CLI's long-run defaults, or the page's "best" preset.
-RunSettings recipe_settings(const Args& args, const DatasetInfo& dataset) {
-    const std::string recipe = args.text("recipe", "default");
-    if (recipe == "best") return best_run_settings(dataset);
-    if (recipe != "default") throw UsageError("--recipe expects default or best, got '" + recipe + "'");
+RunSettings cli_default_settings(const DatasetInfo& dataset) {
     RunSettings s;  // the seed CNN, Adam, no augmentation
     s.epochs = 30;
     s.patience = 4;
     s.validation = dataset.default_validation;
+    s.dropout = -1.0f;  // the arch's own rates unless --dropout says
     return s;
+}
+
+RunSettings recipe_settings(const Args& args, const DatasetInfo& dataset) {
+    const std::string recipe = args.text("recipe", "default");
+    RunSettings s;
+    if (recipe == "best") s = best_run_settings(dataset);
+    else if (recipe == "default") s = cli_default_settings(dataset);
+    else throw UsageError("--recipe expects default or best, got '" + recipe + "'");
+    s.dropout = -1.0f;
+    return s;
+}
+
+void print_usage(std::FILE* to) {
+    std::fputs(kUsage, to);
+    std::fputs(train_usage(cli_default_settings(dataset_by_name("fashion"))).c_str(), to);
+    std::fputs(kUsageAfterTrain, to);
+}
+
+// The names `train` takes besides its run options (train/run_options.h).
+const std::vector<std::string> kTrainOwnOptions = {"dataset", "data", "out", "sketch-data", "recipe", "threads"};
+
+// The run options given on the command line, applied over `settings` in the table's order.
+void apply_run_options(const Args& args, RunSettings& settings) {
+    for (const RunOption& option : run_options()) {
+        std::vector<std::string> names = {option.flag};
+        for (const char* alias : option.aliases)
+            if (option_by_flag(alias) == &option) names.push_back(alias);
+        const std::string* given = nullptr;
+        for (const std::string& name : names) {
+            if (!args.flag(name)) continue;
+            if (given) throw UsageError("--" + *given + " and --" + name + " set the same option");
+            given = &name;
+        }
+        if (!given) continue;
+        try {
+            option.set(settings, parse_option_text(option, args.text(*given, "")));
+        } catch (const std::invalid_argument& e) {
+            if (dynamic_cast<const ArchError*>(&e)) throw;
+            throw UsageError(e.what());
+        }
+    }
 }
 
 int cmd_train(const Args& args) {
@@ -235,36 +253,11 @@ int cmd_train(const Args& args) {
     const std::string out = args.text("out", "model.cpm");
     // The same settings, through the same functions, as a run in the browser (train/run_settings.h).
     RunSettings settings = recipe_settings(args, dataset);
-    settings.arch = args.text("arch", settings.arch);
-    settings.epochs = int(args.integer("epochs", settings.epochs, 1, 1000));
-    settings.batch_size = int(args.integer("batch", settings.batch_size, 1, 4096));
-    if (args.flag("optimizer")) {
-        settings.optimizer = args.text("optimizer", settings.optimizer);
-        settings.learning_rate = settings.optimizer == "sgd" ? 0.01f : 0.001f;
+    if (args.flag("optimizer") && !args.flag("lr")) {
+        const std::string optimizer = args.text("optimizer", "");
+        settings.learning_rate = optimizer == "sgd" ? 0.01f : 0.001f;  // each optimizer's usual rate
     }
-    settings.learning_rate = float(args.real("lr", settings.learning_rate));
-    settings.dropout = args.flag("dropout") ? float(args.real("dropout", 0.5)) : -1.0f;  // default: arch's rates
-    settings.seed = std::uint64_t(args.integer("seed", 42, 0, 2147483647));
-    settings.patience = int(args.integer("patience", settings.patience, 0, 1000));
-    settings.lr_patience = int(args.integer("lr-patience", settings.lr_patience, 0, 1000));
-    if (args.flag("schedule")) {
-        try {
-            settings.schedule.kind = schedule_from_name(args.text("schedule", ""));
-        } catch (const std::invalid_argument& e) {
-            throw UsageError(std::string("--schedule: ") + e.what());
-        }
-    }
-    settings.schedule.warmup_epochs = float(args.real("warmup", settings.schedule.warmup_epochs));
-    settings.weight_decay = float(args.real("weight-decay", settings.weight_decay));
-    settings.label_smoothing = float(args.real("label-smoothing", settings.label_smoothing));
-    settings.validation = int(args.integer("val", settings.validation, 0, dataset.train_count - 1));
-    settings.subset = int(args.integer("limit", 0, 0, dataset.train_count));
-    settings.augment.shift = float(args.real("shift", settings.augment.shift));
-    settings.augment.rotate = float(args.real("rotate", settings.augment.rotate));
-    settings.augment.scale = float(args.real("scale", settings.augment.scale));
-    settings.augment.flip = settings.augment.flip || args.flag("flip");
-    settings.augment.drawn = float(args.real("drawn", settings.augment.drawn));
-    settings.sketches = int(args.integer("sketches", 0, 0, kMaxSketchRepeat));
+    apply_run_options(args, settings);
     check_augmentation(settings.augment);
     check_for_dataset(settings, dataset);
     const TrainConfig config = train_config(settings);
@@ -544,7 +537,7 @@ int cmd_archs() {
 
 int main(int argc, char** argv) {
     if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        print_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     const std::string command = argv[1];
@@ -554,13 +547,15 @@ int main(int argc, char** argv) {
         return args;
     };
     try {
-        if (command == "train")
-            return cmd_train(with_threads(parse_args(argc, argv,
-                                        {"dataset", "data", "arch", "epochs", "batch", "lr", "optimizer", "seed", "val", "patience",
-                                         "lr-patience", "threads", "limit", "dropout", "out", "shift", "rotate", "scale",
-                                         "drawn", "sketches", "sketch-data", "schedule", "warmup", "weight-decay",
-                                         "label-smoothing", "recipe"},
-                                        {"flip"})));
+        if (command == "train") {
+            std::vector<std::string> with_value = kTrainOwnOptions, flags;
+            for (const RunOption& option : run_options()) {
+                (option.kind == OptionKind::Flag ? flags : with_value).push_back(option.flag);
+                for (const char* alias : option.aliases)
+                    if (option_by_flag(alias) == &option) (option.kind == OptionKind::Flag ? flags : with_value).push_back(alias);
+            }
+            return cmd_train(with_threads(parse_args(argc, argv, with_value, flags)));
+        }
         if (command == "eval") return cmd_eval(parse_args(argc, argv, {"dataset", "model", "data"}, {"json", "preprocess", "fill"}));
         if (command == "predict")
             return cmd_predict(parse_args(argc, argv, {"dataset", "model", "data", "test"}, {"json", "raw"}));

@@ -2,13 +2,12 @@
 // With threads (kernels/parallel.h) the images of a batch are split over them; results are bit-identical
 // for any thread count (see backward for how the weight gradients are summed).
 #pragma once
+#include "engine/arch.h"  // Padding
 #include "engine/layer.h"
 #include "kernels/im2col.h"
 #include "kernels/winograd.h"
 
 namespace convpad {
-
-enum class Padding { Valid, Same };
 
 class Conv2D : public Layer {
 public:

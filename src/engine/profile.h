@@ -1,6 +1,6 @@
 // Where the time of a training step (or an inference pass) goes, layer by layer.
 //
-// Used by `convpad bench --profile` and tests/bench/bench_train.cpp. The profiler drives the layers
+// Used by `convpad bench --profile` and tools/bench/native/bench_train.cpp. The profiler drives the layers
 // itself, making the same forward/backward calls Model::forward/backward make but with a clock around
 // each, and separately times the whole step through Model, so the difference shows what the glue
 // between the layers (activation copies, buffer management) costs.

@@ -38,7 +38,7 @@
 #endif
 
 // Register tile of the F32x4 micro-kernel: MR rows x (4 * NV) columns. Chosen by measurement
-// (tests/bench/bench_gemm.cpp); override with -D only to re-tune.
+// (tools/bench/native/bench_gemm.cpp); override with -D only to re-tune.
 #ifndef CONVPAD_GEMM_F32X4_MR
 #define CONVPAD_GEMM_F32X4_MR 4
 #endif

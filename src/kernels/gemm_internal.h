@@ -1,5 +1,5 @@
 // Internals of the packed sgemm, shared by gemm.cpp, gemm_avx2.cpp, tests/test_gemm.cpp and
-// tests/bench/bench_gemm.cpp. Engine code calls only sgemm() from gemm.h.
+// tools/bench/native/bench_gemm.cpp. Engine code calls only sgemm() from gemm.h.
 #pragma once
 #include "kernels/gemm.h"
 

@@ -1,4 +1,4 @@
-// What a network does with one image, for the app's "Inside" view (src/app/panel_inside.cpp): the first
+// What a network does with one image, for the app's "Inside" view (web/ui/panel_inside.cpp): the first
 // convolution's filters, every convolution's feature maps as the next layer receives them, and a saliency
 // map (the gradient of the predicted class's logit with respect to the input pixels). No UI here.
 #pragma once

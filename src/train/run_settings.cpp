@@ -14,13 +14,9 @@ std::string with_dropout(const std::string& arch, float rate) {
     char rate_text[32];
     std::snprintf(rate_text, sizeof rate_text, "drop%g", double(rate));
     std::string out;
-    std::size_t pos = 0;
-    while (pos <= arch.size()) {
-        std::size_t end = arch.find('-', pos);
-        if (end == std::string::npos) end = arch.size();
-        const std::string tok = arch.substr(pos, end - pos);
-        out += (out.empty() ? "" : "-") + (tok.rfind("drop", 0) == 0 ? std::string(rate_text) : tok);
-        pos = end + 1;
+    for (const LayerSpec& layer : parse_arch(arch).layers) {
+        if (!out.empty()) out += "-";
+        out += layer.kind == LayerKind::Dropout ? std::string(rate_text) : arch.substr(layer.position, layer.length);
     }
     return out;
 }

@@ -16,7 +16,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { openBrowser, startServer, waitReady } from '../../tests/web/helpers.mjs';
+import { openBrowser, startServer, waitReady } from '../../tests/browser/helpers.mjs';
 
 const WARMUP_S = 5;
 const IDLE_SETTLE_S = 10, IDLE_MEASURE_S = 10;

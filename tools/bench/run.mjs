@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import path from 'node:path';
 
-import { openBrowser, run, startServer } from '../../tests/web/helpers.mjs';
+import { openBrowser, run, startServer } from '../../tests/browser/helpers.mjs';
 import { describeInPage, measureInPage } from './in_page.mjs';
 
 const args = process.argv.slice(2);
@@ -165,7 +165,7 @@ function report(main, tfjsSingle, native, inPage) {
     padAtMost2ms: best ? best.sketch.medianMs <= 2 : null,
     // Over all seeds: mean(ConvPad) >= mean(TF.js) (main.accuracy.verdict says by how much and how noisy).
     accuracyAtLeastTfjs: main.accuracy?.atLeastTfjs ?? null,
-    // Issue 8: what the served page gives, with its UI drawn.
+    // What the served page gives, with its UI drawn.
     pageIsolatedAtLeast2000: pageIsolated ? pageIsolated.trainImagesPerSecond >= 2000 : null,
     pageIsolatedAtLeast5xTfjs: ratios.trainPageIsolatedVsTfjsThreaded == null ? null : ratios.trainPageIsolatedVsTfjsThreaded >= 5,
     pagePlainAtLeast1500: pagePlain ? pagePlain.trainImagesPerSecond >= 1500 : null,

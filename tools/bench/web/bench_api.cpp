@@ -1,7 +1,7 @@
 // C functions behind the benchmark page (tools/bench/web/bench.js): the engine alone, no SDL/ImGui, compiled into
 // convpad_bench.js (single thread) and convpad_bench_mt.js (-pthread) by tools/bench/web/bench_web.cmake.
 //
-// Same conventions as src/app/js_api.cpp: extern "C" + EMSCRIPTEN_KEEPALIVE, every call that can fail
+// Same conventions as web/ui/js_api.cpp: extern "C" + EMSCRIPTEN_KEEPALIVE, every call that can fail
 // returns a JSON string (the result or {"error": "message"}; every exception is caught here), the
 // returned char* lives until the next call, and every argument is checked here as well as in JS.
 //
@@ -32,7 +32,7 @@
 #include "engine/model.h"
 #include "kernels/parallel.h"
 #include "train/metrics.h"
-#include "train/data_store.h"
+#include "session/data_store.h"
 #include "train/evaluator.h"
 #include "train/trainer.h"
 

@@ -1,18 +1,18 @@
 # Benchmark page's engine module (tools/bench/web/bench.html, tools/bench.sh): the engine alone, no SDL/ImGui,
-# with the C functions of bench_api.cpp here and the kernel checks of tests/web/kernel_check.cpp (which
-# tests/web/kernels.mjs runs). Included by tools/web.cmake only when CONVPAD_BENCH=ON: the site that
+# with the C functions of bench_api.cpp here. Included by web/web.cmake only when CONVPAD_BENCH=ON: the site that
 # tools/serve.sh builds holds the app alone. One target, convpad_bench, whose output name says which build it is:
 #   convpad_bench.js/.wasm                    single thread (any page)
 #   convpad_bench_mt.js/.wasm/.worker.js      CONVPAD_THREADS=ON: -pthread, for cross-origin isolated pages
 # The site assembly then copies both builds' convpad_bench* and this folder's page next to the app.
 
 if(NOT EMSCRIPTEN)
-  message(FATAL_ERROR "tools/bench/web/bench_web.cmake needs Emscripten (included from tools/web.cmake)")
+  message(FATAL_ERROR "tools/bench/web/bench_web.cmake needs Emscripten (included from web/web.cmake)")
 endif()
 
-add_executable(convpad_bench ${CMAKE_CURRENT_LIST_DIR}/bench_api.cpp ${CMAKE_SOURCE_DIR}/tests/web/kernel_check.cpp)
-target_link_libraries(convpad_bench PRIVATE convpad_core)
-convpad_page_program(convpad_bench createConvPadBench)   # tools/web.cmake
+add_executable(convpad_bench ${CMAKE_CURRENT_LIST_DIR}/bench_api.cpp)
+target_include_directories(convpad_bench PRIVATE ${CMAKE_SOURCE_DIR})
+target_link_libraries(convpad_bench PRIVATE convpad_session)
+convpad_page_program(convpad_bench createConvPadBench)   # web/web.cmake
 target_link_options(convpad_bench PRIVATE
   # bench_api.cpp's functions are EMSCRIPTEN_KEEPALIVE; malloc/free let the page pass buffers.
   -sEXPORTED_FUNCTIONS=_malloc,_free

@@ -1,0 +1,192 @@
+// Shared pieces of the browser tests: the static server (tools/server.py on a free port), Debian's
+// headless Chromium driven by playwright-core with a fresh profile per browser, waiting on the app's
+// own signals, reading Fashion-MNIST test images, and finding the native CLI for reference results.
+//
+// Environment (also for `node --test`): CONVPAD_SITE_DIR (default build-web/site),
+// CONVPAD_ARTIFACTS_DIR (screenshots), CONVPAD_CHROMIUM (default /usr/bin/chromium),
+// CONVPAD_CLI (native convpad for reference results; default build/native/convpad).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function option(flag, envName, fallback) {
+  const i = process.argv.indexOf(flag);
+  if (i > 0 && process.argv[i + 1]) return path.resolve(process.argv[i + 1]);
+  if (process.env[envName]) return path.resolve(process.env[envName]);
+  return fallback;
+}
+export const SITE_DIR = option('--site', 'CONVPAD_SITE_DIR', path.join(ROOT, 'build-web/site'));
+export const ARTIFACTS_DIR = option('--artifacts', 'CONVPAD_ARTIFACTS_DIR', path.join(ROOT, 'test-artifacts/web'));
+export const CHROMIUM = process.env.CONVPAD_CHROMIUM || '/usr/bin/chromium';
+
+// Flags that work on this kind of machine (shared/TOOLCHAIN.md); playwright adds --headless and
+// --user-data-dir itself. SwiftShader renders WebGL2 in software, so screenshots show the real UI.
+// No --disable-gpu: with it Chromium composites in software and reads every WebGL frame back on the
+// page's main thread (a 50-200 ms stall per frame on 2 busy cores), which no browser with a GPU does;
+// without it SwiftShader stands in for the GPU in the compositor too, as a GPU would.
+const CHROMIUM_FLAGS = [
+  '--no-sandbox', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
+];
+export const READY_TIMEOUT_MS = 90_000;   // wasm compile + first frames under SwiftShader on 2 cores
+
+export function assertSiteBuilt() {
+  assert.ok(existsSync(path.join(SITE_DIR, 'index.html')),
+    `${SITE_DIR}/index.html not found: build the site with tools/serve.sh --no-serve`);
+}
+
+// [SECTION] Server and browser
+
+// Starts tools/server.py (on a free port unless `port` says); resolves with {proc, url} (the URL is its first
+// stdout line). isolation false: without the COOP/COEP headers, like a plain static host (the single-thread
+// build runs).
+export function startServer({ isolation = true, dir = SITE_DIR, port = 0 } = {}) {
+  return new Promise((resolve, reject) => {
+    const args = [path.join(ROOT, 'tools/server.py'), '--dir', dir, '--port', String(port)];
+    if (!isolation) args.push('--no-isolation');
+    const proc = spawn('python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/serving (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (match) resolve({ proc, url: match[1] });
+    });
+    proc.on('error', reject);
+    proc.on('exit', (code) => reject(new Error(`tools/server.py exited (${code}) before serving`)));
+  });
+}
+
+// A fresh browser with its own empty profile (the folder `profile`); close() also deletes the profile.
+// problems collects every console error, page error, failed request and HTTP error.
+// serviceWorkers 'block' (the default): the site's service worker (web/page/sw.js) would answer from its caches
+// requests that page.route() must see (and count); tests/browser/offline.mjs passes 'allow'.
+export async function openBrowser({ width, height, deviceScaleFactor = 1, serviceWorkers = 'block' }) {
+  const { chromium } = await import('playwright-core').catch(() => {
+    throw new Error('playwright-core is missing: run tools/deps.sh browser');
+  });
+  const profile = await mkdtemp(path.join(tmpdir(), 'convpad-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width, height },
+    deviceScaleFactor,
+    acceptDownloads: true,
+    serviceWorkers,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on('response', (res) => { if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`); });
+  const close = async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  };
+  return { page, problems, close, profile };
+}
+
+// Waits for the app's ready signal (window.convpad.ready settles), never a fixed sleep.
+export async function waitReady(page) {
+  await page.waitForFunction(() => window.convpad && window.convpad.state !== 'loading', null,
+    { timeout: READY_TIMEOUT_MS });
+  const { state, error } = await page.evaluate(() => ({
+    state: window.convpad.state,
+    error: window.convpad.error ? String(window.convpad.error.message || window.convpad.error) : null,
+  }));
+  assert.equal(state, 'ready', `the app did not start: ${error}`);
+}
+
+// Frames the UI module has drawn since it started.
+export const frameCount = (page) =>
+  page.evaluate(() => window.convpad.module.ccall('convpad_ui_frame_count', 'number', [], []));
+
+// Draws `frames` frames now (convpad.redraw), so a screenshot or a read of the UI shows the current state.
+// The page draws on demand only (input, the engine's news, a resize): an idle page draws nothing, so waiting
+// for frames to come by themselves could wait forever. Fails unless at least that many new frames were drawn.
+export async function waitFrames(page, frames) {
+  const { before, after } = await page.evaluate((n) => {
+    const count = () => window.convpad.module.ccall('convpad_ui_frame_count', 'number', [], []);
+    const first = count();
+    window.convpad.redraw(n);
+    return { before: first, after: count() };
+  }, frames);
+  assert.ok(after - before >= frames, `redraw(${frames}) drew ${after - before} frames`);
+}
+
+// Polls convpad.status() in the page until predicate(status) holds; returns that status.
+export async function waitStatus(page, predicate, { timeout = 120_000, what = 'status' } = {}) {
+  const start = Date.now();
+  for (;;) {
+    const status = await page.evaluate(() => window.convpad.status());
+    if (predicate(status)) return status;
+    if (Date.now() - start > timeout) {
+      throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(status)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// [SECTION] Data and the native reference
+
+// Fashion-MNIST test images as the site serves them: {count, images: Uint8Array (n,784), labels}.
+export function readTestSet() {
+  const images = gunzipSync(readFileSync(path.join(SITE_DIR, 't10k-images-idx3-ubyte.gz')));
+  const labels = gunzipSync(readFileSync(path.join(SITE_DIR, 't10k-labels-idx1-ubyte.gz')));
+  assert.equal(images.readUInt32BE(0), 0x803, 'not an IDX3 image file');
+  const count = images.readUInt32BE(4);
+  return { count, images: images.subarray(16), labels: labels.subarray(8) };
+}
+
+// Image i of the test set as 784 numbers in [0,1] (how the engine normalises: byte / 255).
+export const testImagePixels = (set, i) => Array.from(set.images.subarray(i * 784, (i + 1) * 784), (b) => b / 255);
+
+// A binary PGM of 28x28 bytes, which `convpad predict --raw` reads as it is.
+export function pgm(bytes) {
+  return Buffer.concat([Buffer.from('P5\n28 28\n255\n'), Buffer.from(bytes)]);
+}
+
+// The native CLI, or null when none is built (the comparisons are then skipped, with a message).
+export function nativeCli() {
+  const candidates = [process.env.CONVPAD_CLI, path.join(ROOT, 'build/native/convpad')];
+  return candidates.find((c) => c && existsSync(c)) ?? null;
+}
+
+// `convpad predict --raw --json` of test images `indices` (as PGM files in a scratch folder): one
+// {label, name, probs} per image, in order.
+export async function nativePredictions(cli, model, set, indices) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'convpad-pgm-'));
+  try {
+    const files = [];
+    for (const i of indices) {
+      const file = path.join(dir, `test-${i}.pgm`);
+      await writeFile(file, pgm(set.images.subarray(i * 784, (i + 1) * 784)));
+      files.push(file);
+    }
+    const lines = (await run(cli, ['predict', '--raw', '--json', '--model', model, ...files])).trim().split('\n');
+    return lines.map((line) => JSON.parse(line));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function run(command, args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    proc.stdout.on('data', (c) => { stdout += c; });
+    proc.stderr.on('data', (c) => { stderr += c; });
+    proc.on('error', reject);
+    proc.on('exit', (code) => (code === 0 ? resolve(stdout)
+      : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}

@@ -1,0 +1,168 @@
+// Browser smoke test of the ConvPad site: serve build-web/site on a free port (tools/server.py),
+// open it in Debian's headless Chromium (playwright-core, a fresh profile per test), wait for the
+// app's own ready signal, and fail on any console error, page error or failed request.
+// Screenshots go to the artifacts folder.
+//
+//   node --test tests/browser/smoke.mjs
+//   node tests/browser/smoke.mjs --site build-web/site --artifacts test-artifacts/web
+// Environment (also for `node --test`): CONVPAD_SITE_DIR, CONVPAD_ARTIFACTS_DIR, CONVPAD_CHROMIUM (helpers.mjs).
+// Needs `tools/deps.sh browser` (chromium + npm ci here) and a built site (`tools/serve.sh --no-serve`).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import {
+  ARTIFACTS_DIR, SITE_DIR, assertSiteBuilt, frameCount, openBrowser, startServer, waitFrames, waitReady,
+} from './helpers.mjs';
+
+// Fashion-MNIST and its sketch set (train()'s `sketches`), as the page downloads them.
+const DATASET_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz', 'quickdraw/train-images-idx3-ubyte.gz', 'quickdraw/train-labels-idx1-ubyte.gz'];
+
+let server;
+let baseUrl;
+
+// Loads the page and waits for the app's ready signal (window.convpad.ready), never a fixed sleep.
+async function openApp(page) {
+  await page.goto(baseUrl);
+  await waitReady(page);
+}
+
+const canvasSize = (page) => page.evaluate(() => {
+  const c = document.getElementById('canvas');
+  return { width: c.width, height: c.height, cssWidth: c.clientWidth, cssHeight: c.clientHeight, dpr: devicePixelRatio };
+});
+
+// [SECTION] Tests
+
+before(async () => {
+  assertSiteBuilt();
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  ({ proc: server, url: baseUrl } = await startServer());
+});
+
+after(() => {
+  server?.kill('SIGTERM');
+});
+
+test('the page loads, the shell renders, follows resizes, draws on input and rests when idle', { timeout: 180_000 }, async () => {
+  const browser = await openBrowser({ width: 1280, height: 800, deviceScaleFactor: 1 });
+  try {
+    const { page, problems } = browser;
+    await openApp(page);
+    assert.ok(await frameCount(page) >= 3, 'the shell signalled ready before rendering frames');
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'COOP/COEP headers missing');
+
+    let size = await canvasSize(page);
+    assert.deepEqual([size.width, size.height], [1280, 800], 'the canvas does not fill the window');
+    await waitFrames(page, 2);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'smoke-1280x800.png') });
+
+    await page.setViewportSize({ width: 900, height: 600 });
+    await page.waitForFunction(() => document.getElementById('canvas').width === 900, null, { timeout: 10_000 });
+    size = await canvasSize(page);
+    assert.deepEqual([size.width, size.height], [900, 600], 'the canvas did not follow the resize');
+    await waitFrames(page, 2);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'smoke-900x600.png') });
+
+    // The data set: the engine worker downloads and gunzips the four files and builds it (the engine
+    // checks each IDX header); every compressed byte is counted once.
+    const totalBytes = DATASET_FILES.reduce((sum, f) => sum + statSync(path.join(SITE_DIR, f)).size, 0);
+    const status = await page.evaluate(async () => {
+      await window.convpad.datasetReady;
+      return window.convpad.status();
+    });
+    assert.equal(status.phase, 'idle');
+    assert.equal(status.datasetReady, true, 'the engine has no data set');
+    assert.deepEqual(status.dataset,
+      { name: 'fashion', title: 'Fashion-MNIST', loaded: totalBytes, total: totalBytes, ready: true, error: null });
+    assert.equal(status.engine, 'pthreads', 'an isolated page runs the threaded engine in its worker');
+
+    // Frames on demand ("an idle page rests"): without input or news the page draws (almost)
+    // nothing; input over the canvas gets frames at once.
+    await new Promise((resolve) => setTimeout(resolve, 500));   // the data set's news may still ask for a frame
+    const restStart = await frameCount(page);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idleFrames = (await frameCount(page)) - restStart;
+    assert.ok(idleFrames <= 3, `the idle page drew ${idleFrames} frames in 2 s`);
+    const beforeInput = await frameCount(page);
+    await page.mouse.move(450, 300);
+    await page.mouse.move(460, 320, { steps: 5 });
+    await page.waitForFunction((n) => window.convpad.status().frames > n, beforeInput, { timeout: 10_000 });
+
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('HiDPI: the canvas backing store is CSS size x devicePixelRatio', { timeout: 180_000 }, async () => {
+  const browser = await openBrowser({ width: 800, height: 600, deviceScaleFactor: 2 });
+  try {
+    const { page, problems } = browser;
+    await openApp(page);
+    const size = await canvasSize(page);
+    assert.equal(size.dpr, 2);
+    assert.deepEqual([size.cssWidth, size.cssHeight], [800, 600]);
+    assert.deepEqual([size.width, size.height], [1600, 1200], 'the backing store ignores devicePixelRatio');
+    await waitFrames(page, 2);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'smoke-800x600@2x.png') });
+
+    // Only the ratio changes (no resize): the shell must still follow it and rebuild its font.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 800, height: 600, deviceScaleFactor: 1.5, mobile: false });
+    await page.waitForFunction(() => document.getElementById('canvas').width === 1200, null, { timeout: 10_000 });
+    await waitFrames(page, 2);
+    // Through CDP: page.screenshot() would re-apply playwright's own deviceScaleFactor first.
+    const shot = await cdp.send('Page.captureScreenshot', { format: 'png' });
+    await writeFile(path.join(ARTIFACTS_DIR, 'smoke-800x600@1.5x.png'), Buffer.from(shot.data, 'base64'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the loading screen shows byte progress', { timeout: 180_000 }, async () => {
+  const browser = await openBrowser({ width: 800, height: 600, deviceScaleFactor: 1 });
+  try {
+    const { page, problems } = browser;
+    // About 1 MB/s, so the download of the UI's wasm and the model lasts long enough to be seen; the
+    // app must then start as on a fast network.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions',
+      { offline: false, latency: 20, downloadThroughput: 1_000_000, uploadThroughput: 1_000_000 });
+    await page.goto(baseUrl, { waitUntil: 'commit' });
+    const progress = await page.waitForFunction(() => {
+      const text = document.getElementById('progress-text')?.textContent ?? '';
+      const width = parseFloat(document.getElementById('progress-fill')?.style.width ?? '');
+      return / MB of [0-9.]+ MB$/.test(text) && width >= 20 && width < 100 ? { text, width } : null;
+    }, null, { timeout: 30_000, polling: 50 }).then((handle) => handle.jsonValue());
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'smoke-loading.png') });
+    assert.match(progress.text, /^Downloading… [0-9.]+ MB of [0-9.]+ MB$/);
+    await cdp.send('Network.emulateNetworkConditions',
+      { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await waitReady(page);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a failed download is reported in the page', { timeout: 180_000 }, async () => {
+  const browser = await openBrowser({ width: 800, height: 600, deviceScaleFactor: 1 });
+  try {
+    const { page } = browser;
+    // The UI module (always the single-thread convpad_web): without it there is no app. (The threaded
+    // engine's failure only means the single-thread engine is tried: threads.mjs.)
+    await page.route(/\/convpad_web\.wasm$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.goto(baseUrl);
+    await page.waitForFunction(() => window.convpad && window.convpad.state === 'error', null, { timeout: 30_000 });
+    assert.equal(await page.isVisible('#error'), true, 'the error area is hidden');
+    assert.match(await page.textContent('#error-text'), /convpad_web\.wasm: HTTP 404/);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'smoke-error.png') });
+  } finally {
+    await browser.close();
+  }
+});
