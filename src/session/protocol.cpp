@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "engine/model.h"
+#include "engine/arch.h"  // ArchError
 #include "train/run_options.h"
 
 namespace convpad::protocol {
@@ -172,7 +172,7 @@ RunStatus status_from_json(const json& o) {
     s.has_run = field<bool>(o, "hasRun", false);
     s.validating = field<bool>(o, "validating", false);
     if (o.contains("settings") && o["settings"].is_object()) {
-        // The engine checked these when the run started: read, do not re-check (checking an arch builds a model).
+        // The engine checked these when the run started: read, do not check again.
         const json& r = o["settings"];
         for (const RunOption& option : run_options()) {
             const auto it = r.find(option.key);

@@ -314,9 +314,7 @@ std::string train_command_line(const RunSettings& settings, const std::string& d
         if (v.null || (o.kind == OptionKind::Flag && !v.flag)) continue;
         line += std::string(" --") + o.flag;
         if (o.kind == OptionKind::Flag) continue;
-        std::string text = option_text(o, v);
-        if (text.find_first_of(" '\"\\$`") != std::string::npos) text = "'" + text + "'";  // never in a valid value
-        line += " " + text;
+        line += " " + option_text(o, v);  // no valid value holds a space or a shell character
     }
     return line;
 }

@@ -135,12 +135,16 @@ test('the URL reader and train() follow the table of options: names, kinds, and 
 test('each bad URL value is named (parameter and why), the others still apply, the page works', async () => {
   const query = '?dataset=cifar&panels=pad,foo&theme=blue&epochs=x&batch=0&lr=-1&optimizer=rmsprop&subset=-5'
     + '&autostart=maybe&threads=99&origin=example.edu&model=ftp://example.edu/m.cpm&colour=red&seed=7'
-    + '&schedule=exp&smoothing=0.9';
+    + '&schedule=exp&smoothing=0.9&constructor=1&toString=2';
   await withPage(query, async ({ page, problems }) => {
     const c = await config(page);
     const byParam = Object.fromEntries(c.errors.map((e) => [e.param, e.message]));
     assert.deepEqual(Object.keys(byParam).sort(), ['autostart', 'batch', 'colour', 'dataset', 'epochs', 'lr', 'model',
-      'optimizer', 'origin', 'panels', 'subset', 'theme', 'threads', 'schedule', 'smoothing'].sort());
+      'optimizer', 'origin', 'panels', 'subset', 'theme', 'threads', 'schedule', 'smoothing', 'constructor',
+      'toString'].sort());
+    // Names every object inherits are no parameters (they once reached url_config.js's lookup).
+    assert.equal(byParam.constructor, "unknown parameter 'constructor'");
+    assert.equal(byParam.toString, "unknown parameter 'toString'");
     assert.match(byParam.schedule, /^schedule=exp: schedule must be 'plateau', 'step', 'cosine' or 'onecycle'/);
     assert.match(byParam.smoothing, /^smoothing=0\.9: labelSmoothing must be in \[0, 0\.5\]/);
     assert.equal(byParam.dataset, 'dataset=cifar: use fashion or digits');
