@@ -87,6 +87,8 @@ TEST_CASE("parse_arch refuses what a model cannot be, pointing at the token, bef
     std::string huge = "conv1024k3same";
     for (int i = 0; i < 30; ++i) huge += "-conv1024k3same";
     CHECK_THROWS_WITH(parse_arch(huge + "-gap-dense10"), Contains("too large"));
+    // 3000 units on 802,816 inputs: 2.4 G weights, counted in 64 bits also where long has 32.
+    CHECK_THROWS_WITH(parse_arch("conv1024k3same-flatten-dense3000-dense10"), Contains("too large"));
     try {
         parse_arch("conv8k3-relu--dense10");
         FAIL("an empty token parsed");

@@ -116,6 +116,23 @@ TEST_CASE("IDX: zero and absurd dimensions", "[idx]") {
                         Contains("absurd dimensions"));
 }
 
+// The header's sizes are multiplied in 64 bits: in wasm32's 32-bit size_t these files would look whole.
+// The wasm runner executes this case too, so both builds refuse them with the same words.
+TEST_CASE("IDX: sizes whose product wraps 32 bits are refused alike in every build", "[idx]") {
+    // 65537 * 65536 * 1 = 2^32 + 65536, which 32 bits read as the 65536 pixels that follow.
+    auto wraps = idx_images(65537, 65536, 1, std::vector<std::uint8_t>(65536, 7));
+    REQUIRE_THROWS_WITH(parse_idx_images(wraps.data(), wraps.size(), "w.idx"),
+                        Contains("absurd dimensions: 65537 images of 65536x1 exceed the 2147483647-byte limit"));
+    // 2^31 + 1 images: a negative count in an int.
+    auto negative = idx_images(0x80000001u, 1, 1, {1});
+    REQUIRE_THROWS_WITH(parse_idx_images(negative.data(), negative.size(), "w.idx"),
+                        Contains("absurd dimensions: 2147483649 images of 1x1 exceed"));
+    auto labels = idx_labels({1});
+    labels[4] = 0x80;  // 2^31 + 1 labels
+    REQUIRE_THROWS_WITH(parse_idx_labels(labels.data(), labels.size(), 10, "w.idx"),
+                        Contains("absurd dimensions: 2147483649 labels exceed the 2147483647-byte limit"));
+}
+
 TEST_CASE("IDX: label out of range names the label and its index", "[idx]") {
     std::vector<std::uint8_t> values(400, 3);
     values[345] = 12;

@@ -262,6 +262,23 @@ TEST_CASE("malformed model files are refused with a message", "[model][file]") {
     CHECK_NOTHROW(load_model_expecting(good.data(), good.size(), model.arch()));
 }
 
+// The weight count is a 64-bit field, compared in 64 bits: wasm32's size_t would keep only its low half (or
+// multiply it by 4 into a wrap), and read these as the file's own count. The wasm runner checks that too.
+TEST_CASE("a weight count beyond 32 bits is refused alike in every build", "[model][file]") {
+    Model model("conv2k3-relu-pool2-flatten-dense10", 3);
+    const auto good = trained_like_model_bytes(model);
+    const std::size_t count_at = 16 + model.arch().size();
+    const std::uint64_t count = model.num_weights();
+    const std::string holds = " parameters but holds " + std::to_string(count);
+    for (const std::uint64_t forged : {count + (std::uint64_t(1) << 32), count + (std::uint64_t(1) << 62), ~std::uint64_t(0)}) {
+        INFO("count " << forged);
+        auto b = good;
+        for (int i = 0; i < 8; ++i) b[count_at + std::size_t(i)] = std::uint8_t(forged >> (8 * i));
+        CHECK_THROWS_WITH(load_model(b.data(), b.size()),
+                          Contains("model file is truncated: it declares " + std::to_string(forged) + holds));
+    }
+}
+
 TEST_CASE("crc32 matches the standard check value", "[model][file]") {
     const char* text = "123456789";
     CHECK(crc32(reinterpret_cast<const std::uint8_t*>(text), 9) == 0xCBF43926u);

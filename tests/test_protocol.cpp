@@ -53,6 +53,8 @@ TEST_CASE("protocol: a status survives JSON, NaN included", "[protocol]") {
     CHECK(std::isnan(back.eta_seconds));
     CHECK(back.images_per_second == 2048);
     CHECK(status_json(s)["valLoss"].is_null());
+    // The page's status() is the UI's copy written out again: it must be the engine's message, to the letter.
+    CHECK(status_json(back).dump() == status_json(s).dump());
 }
 
 TEST_CASE("protocol: log entries, predictions and evaluations survive JSON", "[protocol]") {
@@ -91,6 +93,13 @@ TEST_CASE("protocol: log entries, predictions and evaluations survive JSON", "[p
     CHECK(eb.confusion == ev.confusion);
     CHECK(eb.accuracy == ev.accuracy);
     CHECK(eb.macro.f1 == ev.macro.f1);
+    // evaluate() answers with the UI's copy written out again, the engine's message to the letter.
+    Evaluation with_loss = ev;
+    with_loss.loss = 0.3125;
+    const json sent = evaluation_json(with_loss, dataset_info(DatasetId::Digits));
+    CHECK(evaluation_json(evaluation_from_json(json::parse(sent.dump())), dataset_info(DatasetId::Digits)).dump() == sent.dump());
+    CHECK(epochs_json(e, 0).dump() == epochs_json(epochs, 0).dump());
+    CHECK(loss_points_json(loss_points_from_json(tail), 0).dump() == tail.dump());
 }
 
 TEST_CASE("protocol: run settings round trip; a bad option names itself and changes nothing", "[protocol]") {
@@ -163,4 +172,44 @@ TEST_CASE("protocol: run settings round trip; a bad option names itself and chan
     CHECK(settings_json(kept) == settings_json(s));
     apply_option("dropout", nullptr, kept);
     CHECK(kept.dropout < 0);
+}
+
+// Whole numbers are read as 64 bits and checked against the range their field has in every build (long and
+// size_t are 32 bits in the page's wasm32): the wasm runner executes this case too, so both refuse alike.
+TEST_CASE("protocol: numbers beyond 32 bits are refused alike in every build, naming the field", "[protocol]") {
+    auto status_with = [](const char* key, const char* value) { return json{{key, json::parse(value)}}; };
+    CHECK_THROWS_WITH(status_from_json(status_with("runId", "4294967306")),
+                      "runId must be an integer from -2147483648 to 2147483647 (got 4294967306)");
+    CHECK_THROWS_WITH(status_from_json(status_with("params", "4294967296")),
+                      "params must be an integer from 0 to 4294967295 (got 4294967296)");
+    CHECK_THROWS_WITH(status_from_json(status_with("params", "-1")), "params must be an integer from 0 to 4294967295 (got -1)");
+    CHECK_THROWS_WITH(status_from_json(status_with("stepsDone", "18446744073709551615")),
+                      Contains("stepsDone must be an integer from -2147483648 to 2147483647 (got 18446744073709551615)"));
+    CHECK_THROWS_WITH(status_from_json(status_with("epoch", "2.5")), Contains("epoch must be an integer"));
+    CHECK_THROWS_WITH(status_from_json(status_with("arch", "3")), "arch has the wrong type (got 3)");
+    CHECK(status_from_json(status_with("runId", "2147483647")).run_id == 2147483647);
+
+    CHECK_THROWS_WITH(loss_points_from_json(json::parse("[[4294967297, 0.5]]")),
+                      "a loss point's step must be an integer from -2147483648 to 2147483647 (got 4294967297)");
+    CHECK_THROWS_WITH(epochs_from_json(json::parse(R"([{"epoch": 4294967297}])")),
+                      "epoch must be an integer from -2147483648 to 2147483647 (got 4294967297)");
+    std::array<float, kNumClasses> probs{};
+    CHECK_THROWS_WITH(prediction_from_json(json{{"label", json::parse("4294967297")}, {"probs", probs}}),
+                      "a prediction's label must be an integer from 0 to 9 (got 4294967297)");
+    // A negative count, and counts whose sums (in long) would wrap 32 bits: 100 cells of at most 2^31 / 100.
+    json confusion = json::array();
+    for (int t = 0; t < 10; ++t) confusion.push_back(json::array({1, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+    confusion[3][3] = -3;
+    CHECK_THROWS_WITH(evaluation_from_json(json{{"confusion", confusion}}),
+                      "a count of the confusion matrix must be an integer from 0 to 21474836 (got -3)");
+    confusion[3][3] = json::parse("4294967296");
+    CHECK_THROWS_WITH(evaluation_from_json(json{{"confusion", confusion}}), Contains("(got 4294967296)"));
+
+    // A run option (train()'s and the URL's keys), unsigned or not.
+    RunSettings kept;
+    CHECK_THROWS_WITH(apply_option("epochs", json::parse("4294967297"), kept),
+                      "epochs must be an integer from 1 to 1000 (got 4294967297)");
+    CHECK_THROWS_WITH(apply_option("batchSize", json::parse("18446744073709551615"), kept),
+                      "batchSize must be an integer from 1 to 4096 (got 18446744073709551615)");
+    CHECK(kept.epochs == RunSettings{}.epochs);
 }

@@ -5,52 +5,19 @@
 #include <cmath>
 
 #include "engine/model_file.h"
+#include "kernels/parallel.h"
+#include "session_helpers.h"
+#include "train/memory_estimate.h"
 #include "test_data_helpers.h"
 #include "session/session.h"
 
 using namespace convpad;
 using Catch::Matchers::Contains;
+using convpad_test::kTinyArch;
+using convpad_test::load_bars;
+using convpad_test::tiny_settings;
 
 namespace {
-
-constexpr const char* kTinyArch = "conv4k3-relu-pool2-flatten-dense16-relu-drop0.5-dense10";
-
-// Class c is a bright horizontal bar at row 2 + 2c: easy to learn, impossible to guess.
-void load_bars(Session& session, int train_count, int test_count) {
-    auto make = [](int count, std::uint32_t seed, std::vector<std::uint8_t>& pixels, std::vector<std::uint8_t>& labels) {
-        Rng rng(seed);
-        pixels.assign(std::size_t(count) * kImagePixels, 0);
-        labels.resize(count);
-        for (int i = 0; i < count; ++i) {
-            const int c = int(rng.below(10));
-            labels[i] = std::uint8_t(c);
-            for (int x = 4; x < 24; ++x) pixels[std::size_t(i) * kImagePixels + (2 + 2 * c) * 28 + x] = 200 + rng.below(56);
-        }
-    };
-    std::vector<std::uint8_t> px, lb;
-    make(train_count, 1, px, lb);
-    const auto train_images = convpad_test::idx_images(train_count, 28, 28, px);
-    const auto train_labels = convpad_test::idx_labels(lb);
-    make(test_count, 2, px, lb);
-    const auto test_images = convpad_test::idx_images(test_count, 28, 28, px);
-    const auto test_labels = convpad_test::idx_labels(lb);
-    session.set_data_file(DataFile::TrainImages, train_images.data(), train_images.size());
-    session.set_data_file(DataFile::TrainLabels, train_labels.data(), train_labels.size());
-    session.set_data_file(DataFile::TestImages, test_images.data(), test_images.size());
-    REQUIRE(session.status().phase == Phase::Loading);
-    session.set_data_file(DataFile::TestLabels, test_labels.data(), test_labels.size());
-}
-
-RunSettings tiny_settings() {
-    RunSettings s;
-    s.arch = kTinyArch;
-    s.epochs = 3;
-    s.batch_size = 32;
-    s.validation = 100;
-    s.patience = 0;
-    s.learning_rate = 3e-3f;
-    return s;
-}
 
 Phase phase(const Session& session) { return session.status().phase; }
 
@@ -65,6 +32,49 @@ TEST_CASE("session: with_dropout rewrites every dropout rate", "[session]") {
     CHECK(with_dropout("dense64-drop0.5-dense32-drop0.2-dense10", 0.25f) == "dense64-drop0.25-dense32-drop0.25-dense10");
     CHECK(with_dropout("dense64-drop0.5-dense10", -1.0f) == "dense64-drop0.5-dense10");
     CHECK(with_dropout(kDefaultArch, 0.0f).find("drop0-") != std::string::npos);
+}
+
+TEST_CASE("session: the page names data files, and an unknown name is refused", "[session]") {
+    CHECK(data_file_by_name("train-images") == DataFile::TrainImages);
+    CHECK(data_file_by_name("test-labels") == DataFile::TestLabels);
+    CHECK(data_file_by_name("sketch-labels") == DataFile::SketchLabels);
+    CHECK_THROWS_WITH(data_file_by_name("3"), Catch::Contains("unknown data file '3'"));
+    CHECK_THROWS_AS(data_file_by_name(""), std::invalid_argument);
+}
+
+TEST_CASE("session: a run too big for the memory left is refused with its estimate and a batch that fits", "[session]") {
+    Session session(DatasetId::Fashion, kTinyArch);
+    load_bars(session, 400, 100);
+    session.start_training(tiny_settings());
+    run_until_idle(session);
+    const RunStatus before = session.status();
+    const std::size_t available = std::size_t(1536) << 20;
+    RunSettings big = tiny_settings();
+    big.arch = "conv1024k3same-relu-gap-dense10";
+    big.batch_size = 4096;
+    // 4096 x 802,816 floats of activations alone: the estimate must not wrap around in wasm32's 32-bit size_t.
+    CHECK(estimate_training_memory(big, session.dataset(), 1).total() > (std::uint64_t(13) << 30));
+    std::string message;
+    try {
+        session.start_training(big, available);
+    } catch (const std::invalid_argument& e) {
+        message = e.what();
+    }
+    CHECK_THAT(message, Contains("this run needs about ") && Contains("; at most 1.5 GB fits. Try batch "));
+    const std::size_t at = message.find("Try batch ");
+    REQUIRE(at != std::string::npos);
+    RunSettings advised = big;
+    advised.batch_size = std::stoi(message.substr(at + 10));
+    const int threads = num_threads();
+    CHECK(estimate_training_memory(advised, session.dataset(), threads).total() <= available);
+    advised.batch_size *= 2;
+    CHECK(estimate_training_memory(advised, session.dataset(), threads).total() > available);
+    // Nothing changed: the finished run, its weights and curves are still there.
+    CHECK(session.status().run_id == before.run_id);
+    CHECK(session.status().model_version == before.model_version);
+    CHECK(session.epochs().size() == std::size_t(before.epoch));
+    session.start_training(tiny_settings(), available);  // a run that fits starts
+    CHECK(phase(session) == Phase::Training);
 }
 
 TEST_CASE("session: nothing trains before the data set arrives", "[session]") {

@@ -551,6 +551,63 @@ TEST_CASE("weights that do not fit the manifest or the layers are refused", "[tf
     }
 }
 
+// Whole numbers are read as 64 bits: a narrowing read (long and size_t are 32 bits on wasm32) once loaded
+// units 4294967306 as 10 in the page while `convpad import` refused the file. The wasm runner executes this
+// case too, so the page's build and the native one refuse each file with the same message.
+TEST_CASE("numbers beyond 32 bits are refused alike in every build", "[tfjs]") {
+    const auto bin = float_bytes(tiny_values());
+    struct Case {
+        const char* what;
+        std::function<void(json&)> change;
+        const char* message;
+    };
+    auto conv = [](const char* extra) {
+        return json::parse(std::string(R"({"class_name": "Conv2D", "config": {"name": "c", "filters": 4, "kernel_size": 3,
+            "padding": "same", "batch_input_shape": [null, 28, 28, 1])") + extra + "}}");
+    };
+    auto first = [](json& root, json layer) { tiny_layers(root)[0]["config"].erase("batch_input_shape"), tiny_layers(root).insert(tiny_layers(root).begin(), layer); };
+    const Case cases[] = {
+        {"units 2^32 + 10", [](json& r) { tiny_layers(r)[1]["config"]["units"] = json::parse("4294967306"); },
+         "layer 'dense_1' (Dense): units 4294967306 is outside what ConvPad supports (1..65536)"},
+        {"units -(2^32) + 10", [](json& r) { tiny_layers(r)[1]["config"]["units"] = json::parse("-4294967286"); },
+         "layer 'dense_1' (Dense): units -4294967286 is outside what ConvPad supports (1..65536)"},
+        {"units 2^64 - 1", [](json& r) { tiny_layers(r)[1]["config"]["units"] = json::parse("18446744073709551615"); },
+         "layer 'dense_1' (Dense): units 18446744073709551615 is outside what ConvPad supports (1..65536)"},
+        {"filters 2^32 + 4", [&](json& r) { first(r, conv(R"(, "filters": 4294967300)")); },
+         "layer 'c' (Conv2D): filters 4294967300 is outside what ConvPad supports (1..1024)"},
+        {"groups 2^32 + 1", [&](json& r) { first(r, conv(R"(, "groups": 4294967297)")); },
+         "layer 'c' (Conv2D): groups 4294967297 is outside what ConvPad supports (1..1048576)"},
+        {"kernel_size 2^32 + 3", [&](json& r) { first(r, conv(R"(, "kernel_size": 4294967299)")); },
+         "layer 'c' (Conv2D): kernel_size 4294967299 is outside what ConvPad supports (0..1000000 each)"},
+        {"kernel_size [2^32 + 3, 3]", [&](json& r) { first(r, conv(R"(, "kernel_size": [4294967299, 3])")); },
+         "layer 'c' (Conv2D): kernel_size [4294967299,3] is outside what ConvPad supports (0..1000000 each)"},
+        {"pool_size 2^32 + 2", [](json& r) { tiny_layers(r).insert(tiny_layers(r).begin(), json::parse(R"({"class_name": "MaxPooling2D", "config": {"name": "p", "pool_size": 4294967298, "batch_input_shape": [null, 28, 28, 1]}})")); },
+         "layer 'p' (MaxPooling2D): pool_size 4294967298 is outside what ConvPad supports (0..1000000 each)"},
+        {"input rows 2^32 + 28", [](json& r) { tiny_layers(r)[0]["config"]["batch_input_shape"] = json::parse("[null, 4294967324, 28, 1]"); },
+         "layer 'flatten_1' (Flatten): the model's input is [null,4294967324,28,1]; ConvPad reads one 28x28 grayscale image"},
+        {"bn axis 2^64 - 1", [](json& r) { tiny_layers(r).insert(tiny_layers(r).begin() + 1, json::parse(R"({"class_name": "BatchNormalization", "config": {"name": "b", "axis": 18446744073709551615}})")); },
+         "layer 'b' (BatchNormalization): axis 18446744073709551615 is not supported"},
+        // 3000 x (1024*28*28 + 1) weights is beyond 2^31: the architecture parser's long would wrap in wasm32.
+        {"dense beyond 2^31 weights", [&](json& r) {
+             first(r, conv(R"(, "filters": 1024)"));
+             tiny_layers(r).insert(tiny_layers(r).begin() + 2, json::parse(R"({"class_name": "Dense", "config": {"name": "big", "units": 3000}})"));
+         },
+         "layer 'big' (Dense): 3000 units on 802816 inputs are 2408451000 weights; ConvPad's models have at most 20M parameters"},
+        {"shape 2^32 + 1", [](json& r) { tiny_weights(r)[0]["shape"] = json::parse("[4294967297, 10]"); },
+         "weight 'dense_1/kernel' has a shape [4294967297,10] that is not a list of sizes (whole numbers 0..2147483647)"},
+        {"shape -1", [](json& r) { tiny_weights(r)[1]["shape"] = json::parse("[-1]"); },
+         "weight 'dense_1/bias' has a shape [-1] that is not a list of sizes"},
+        {"shape 2^64 - 1", [](json& r) { tiny_weights(r)[1]["shape"] = json::parse("[18446744073709551615]"); },
+         "weight 'dense_1/bias' has a shape [18446744073709551615] that is not a list of sizes"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what);
+        json root = tiny();
+        c.change(root);
+        CHECK_THAT(refusal(root.dump(), bin), Contains(c.message));
+    }
+}
+
 TEST_CASE("malformed model.json is refused before anything is built", "[tfjs]") {
     const auto bin = float_bytes(tiny_values());
     CHECK_THAT(refusal("{\"format\": ", bin), Contains("model.json is not valid JSON"));

@@ -6,7 +6,7 @@
 //
 // Parts:
 //   app       the code index.html reaches, which every visitor downloads to run: the files its src/href
-//             name, and every site file named in quotes by a file reached (loader.js's imports, the UI
+//             name, and every site file named in quotes by a file reached (boot.js's imports, the UI
 //             and engine programs, their .wasm, the engine worker, the service worker …)
 //   threaded  the threaded engine (convpad_engine_mt.*), reached too but only loaded by cross-origin
 //             isolated pages

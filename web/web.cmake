@@ -105,7 +105,7 @@ convpad_page_program(convpad_web createConvPad)
 target_link_options(convpad_web PRIVATE
   -sENVIRONMENT=web
   -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2  # WebGL2 only
-  # loader.js passes the wasm it fetched (with progress) as wasmBinary; main() runs, frames come from JS.
+  # boot.js passes the wasm it fetched (with progress) as wasmBinary; main() runs, frames come from JS.
   -sEXPORTED_FUNCTIONS=_main,_malloc,_free
   -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8,HEAPF32)
 
@@ -209,7 +209,7 @@ if(NOT CONVPAD_THREADS)
   # suite:seconds, the slowest first: CTest starts tests by COST, so with -j2 the long suites do not
   # end up last, alone on one core. The figures are the suites' own times in one serial run on 2 cores.
   set(suites sketches:534 tfjs_exchange:261 inside:205 engine:163 config:107 tfjs_page:70 api:48 threads:41
-             embed:38 offline:37 loading:31 smoke:24 kernels:9)
+             embed:38 offline:37 sturdy:35 loading:31 smoke:24 kernels:9)
   set(slow_suites sketches tfjs_exchange inside engine threads)
   foreach(entry ${suites})
     string(REPLACE ":" ";" entry ${entry})

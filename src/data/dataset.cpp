@@ -20,7 +20,7 @@ const DatasetInfo kDatasets[] = {
 
 const char* const kDatasetNames = "fashion, digits";
 
-const DatasetInfo& dataset_info(DatasetId id) { return kDatasets[id == DatasetId::Digits ? 1 : 0]; }
+const DatasetInfo& dataset_info(DatasetId id) { return kDatasets[dataset_index(id)]; }
 
 const DatasetInfo& dataset_by_name(const std::string& name) {
     for (const DatasetInfo& info : kDatasets)

@@ -2,6 +2,7 @@
 // them (the train/validation split); what tells the data sets apart (names, classes, defaults).
 #pragma once
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ constexpr int kNumClasses = 10;  // both data sets have ten classes
 
 // [SECTION] The data sets ConvPad knows: the same image size and class count, different classes
 enum class DatasetId { Fashion, Digits };
+constexpr std::size_t kNumDatasets = 2;
+// A data set's place in arrays held per data set.
+constexpr std::size_t dataset_index(DatasetId id) { return std::size_t(id); }
 
 struct DatasetInfo {
     DatasetId id;

@@ -1,6 +1,7 @@
 #include "engine/arch.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 
 namespace convpad {
@@ -16,8 +17,8 @@ const std::vector<ArchPreset> kArchPresets = {
 namespace {
 
 // Limits keep a hostile string (a URL parameter, a model file) from asking for gigabytes.
-constexpr long kMaxParams = 20'000'000;
-constexpr long kMaxActivationsPerSample = 2'000'000;
+constexpr std::int64_t kMaxParams = 20'000'000;
+constexpr std::int64_t kMaxActivationsPerSample = 2'000'000;
 
 [[noreturn]] void fail(const std::string& arch, std::size_t pos, std::size_t len, const std::string& why) {
     std::string token = arch.substr(pos, len);
@@ -27,11 +28,11 @@ constexpr long kMaxActivationsPerSample = 2'000'000;
 }
 
 // Parses a decimal integer in [lo, hi] spanning the whole of `text`; -1 when it doesn't.
-long parse_int(const std::string& text, long lo, long hi) {
+std::int64_t parse_int(const std::string& text, std::int64_t lo, std::int64_t hi) {
     if (text.empty() || text.size() > 9) return -1;
     for (char c : text)
         if (c < '0' || c > '9') return -1;
-    long v = std::strtol(text.c_str(), nullptr, 10);
+    std::int64_t v = std::strtoll(text.c_str(), nullptr, 10);
     return v >= lo && v <= hi ? v : -1;
 }
 
@@ -50,10 +51,10 @@ ArchSpec parse_arch(const std::string& arch, Shape3 input, int classes) {
     if (input.size() == 0 || classes < 2) throw std::invalid_argument("a model needs a non-empty input and at least 2 classes");
     ArchSpec spec;
     Shape3 shape = input;
-    long activations = long(shape.size());
+    std::int64_t activations = std::int64_t(shape.size());
     // Checked before a layer's size is counted, as a model would allocate it.
-    auto check_size = [&](std::size_t pos, std::size_t len, long new_params, long new_outputs) {
-        if (long(spec.params) + new_params > kMaxParams || activations + new_outputs > kMaxActivationsPerSample)
+    auto check_size = [&](std::size_t pos, std::size_t len, std::int64_t new_params, std::int64_t new_outputs) {
+        if (std::int64_t(spec.params) + new_params > kMaxParams || activations + new_outputs > kMaxActivationsPerSample)
             fail(arch, pos, len, "the network is too large for ConvPad (limits: 20M parameters, 2M activations per image)");
     };
     std::size_t pos = 0;
@@ -77,12 +78,12 @@ ArchSpec parse_arch(const std::string& arch, Shape3 input, int classes) {
                 layer.padding = Padding::Same;
                 rest.resize(rest.size() - 4);
             }
-            long filters = k == std::string::npos ? -1 : parse_int(tok.substr(4, k - 4), 1, 1024);
-            long kernel = parse_int(rest, 1, 15);
+            std::int64_t filters = k == std::string::npos ? -1 : parse_int(tok.substr(4, k - 4), 1, 1024);
+            std::int64_t kernel = parse_int(rest, 1, 15);
             if (filters < 0 || kernel < 0)
                 fail(arch, pos, len, "expected conv<filters 1..1024>k<kernel 1..15>[same], e.g. conv32k3");
             if (!image_input) fail(arch, pos, len, "a convolution needs an image input, but its input is flat");
-            check_size(pos, len, filters * (long(shape.c) * kernel * kernel + 1), long(filters) * shape.h * shape.w);
+            check_size(pos, len, filters * (std::int64_t(shape.c) * kernel * kernel + 1), std::int64_t(filters) * shape.h * shape.w);
             const int pad_total = layer.padding == Padding::Same ? int(kernel) - 1 : 0;
             const Shape3 out{int(filters), shape.h + pad_total - int(kernel) + 1, shape.w + pad_total - int(kernel) + 1};
             if (out.h < 1 || out.w < 1)
@@ -93,7 +94,7 @@ ArchSpec parse_arch(const std::string& arch, Shape3 input, int classes) {
             layer.output = out;
             layer.params = std::size_t(filters) * (std::size_t(shape.c) * kernel * kernel + 1);
         } else if (starts_with(tok, "pool")) {
-            long size = parse_int(tok.substr(4), 2, 8);
+            std::int64_t size = parse_int(tok.substr(4), 2, 8);
             if (size < 0) fail(arch, pos, len, "expected pool<size 2..8>, e.g. pool2");
             if (!image_input) fail(arch, pos, len, "pooling needs an image input, but its input is flat");
             const Shape3 out{shape.c, shape.h / int(size), shape.w / int(size)};
@@ -103,9 +104,9 @@ ArchSpec parse_arch(const std::string& arch, Shape3 input, int classes) {
             layer.size = int(size);
             layer.output = out;
         } else if (starts_with(tok, "dense")) {
-            long units = parse_int(tok.substr(5), 1, 65536);
+            std::int64_t units = parse_int(tok.substr(5), 1, 65536);
             if (units < 0) fail(arch, pos, len, "expected dense<units 1..65536>, e.g. dense128");
-            check_size(pos, len, units * (long(shape.size()) + 1), units);
+            check_size(pos, len, units * (std::int64_t(shape.size()) + 1), units);
             layer.kind = LayerKind::Dense;
             layer.size = int(units);
             layer.output = {int(units), 1, 1};
@@ -116,7 +117,7 @@ ArchSpec parse_arch(const std::string& arch, Shape3 input, int classes) {
             layer.kind = LayerKind::Flatten;
             layer.output = {int(shape.size()), 1, 1};
         } else if (tok == "bn") {
-            check_size(pos, len, 2L * shape.c, long(shape.size()));
+            check_size(pos, len, std::int64_t(2) * shape.c, std::int64_t(shape.size()));
             layer.kind = LayerKind::BatchNorm;
             layer.params = 2 * std::size_t(shape.c);  // gamma, beta
             layer.state = 2 * std::size_t(shape.c);   // running mean, running variance
@@ -139,7 +140,7 @@ ArchSpec parse_arch(const std::string& arch, Shape3 input, int classes) {
         spec.params += layer.params;
         spec.weights += layer.params + layer.state;
         shape = layer.output;
-        activations += long(shape.size());
+        activations += std::int64_t(shape.size());
         check_size(pos, len, 0, 0);
         spec.layers.push_back(layer);
         pos = end + 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,6 +33,9 @@ constexpr int kMaxJsonDepth = 64;
 constexpr std::size_t kMaxLayers = 512;
 constexpr std::size_t kMaxManifestWeights = 65536;
 constexpr std::uint64_t kMaxWeightElements = std::uint64_t(1) << 34;
+// A dense layer's weights are counted here in 64 bits before the architecture parser counts them in long, which
+// wasm32's 32 bits wrap (3000 units on a 1024x28x28 flatten would pass there); its own limit (20M) is far below.
+constexpr std::int64_t kMaxDenseWeights = std::int64_t(1) << 30;
 
 const char* const kSupportedLayers =
     "ConvPad reads Conv2D, MaxPooling2D, Dense, Dropout, Flatten, BatchNormalization, GlobalAveragePooling2D, "
@@ -146,6 +150,14 @@ json parse_model_json(const std::string& text) {
     }
 }
 
+// A whole number of model.json as 64 bits, whatever the build's long (32 bits on wasm32, where get<long>() would
+// read units 4294967306 as 10): nullopt for anything else, a fraction or a value beyond int64 included.
+std::optional<std::int64_t> whole_number(const json& v) {
+    if (!v.is_number_integer()) return std::nullopt;
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT64_MAX)) return std::nullopt;
+    return v.get<std::int64_t>();
+}
+
 const json* member(const json& object, const char* key) {
     if (!object.is_object()) return nullptr;
     auto it = object.find(key);
@@ -168,16 +180,16 @@ struct KerasLayer {
     [[noreturn]] void refuse(const std::string& why) const { fail(who() + ": " + why); }
     const json* find(const char* key) const { return member(config, key); }
 
-    long integer(const char* key, long fallback, long lo, long hi) const {
+    // lo..hi within int32, so that the long returned holds it in every build.
+    long integer(const char* key, long fallback, std::int32_t lo, std::int32_t hi) const {
         const json* v = find(key);
         if (!v) return fallback;
         if (!v->is_number_integer()) refuse(std::string(key) + " must be a whole number");
-        const long x = v->is_number_unsigned() ? long(std::min<std::uint64_t>(v->get<std::uint64_t>(), 1ull << 40))
-                                               : long(std::max<std::int64_t>(v->get<std::int64_t>(), -(1ll << 40)));
-        if (x < lo || x > hi)
-            refuse(std::string(key) + " " + std::to_string(x) + " is outside what ConvPad supports (" + std::to_string(lo) +
-                   ".." + std::to_string(hi) + ")");
-        return x;
+        const std::optional<std::int64_t> x = whole_number(*v);
+        if (!x || *x < lo || *x > hi)
+            refuse(std::string(key) + " " + v->dump() + " is outside what ConvPad supports (" + std::to_string(lo) + ".." +
+                   std::to_string(hi) + ")");
+        return long(*x);
     }
     double number(const char* key, double fallback) const {
         const json* v = find(key);
@@ -202,9 +214,11 @@ struct KerasLayer {
         const json* v = find(key);
         if (!v) return std::nullopt;
         auto whole = [&](const json& x) {
-            if (!x.is_number_integer() || x.get<std::int64_t>() < 0 || x.get<std::int64_t>() > 1'000'000)
-                refuse(std::string(key) + " must hold whole numbers");
-            return long(x.get<std::int64_t>());
+            if (!x.is_number_integer()) refuse(std::string(key) + " must hold whole numbers");
+            const std::optional<std::int64_t> n = whole_number(x);
+            if (!n || *n < 0 || *n > 1'000'000)
+                refuse(std::string(key) + " " + v->dump() + " is outside what ConvPad supports (0..1000000 each)");
+            return long(*n);
         };
         if (v->is_number()) return std::vector<long>{whole(*v), whole(*v)};
         if (v->is_array() && (v->size() == 1 || v->size() == 2))
@@ -289,9 +303,11 @@ Manifest read_manifest(const json& root) {
             if (!shape || !shape->is_array() || shape->size() > 8) fail(who + " has no shape (a list of at most 8 sizes)");
             w.count = 1;
             for (const json& d : *shape) {
-                if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > 2147483647)
-                    fail(who + " has a shape " + shape->dump() + " that is not a list of sizes");
-                w.shape.push_back(long(d.get<std::int64_t>()));
+                const std::optional<std::int64_t> size = whole_number(d);
+                if (!size || *size < 0 || *size > INT32_MAX)
+                    fail(who + " has a shape " + shape->dump() + " that is not a list of sizes (whole numbers 0.." +
+                         std::to_string(INT32_MAX) + ")");
+                w.shape.push_back(long(*size));
                 w.count *= std::uint64_t(w.shape.back());
                 if (w.count > kMaxWeightElements) fail(who + " is too large (" + shape->dump() + ")");
             }
@@ -403,13 +419,13 @@ Activation activation_of(const KerasLayer& layer, bool last) {
     layer.refuse("activation '" + name + "' is not supported; ConvPad reads relu and linear (and softmax at the end)");
 }
 
-std::vector<long> input_shape_of(const KerasLayer& layer) {
+std::vector<std::int64_t> input_shape_of(const KerasLayer& layer) {
     const json* shape = layer.find("batch_input_shape");
     if (!shape) shape = layer.find("batch_shape");  // Keras 3
     if (!shape) return {};
     if (!shape->is_array()) layer.refuse("batch_input_shape is not a list");
-    std::vector<long> dims;
-    for (const json& d : *shape) dims.push_back(d.is_number_integer() ? long(std::max<std::int64_t>(-1, d.get<std::int64_t>())) : -1);
+    std::vector<std::int64_t> dims;  // 64 bits: [null, 4294967324, 28, 1] is not 28 rows in any build
+    for (const json& d : *shape) dims.push_back(whole_number(d).value_or(-1));
     if (dims.size() != 4 || dims[1] != 28 || dims[2] != 28 || dims[3] != 1)
         layer.refuse("the model's input is " + shape->dump() +
                      "; ConvPad reads one 28x28 grayscale image: [null, 28, 28, 1]");
@@ -475,6 +491,10 @@ Plan plan_layers(const std::vector<KerasLayer>& layers) {
                          "flat input; put a Flatten or GlobalAveragePooling2D before it");
             const long units = L.integer("units", -1, 1, 65536);
             if (units < 0) L.refuse("it has no units");
+            const std::int64_t dense_weights = std::int64_t(units) * (std::int64_t(features) + 1);
+            if (dense_weights > kMaxDenseWeights)
+                L.refuse(std::to_string(units) + " units on " + std::to_string(features) + " inputs are " +
+                         std::to_string(dense_weights) + " weights; ConvPad's models have at most 20M parameters");
             const Activation act = activation_of(L, last);
             plan.add("dense" + std::to_string(units), L);
             WeightStep step(WeightStep::Dense, L, features, units);
@@ -520,7 +540,8 @@ Plan plan_layers(const std::vector<KerasLayer>& layers) {
             const json* axis = L.find("axis");
             const json* a = axis && axis->is_array() && axis->size() == 1 ? &axis->front() : axis;
             const long channel_axis = image ? 3 : 1;
-            if (a && !(a->is_number_integer() && (a->get<std::int64_t>() == -1 || a->get<std::int64_t>() == channel_axis)))
+            const std::optional<std::int64_t> axis_value = a ? whole_number(*a) : std::nullopt;
+            if (a && !(axis_value && (*axis_value == -1 || *axis_value == channel_axis)))
                 L.refuse("axis " + axis->dump() + " is not supported; ConvPad normalises the channel axis (-1)");
             WeightStep step(WeightStep::BatchNorm, L, image ? C : features);
             step.scale = L.flag("scale", true);

@@ -1,8 +1,17 @@
 #include "session/data_store.h"
 
+#include <iterator>
 #include <stdexcept>
 
 namespace convpad {
+
+DataFile data_file_by_name(const std::string& name) {
+    static const char* const kNames[] = {"train-images", "train-labels", "test-images", "test-labels", "sketch-images", "sketch-labels"};
+    for (std::size_t i = 0; i < std::size(kNames); ++i)
+        if (name == kNames[i]) return DataFile(i);
+    throw std::invalid_argument("unknown data file '" + name +
+                                "' (known: train-images, train-labels, test-images, test-labels, sketch-images, sketch-labels)");
+}
 
 void DataStore::set_sketch_file(DataFile which, const std::uint8_t* data, std::size_t size) {
     bool& have = which == DataFile::SketchImages ? have_sketch_images_ : have_sketch_labels_;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "data/dataset.h"
 
@@ -12,6 +13,9 @@ namespace convpad {
 
 // The files, in the order the page fetches them.
 enum class DataFile { TrainImages, TrainLabels, TestImages, TestLabels, SketchImages, SketchLabels };
+// "train-images", "train-labels", "test-images", "test-labels", "sketch-images", "sketch-labels" (the page's
+// names, web/page/site_files.js); throws std::invalid_argument naming them for anything else.
+DataFile data_file_by_name(const std::string& name);
 
 class DataStore {
 public:

@@ -1,9 +1,12 @@
 #include "session/protocol.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <type_traits>
 
 #include "engine/arch.h"  // ArchError
 #include "train/run_options.h"
@@ -14,17 +17,23 @@ namespace {
 
 std::string got(const json& v) { return " (got " + v.dump(-1, ' ', false, json::error_handler_t::replace) + ")"; }
 
-long long integer_option(const json& v, const std::string& key, long long lo, long long hi) {
-    const std::string expected = key + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
-    if (!v.is_number_integer()) throw std::invalid_argument(expected + got(v));
-    if (v.is_number_unsigned()) {
-        const auto u = v.get<std::uint64_t>();
-        if (u < std::uint64_t(lo) || u > std::uint64_t(hi)) throw std::invalid_argument(expected + got(v));
-        return static_cast<long long>(u);
-    }
-    const auto x = v.get<long long>();
-    if (x < lo || x > hi) throw std::invalid_argument(expected + got(v));
-    return x;
+// A whole number in lo..hi, read as 64 bits whatever the build's long (wasm32's is 32 bits: get<long>() there
+// reads 4294967306 as 10); the message names the field.
+std::int64_t whole_number(const json& v, const std::string& key, std::int64_t lo, std::int64_t hi) {
+    const bool in_int64 = v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT64_MAX));
+    if (!in_int64 || v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi)
+        throw std::invalid_argument(key + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + got(v));
+    return v.get<std::int64_t>();
+}
+
+// A whole number for a field of type T, in the range T has in every build: long and std::size_t are 32 bits on
+// wasm32, so native refuses what the page could not hold.
+template <class T>
+T whole_field(const json& v, const std::string& key) {
+    static_assert(std::is_integral_v<T> && sizeof(T) >= 4, "a 32-bit or wider integer field");
+    constexpr std::int64_t lo = std::is_signed_v<T> ? INT32_MIN : 0;
+    constexpr std::int64_t hi = std::is_signed_v<T> ? INT32_MAX : UINT32_MAX;
+    return T(whole_number(v, key, lo, hi));
 }
 
 double number_option(const json& v, const std::string& key) {
@@ -35,7 +44,16 @@ double number_option(const json& v, const std::string& key) {
 template <class T>
 T field(const json& o, const char* key, T fallback) {
     const auto it = o.find(key);
-    return it == o.end() || it->is_null() ? fallback : it->get<T>();
+    if (it == o.end() || it->is_null()) return fallback;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        return whole_field<T>(*it, key);
+    } else {
+        try {
+            return it->get<T>();
+        } catch (const json::type_error&) {
+            throw std::invalid_argument(std::string(key) + " has the wrong type" + got(*it));
+        }
+    }
 }
 
 }  // namespace
@@ -59,7 +77,7 @@ OptionValue option_value(const RunOption& o, const json& v) {
     }
     switch (o.kind) {
     case OptionKind::Integer:
-        out.number = double(integer_option(v, key, (long long)o.min, (long long)o.max));
+        out.number = double(whole_number(v, key, std::int64_t(o.min), std::int64_t(o.max)));
         return out;
     case OptionKind::Number:
         out.number = number_option(v, key);
@@ -138,6 +156,7 @@ json status_json(const RunStatus& s) {
             {"arch", s.arch},
             {"params", s.params},
             {"message", s.message},
+            {"failure", s.failure.empty() ? json(nullptr) : json(s.failure)},
             {"datasetReady", s.dataset_ready},
             {"evaluationProgress", s.evaluation_progress},
             {"hasRun", s.has_run},
@@ -167,6 +186,7 @@ RunStatus status_from_json(const json& o) {
     s.arch = field<std::string>(o, "arch", "");
     s.params = field<std::size_t>(o, "params", 0);
     s.message = field<std::string>(o, "message", "");
+    s.failure = field<std::string>(o, "failure", "");
     s.dataset_ready = field<bool>(o, "datasetReady", false);
     s.evaluation_progress = field<double>(o, "evaluationProgress", 0.0);
     s.has_run = field<bool>(o, "hasRun", false);
@@ -211,7 +231,8 @@ json loss_points_json(const std::vector<LossPoint>& points, std::size_t from) {
 std::vector<LossPoint> loss_points_from_json(const json& array) {
     std::vector<LossPoint> out;
     for (const json& p : array)
-        out.push_back({p.at(0).get<long>(), float(number_or_nan(p.at(1))), p.size() > 2 ? float(number_or_nan(p.at(2))) : NAN});
+        out.push_back({whole_field<long>(p.at(0), "a loss point's step"), float(number_or_nan(p.at(1))),
+                       p.size() > 2 ? float(number_or_nan(p.at(2))) : NAN});
     return out;
 }
 
@@ -234,7 +255,7 @@ json epochs_json(const std::vector<EpochReport>& epochs, std::size_t from) {
 std::vector<EpochReport> epochs_from_json(const json& array) {
     std::vector<EpochReport> out;
     for (const json& o : array)
-        out.push_back({o.at("epoch").get<int>(), number_or_nan(o.value("trainLoss", json())),
+        out.push_back({whole_field<int>(o.at("epoch"), "epoch"), number_or_nan(o.value("trainLoss", json())),
                        number_or_nan(o.value("trainAccuracy", json())), number_or_nan(o.value("valLoss", json())),
                        number_or_nan(o.value("valAccuracy", json())), o.value("improved", false),
                        float(number_or_nan(o.value("learningRate", json()))), o.value("seconds", 0.0)});
@@ -247,8 +268,7 @@ json prediction_json(const Prediction& p, const DatasetInfo& dataset) {
 
 Prediction prediction_from_json(const json& o) {
     Prediction p;
-    p.label = o.at("label").get<int>();
-    if (p.label < 0 || p.label >= kNumClasses) throw std::invalid_argument("prediction label out of range");
+    p.label = int(whole_number(o.at("label"), "a prediction's label", 0, kNumClasses - 1));
     const json& probs = o.at("probs");
     if (!probs.is_array() || probs.size() != std::size_t(kNumClasses)) throw std::invalid_argument("prediction needs 10 probabilities");
     for (int c = 0; c < kNumClasses; ++c) p.probs[std::size_t(c)] = float(number_or_nan(probs[std::size_t(c)]));
@@ -278,10 +298,12 @@ json evaluation_json(const Evaluation& e, const DatasetInfo& dataset) {
 Evaluation evaluation_from_json(const json& o) {
     const json& rows = o.at("confusion");
     const int classes = int(rows.size());
+    // Small enough that the matrix's sums (in long) fit every build's 32 bits.
+    const std::int64_t max_count = INT32_MAX / std::max<std::int64_t>(1, std::int64_t(classes) * classes);
     std::vector<long> confusion;
     for (const json& row : rows) {
         if (row.size() != std::size_t(classes)) throw std::invalid_argument("the confusion matrix must be square");
-        for (const json& count : row) confusion.push_back(count.get<long>());
+        for (const json& count : row) confusion.push_back(long(whole_number(count, "a count of the confusion matrix", 0, max_count)));
     }
     Evaluation e = evaluation_from_confusion(confusion, classes);
     e.loss = number_or_nan(o.value("loss", json()));

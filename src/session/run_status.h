@@ -34,6 +34,7 @@ struct RunStatus {
     std::string arch;            // of the current model
     std::size_t params = 0;
     std::string message;         // why the last run stopped, what was loaded, ...
+    std::string failure;         // why the last run or evaluation failed (empty: it did not); cleared by the next command
     bool dataset_ready = false;
     double evaluation_progress = 0;  // 0..1 while evaluating
 

@@ -3,6 +3,8 @@
 #include <stdexcept>
 
 #include "engine/model_file.h"
+#include "kernels/parallel.h"
+#include "train/memory_estimate.h"
 
 namespace convpad {
 
@@ -17,6 +19,7 @@ Session::Session(DatasetId dataset, const std::string& arch) : dataset_(dataset)
 }
 
 void Session::model_changed(const std::string& message) {
+    failure_.clear();
     ++run_id_;
     ++model_version_;
     evaluation_ = Evaluation{};
@@ -51,11 +54,35 @@ void Session::set_data_file(DataFile which, const std::uint8_t* data, std::size_
     }
 }
 
-void Session::start_training(const RunSettings& settings) {
+namespace {
+// Refuses a run that would not fit, naming the estimate, the limit and a batch size that would fit.
+void check_memory(const RunSettings& settings, const DatasetInfo& dataset, int sketch_images, std::uint64_t available) {
+    const std::uint64_t needed = estimate_training_memory(settings, dataset, num_threads(), sketch_images).total();
+    if (needed <= available) return;
+    std::string advice = "fewer or smaller filters";
+    for (RunSettings smaller = settings; smaller.batch_size > 1;) {
+        smaller.batch_size /= 2;
+        if (estimate_training_memory(smaller, dataset, num_threads(), sketch_images).total() <= available) {
+            advice = "batch " + std::to_string(smaller.batch_size) + " or " + advice;
+            break;
+        }
+    }
+    throw std::invalid_argument("this run needs about " + memory_text(needed) + "; at most " + memory_text(available) +
+                                " fits. Try " + advice);
+}
+}  // namespace
+
+void Session::start_training(const RunSettings& settings, std::size_t memory_available) {
     if (!data_.ready()) throw std::logic_error("the data set is still loading");
     if (evaluation_job_) throw std::logic_error("an evaluation is running");
     if (run_ && !run_->finished()) throw std::logic_error("training is already running; reset first");
     check_for_dataset(settings, dataset());
+    if (memory_available != SIZE_MAX) {
+        const int sketches = data_.sketches().count();
+        // The run this one replaces gives its memory back.
+        const std::uint64_t freed = run_ ? estimate_training_memory(run_->settings(), dataset(), num_threads(), sketches).total() : 0;
+        check_memory(settings, dataset(), sketches, std::uint64_t(memory_available) + freed);
+    }
     auto run = std::make_unique<TrainingRun>(settings, data_.train(), data_.sketches(), dataset().box_side);  // validates
     run_ = std::move(run);
     model_changed("training " + run_->model().arch());
@@ -84,11 +111,39 @@ void Session::start_evaluation() {
     if (run_ && !run_->finished()) throw std::logic_error("pause and reset training, or let it finish, before evaluating");
     if (evaluation_job_) throw std::logic_error("an evaluation is already running");
     evaluation_job_ = std::make_unique<Evaluator>(model(), data_.test());
+    failure_.clear();
 }
 
 // [SECTION] Work
 
 bool Session::work(double budget_ms) {
+    try {
+        return work_unit(budget_ms);
+    } catch (const std::bad_alloc&) {
+        fail("out of memory");
+    } catch (const std::exception& e) {
+        fail(e.what());
+    }
+    return false;
+}
+
+void Session::fail(const char* what) {
+    if (evaluation_job_) {
+        evaluation_job_.reset();
+        failure_ = std::string("the evaluation failed: ") + what;
+    } else {
+        if (run_) run_->stop();
+        ++model_version_;  // the page's copy of the weights is brought up to where the run stopped
+        failure_ = std::string("training stopped: ") + what;
+    }
+    message_ = failure_;
+    try {
+        refresh_samples();
+    } catch (const std::exception&) {  // out of memory again: the old sample predictions stay
+    }
+}
+
+bool Session::work_unit(double budget_ms) {
     if (evaluation_job_) {
         if (evaluation_job_->advance(kEvalChunk)) return true;
         evaluation_ = evaluation_job_->result();
@@ -122,6 +177,7 @@ RunStatus Session::status() const {
     s.arch = current.arch();
     s.params = current.num_params();
     s.message = message_;
+    s.failure = failure_;
     s.dataset_ready = data_.ready();
     s.evaluation_progress = evaluation_job_ ? evaluation_job_->progress() : 0.0;
     if (run_) run_->describe(s);

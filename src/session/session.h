@@ -4,6 +4,7 @@
 // (RunStatus, the append-only logs). It has no UI.
 #pragma once
 #include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,7 +30,10 @@ public:
     bool model_loaded() const { return model_loaded_; }  // a model file was loaded (else: initial random weights)
     void set_data_file(DataFile which, const std::uint8_t* data, std::size_t size);
     // A new run from freshly initialised weights (needs the data set; refused while a run is in progress).
-    void start_training(const RunSettings& settings);
+    // memory_available: bytes the host can still give (the page's engine: what its wasm heap may grow by);
+    // a run whose estimate (train/memory_estimate.h) does not fit is refused with the estimate, the limit
+    // and a batch size that would fit.
+    void start_training(const RunSettings& settings, std::size_t memory_available = SIZE_MAX);
     void pause();   // takes effect at once: work() runs whole batches, so this is a step boundary
     void resume();
     // Stops any run or evaluation, clears the curves and goes back to the model loaded last.
@@ -37,7 +41,9 @@ public:
     void start_evaluation();  // the test images; refused while a run is in progress
 
     // [SECTION] Work: training steps or evaluation chunks for about budget_ms (at least one unit).
-    // Returns whether work is left (false when idle, paused or finished).
+    // Returns whether work is left (false when idle, paused or finished). A unit that fails (out of memory,
+    // anything thrown) ends that run or evaluation only: the run keeps its weights and curves as its last
+    // whole step left them, and status().failure says why.
     bool work(double budget_ms);
 
     // [SECTION] Snapshots
@@ -55,6 +61,8 @@ public:
 
 private:
     void model_changed(const std::string& message);
+    bool work_unit(double budget_ms);
+    void fail(const char* what);
 
     DatasetId dataset_;
     std::unique_ptr<Model> model_;                  // the current model when there is no run
@@ -69,6 +77,7 @@ private:
     long samples_version_ = -1;  // model_version_ the sample predictions were made with
     long run_id_ = 0, model_version_ = 0;
     std::string message_;
+    std::string failure_;
 };
 
 }  // namespace convpad

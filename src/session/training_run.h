@@ -23,7 +23,9 @@ public:
     void pause() { paused_ = true; }
     void resume() { paused_ = false; }
     bool paused() const { return paused_; }
-    bool finished() const { return trainer_->phase() == TrainPhase::Finished; }
+    bool finished() const { return stopped_ || trainer_->phase() == TrainPhase::Finished; }
+    // Ends the run where it is (a step failed): its weights and logs stay as the last whole step left them.
+    void stop() { stopped_ = true; }
 
     Model& model() { return *model_; }
     const Model& model() const { return *model_; }
@@ -44,6 +46,7 @@ private:
     RunImages data_;
     std::unique_ptr<Trainer> trainer_;
     bool paused_ = false;
+    bool stopped_ = false;
     std::vector<LossPoint> losses_;
     std::vector<EpochReport> epochs_;
     double wall_seconds_ = 0;  // time spent training, measured across work() calls

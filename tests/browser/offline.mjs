@@ -150,7 +150,7 @@ test('after one visit the page, its models and its data work offline (threaded e
     t.diagnostic(`caches after the first visit: ${Object.entries(kept).map(([n, p]) => `${n}: ${p.length} files`).join('; ')}`);
     const appCache = Object.entries(kept).find(([name]) => name.startsWith('convpad app '));
     assert.ok(appCache, 'no app cache');
-    for (const file of ['index.html', 'loader.js', 'convpad_web.wasm', 'convpad_engine.wasm', 'convpad_engine_mt.wasm',
+    for (const file of ['index.html', 'boot.js', 'convpad_web.wasm', 'convpad_engine.wasm', 'convpad_engine_mt.wasm',
       'fashion-cnn.cpm', 'digits-cnn.cpm']) {
       assert.ok(appCache[1].includes(file), `${file} was not precached`);
     }
@@ -235,7 +235,7 @@ test('what a visitor downloads to run the app stays within 1 MB gzipped', (t) =>
     t.diagnostic(`${part}: ${total.files} files, ${total.bytes} bytes, ${total.gzip} gzipped`);
   }
   const app = files.filter((f) => f.part === 'app').map((f) => f.file);
-  for (const file of ['index.html', 'loader.js', 'convpad_web.js', 'convpad_web.wasm', 'convpad_engine.js',
+  for (const file of ['index.html', 'boot.js', 'convpad_web.js', 'convpad_web.wasm', 'convpad_engine.js',
     'convpad_engine.wasm', 'engine_worker.js', 'sw.js']) {
     assert.ok(app.includes(file), `${file} is not counted in the app (reached from index.html)`);
   }

@@ -1,4 +1,4 @@
-// Downloads with progress, for the page (web/page/loader.js) and the engine worker (web/worker/engine_worker.js).
+// Downloads with progress, for the page (web/page/boot.js and its modules) and the engine worker (web/worker/engine_worker.js).
 // A plain script without import or export, so it runs both as a module (`import './fetch.js'`) and in
 // a classic worker (`importScripts('fetch.js')`); it defines self.convpadFetch.
 (function (root) {

@@ -2,7 +2,7 @@
 // theme, threads, who may talk to an embedded frame, and the Training panel's settings.
 //
 // Only the form of each value is checked here; the training settings' ranges are the C side's
-// (loader.js applies them one by one). A bad value costs only its own setting: it is listed in
+// (page_config.js applies them one by one). A bad value costs only its own setting: it is listed in
 // `errors` as {param, message} and the default stays.
 
 export const PANELS = ['training', 'curves', 'samples', 'evaluation', 'inside', 'pad'];

@@ -37,7 +37,11 @@ bool notify_errors(Call&& call) {
 // Where the engine runs, as the status bar names it: "worker, 1 thread" or "pthreads, 2 threads".
 std::string engine_description();
 
-// Implemented in js_api.cpp by calling into web/page/loader.js.
+// Implemented in js_api.cpp by calling into the page (web/page/boot.js, models.js).
+// Commands to the engine from the panels. They go through the page's JS API (window.convpad), so a
+// button and a call from JS take the same path; failures become notices.
+void command(const char* call);  // "train" (with the panel's settings), "pause", "resume", "reset", "evaluate",
+                                 // "dataset:<name>", "pretrained:default" / "pretrained:best", "share", "data"
 void request_model_download();  // saves the current model as a .cpm download
 void request_model_upload();    // opens the file picker; the chosen file goes through loadModel
 void request_tfjs_download();   // saves the current model as model.json + weights (TensorFlow.js Layers format)

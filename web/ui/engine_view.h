@@ -1,7 +1,8 @@
-// What the UI knows of the engine, which runs in a Web Worker: the snapshots it posts (status, the
-// append-only logs, sample predictions, the last evaluation, weights), handed over by the page
-// (web/worker/engine_client.js through js_api.cpp). Panels read these and nothing else of the engine. The UI
-// keeps its own copy of the model, fed by weight snapshots, for the pad and tooltips on this thread.
+// What the main thread knows of the engine, which runs in a Web Worker: the snapshots it posts (status,
+// the append-only logs, sample predictions, the last evaluation, weights), handed over by the page
+// (web/page/news.js through js_api.cpp). This is the only copy on the main thread: the panels read it, and
+// so do the page's status(), history() and evaluate() (through js_api.cpp). The UI keeps its own copy of
+// the model, fed by weight snapshots, for the pad and tooltips on this thread.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -26,12 +27,23 @@ struct DatasetProgress {
     std::string error;             // why loading failed (empty while fine); the app keeps running without data
 };
 
+// What one update brought that the page announces (its 'phase', 'epoch' and 'trainend' events). All
+// empty when the update is another data set's: its logs arrive whole when the page switches, and are
+// not news.
+struct UpdateNews {
+    bool phase_changed = false;
+    std::size_t new_epochs = 0;  // the last new_epochs entries of epochs()
+    bool run_ended = false;      // training or paused before, neither now
+    bool run_started = false;    // a new run began: the Training panel shows its settings
+    std::string failure;         // a run or evaluation just failed, and why (session.h: work())
+};
+
 class EngineView {
 public:
     // [SECTION] From the engine (each throws std::invalid_argument on a malformed message; the view then
     // keeps what it had)
     // {status, restart, losses, epochs, evaluation?} as web/worker/engine_api.cpp sends it.
-    void apply_update(const nlohmann::json& update);
+    UpdateNews apply_update(const nlohmann::json& update);
     // The weights of model version `version` and the sample predictions made with them.
     void apply_snapshot(long version, const std::string& arch, const float* weights, std::size_t count,
                         const nlohmann::json& samples);
@@ -47,6 +59,7 @@ public:
     void set_engine(const std::string& kind, int threads) { engine_kind_ = kind, engine_threads_ = threads; }
 
     // [SECTION] For the panels
+    bool has_status() const { return has_status_; }  // an update has arrived
     const RunStatus& status() const { return status_; }
     const DatasetInfo& dataset() const { return dataset_info(status_.dataset); }  // the engine's current data set
     Phase phase() const { return status_.phase; }
@@ -68,10 +81,11 @@ public:
     Prediction classify(const float* pixels);  // (784) in [0,1]; a uniform guess before the first snapshot
 
 private:
+    bool has_status_ = false;
     RunStatus status_;
     std::vector<LossPoint> losses_;
     std::vector<EpochReport> epochs_;
-    std::array<Dataset, 2> test_sets_;  // by DatasetId
+    std::array<Dataset, kNumDatasets> test_sets_;  // by dataset_index
     std::vector<int> sample_indices_;
     std::vector<Prediction> sample_predictions_;
     Evaluation evaluation_;
@@ -85,9 +99,7 @@ private:
 
 EngineView& engine();
 
-// Commands to the engine from the panels. They go through the page's JS API (window.convpad), so a
-// button and a call from JS take the same path; failures become notices.
-void command(const char* call);  // "train" (with the panel's settings), "pause", "resume", "reset", "evaluate",
-                                 // "dataset:<name>", "pretrained:default" / "pretrained:best", "share", "data"
+// value as a whole number in [lo, hi]; throws std::invalid_argument naming `what` otherwise.
+std::int64_t whole_number(const nlohmann::json& value, std::int64_t lo, std::int64_t hi, const char* what);
 
 }  // namespace convpad::app

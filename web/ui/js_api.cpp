@@ -1,4 +1,4 @@
-// C functions of the UI module behind window.convpad (web/page/loader.js), called with Module.ccall:
+// C functions of the UI module behind window.convpad (web/page/api.js and its siblings), called with Module.ccall:
 // classification with the UI's copy of the model, the drawing pad, the Training panel's settings,
 // layout, notices, and the engine's snapshots handed over from the engine worker (engine_view.h).
 // Documented for users in README.md ("JavaScript API"); this file is the C side of that contract.
@@ -8,7 +8,7 @@
 //   it in -sEXPORTED_FUNCTIONS) and named convpad_ui_*, so a ccall says which of the page's two modules
 //   it reaches (the engine worker's are convpad_engine_*).
 // - Functions that can fail return a JSON string: the result, or {"error": "message"}. Every C++
-//   exception is caught here and becomes such an error; loader.js turns it into a JS Error.
+//   exception is caught here and becomes such an error; uiCall (web/page/calls.js) turns it into a JS Error.
 // - The returned char* points to a buffer that lives until the next call (ccall copies it at once).
 // - Arguments are validated here as well as in JS: this layer must be safe on its own.
 #include <emscripten.h>
@@ -41,6 +41,11 @@
 
 namespace convpad::app {
 
+void command(const char* call) {
+    EM_ASM({
+        if (Module['onCommand']) Module['onCommand'](UTF8ToString($0));
+    }, call);
+}
 void request_model_download() { EM_ASM({ if (window.convpad && window.convpad.downloadModel) window.convpad.downloadModel(); }); }
 void request_model_upload() { EM_ASM({ if (window.convpad && window.convpad.pickModelFile) window.convpad.pickModelFile(); }); }
 void request_command_line_copy() { EM_ASM({ if (window.convpad && window.convpad.copyCommandLine) window.convpad.copyCommandLine(); }); }
@@ -87,14 +92,6 @@ EMSCRIPTEN_KEEPALIVE void convpad_ui_notify(const char* text, int is_error) {
         notify(text ? text : "", is_error != 0);
     } catch (...) {
     }
-}
-
-// The status bar's notice: {text, error} or null.
-EMSCRIPTEN_KEEPALIVE const char* convpad_ui_notice() {
-    return guarded([] {
-        const Notice& notice = current_notice();
-        return notice.text.empty() ? json(nullptr) : json{{"text", notice.text}, {"error", notice.is_error}};
-    });
 }
 
 // {pad: rect, windows: [{name, x, y, width, height}]} in CSS pixels of the canvas, as the last frame
@@ -160,7 +157,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_edit_settings(const char* options_te
 }
 
 // The settings of a run started by train(options): the panel's, with every option applied; {settings}
-// or {error}. The panel does not change here: loader.js shows the settings once the engine accepted the run.
+// or {error}. The panel does not change here: it shows the settings once the engine started the run (convpad_ui_update).
 EMSCRIPTEN_KEEPALIVE const char* convpad_ui_run_settings(const char* options_text) {
     return guarded([&] {
         const json options = options_object(options_text);
@@ -216,12 +213,56 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_recipe(const char* name) {
 
 // [SECTION] The engine's snapshots (web/worker/engine_client.js passes on what the engine worker posts)
 
-// update: {status, restart, losses, epochs, evaluation?} as JSON text. {ok} or {error}.
+// update: {status, restart, losses, epochs, evaluation?} as JSON text. What the page announces of it:
+// {phaseChanged, epochs: [new epoch records], runEnded, failure: why a run or evaluation just failed, or
+// null}, or {error}. A new run's settings show in the
+// Training panel.
 EMSCRIPTEN_KEEPALIVE const char* convpad_ui_update(const char* update_text) {
     return guarded([&] {
         if (!update_text) throw std::invalid_argument("update missing");
-        engine().apply_update(json::parse(update_text));
-        return json{{"ok", true}};
+        EngineView& view = engine();
+        const UpdateNews news = view.apply_update(json::parse(update_text));
+        if (news.run_started) edited_settings() = view.status().settings;
+        return json{{"phaseChanged", news.phase_changed},
+                    {"epochs", protocol::epochs_json(view.epochs(), view.epochs().size() - news.new_epochs)},
+                    {"runEnded", news.run_ended},
+                    {"failure", news.failure.empty() ? json(nullptr) : json(news.failure)}};
+    });
+}
+
+// The engine's last status (session/protocol.h: status_json), with the status bar's notice ({text, error}
+// or null) and the frames drawn so far; null before the engine's first update.
+EMSCRIPTEN_KEEPALIVE const char* convpad_ui_status() {
+    return guarded([] {
+        const EngineView& view = engine();
+        if (!view.has_status()) return json(nullptr);
+        json status = protocol::status_json(view.status());
+        const Notice& notice = current_notice();
+        status["notice"] = notice.text.empty() ? json(nullptr) : json{{"text", notice.text}, {"error", notice.is_error}};
+        status["frames"] = double(shell_frame_count());
+        return status;
+    });
+}
+
+// 1 while the engine trains or evaluates: frames for input then leave the engine a core.
+EMSCRIPTEN_KEEPALIVE int convpad_ui_engine_busy() {
+    const Phase phase = engine().status().phase;
+    return phase == Phase::Training || phase == Phase::Evaluating;
+}
+
+// The current run's logs: {losses: [[step, loss, learning rate], ...], epochs: [{epoch, trainLoss, ...}]}.
+EMSCRIPTEN_KEEPALIVE const char* convpad_ui_history() {
+    return guarded([] {
+        const EngineView& view = engine();
+        return json{{"losses", protocol::loss_points_json(view.losses(), 0)}, {"epochs", protocol::epochs_json(view.epochs(), 0)}};
+    });
+}
+
+// The last evaluation of the current model (session/protocol.h: evaluation_json), or null.
+EMSCRIPTEN_KEEPALIVE const char* convpad_ui_evaluation() {
+    return guarded([] {
+        const Evaluation* evaluation = engine().evaluation();
+        return evaluation ? protocol::evaluation_json(*evaluation, engine().dataset()) : json(nullptr);
     });
 }
 
@@ -230,7 +271,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_snapshot(const char* meta_text, cons
     return guarded([&] {
         if (!meta_text || !weights || !(count > 0)) throw std::invalid_argument("snapshot missing");
         const json meta = json::parse(meta_text);
-        engine().apply_snapshot(meta.at("version").get<long>(), meta.at("arch").get<std::string>(), weights,
+        engine().apply_snapshot(long(whole_number(meta.at("version"), 0, std::numeric_limits<long>::max(), "version")), meta.at("arch").get<std::string>(), weights,
                                 std::size_t(count), meta.at("samples"));
         return json{{"ok", true}};
     });
@@ -331,11 +372,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_pad_clear() {
 
 // {label, name, probs, empty}: the current model's prediction of the drawing (of a black image when empty).
 EMSCRIPTEN_KEEPALIVE const char* convpad_ui_pad_prediction() {
-    return guarded([] {
-        json p = protocol::prediction_json(pad_prediction(), engine().dataset());
-        p["empty"] = pad_is_empty();
-        return p;
-    });
+    return guarded([] { return pad_prediction_json(); });
 }
 
 // (784) the network's input made from the drawing (README "Preprocessing").

@@ -1,10 +1,11 @@
-// C functions of the UI module for model files in TensorFlow.js's Layers format (web/page/loader.js:
+// C functions of the UI module for model files in TensorFlow.js's Layers format (web/page/models.js:
 // exportModel('tfjs'), loadModel(json, bin), dropping both files). The conversion runs on this thread
 // on the bytes of a .cpm file, so the engine itself only ever sees .cpm files. Conventions as in
 // js_api.cpp: JSON replies, {"error": message} for any exception.
 #include <emscripten.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,16 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_import_tfjs(const char* model_json, 
         json reply = {{"arch", model.arch()}};
         reply["cpm"] = binary_json(convpad::save_model(model));
         return reply;
+    });
+}
+
+// The UI's copy of the model (the engine's last snapshot) as a .cpm file, {pointer, size}: what the error
+// screen saves once the engine has stopped and can no longer save its own.
+EMSCRIPTEN_KEEPALIVE const char* convpad_ui_save_model() {
+    return convpad::js::guarded([] {
+        const convpad::Model* model = convpad::app::engine().model();
+        if (!model) throw std::logic_error("the app has no model yet");
+        return binary_json(convpad::save_model(*model));
     });
 }
 

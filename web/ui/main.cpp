@@ -1,5 +1,5 @@
 // Browser app platform shell: SDL2 window on the page's #canvas, a WebGL2 (GLES 3.0) context, Dear
-// ImGui with its SDL2 + OpenGL3 backends, and frames drawn on demand: the page (web/page/loader.js) calls
+// ImGui with its SDL2 + OpenGL3 backends, and frames drawn on demand: the page (web/page/frames.js) calls
 // convpad_ui_frame() from requestAnimationFrame when input, the engine's snapshots or a resize need one,
 // and again while the frame says it is not settled (an active widget, a held button, an animation).
 // Follows Dear ImGui's examples/example_emscripten_opengl3/main.cpp, with WebGL2 instead of WebGL1,

@@ -5,6 +5,8 @@
 #pragma once
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "web/ui/app.h"
 #include "web/ui/pad_model.h"
 
@@ -21,6 +23,8 @@ const std::vector<float>& pad_input();
 // model (load, reset, a training step) changed since the last call. An empty pad gives the
 // prediction of an all-black image: check pad_is_empty() first.
 Prediction pad_prediction();
+// {label, name, probs, empty}: pad_prediction() as the page's pad.prediction() and 'prediction' event give it.
+nlohmann::json pad_prediction_json();
 
 // The drawing surface in CSS pixels of the canvas, as laid out by the last frame ({0,0,0,0} before
 // the first one). Mouse or touch input inside it draws.

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "session/protocol.h"
 #include "web/ui/widgets.h"
 
 namespace convpad::app {
@@ -326,6 +327,12 @@ Prediction pad_prediction() {
     return p.prediction;
 }
 
+nlohmann::json pad_prediction_json() {
+    nlohmann::json p = protocol::prediction_json(pad_prediction(), engine().dataset());
+    p["empty"] = pad_is_empty();
+    return p;
+}
+
 Rect pad_canvas_rect() {
     const Pad& p = pad();
     return p.drawn_in_frame == ImGui::GetFrameCount() ? p.canvas : Rect{0, 0, 0, 0};
@@ -341,13 +348,15 @@ double pad_classify_ms() { return pad().classify_ms; }
 
 // [SECTION] Panel
 
-// Tells the page (loader.js: the 'prediction' event) that the drawing changed, once per frame at most.
+// Tells the page (web/page/api.js: the 'prediction' event) that the drawing changed, once per frame at
+// most, with the new prediction as pad.prediction() gives it.
 static void announce_change(Pad& p) {
     if (p.drawing.revision() == p.announced_revision) return;
     p.announced_revision = p.drawing.revision();
+    const std::string prediction = pad_prediction_json().dump();
     EM_ASM({
-        if (Module['onPadChange']) Module['onPadChange']();
-    });
+        if (Module['onPadChange']) Module['onPadChange'](UTF8ToString($0));
+    }, prediction.c_str());
 }
 
 void panel_pad(const Rect& area) {

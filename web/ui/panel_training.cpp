@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "session/protocol.h"
+#include "train/memory_estimate.h"
 #include "train/run_options.h"
 #include "web/ui/app.h"
 #include "web/ui/plot.h"
@@ -420,6 +422,18 @@ std::string format_number(const char* format, double value) {
 }
 
 
+// The memory estimate of a run with these settings, redone only when they change.
+std::uint64_t training_memory(const RunSettings& s, const EngineView& engine) {
+    static std::string key;
+    static std::uint64_t bytes = 0;
+    const std::string now = protocol::settings_json(s).dump() + engine.dataset().name + std::to_string(engine.engine_threads());
+    if (now != key) {
+        key = now;
+        bytes = estimate_training_memory(s, engine.dataset(), engine.engine_threads()).total();
+    }
+    return bytes;
+}
+
 void draw_controls(const EngineView& engine, const RunSettings& s) {
     const Phase phase = engine.phase();
     const ImGuiStyle& style = ImGui::GetStyle();
@@ -474,6 +488,11 @@ void draw_controls(const EngineView& engine, const RunSettings& s) {
         ImGui::SameLine();
         if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
         ImGui::EndPopup();
+    }
+    if (phase != Phase::Training && phase != Phase::Paused && check_arch(s.arch).ok) {
+        ImGui::TextDisabled("Needs about %s of memory to train", memory_text(training_memory(s, engine)).c_str());
+        item_tooltip("Activations of a batch, the weights with their gradients and optimizer state, and scratch "
+                     "space (train/memory_estimate.h). A run that does not fit in the tab is refused.");
     }
     if (reason && phase != Phase::Training && phase != Phase::Paused) {
         ImGui::PushStyleColor(ImGuiCol_Text, !data.error.empty() && phase == Phase::Loading ? colors::wrong()

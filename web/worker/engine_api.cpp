@@ -6,6 +6,8 @@
 // Conventions (web/js_reply.h): extern "C" + EMSCRIPTEN_KEEPALIVE; a JSON reply, or {"error": message}
 // for any exception, so nothing the page sends can abort the module; a refused command changes nothing.
 #include <emscripten.h>
+#include <emscripten/heap.h>
+#include <malloc.h>
 
 #include <array>
 #include <cstdint>
@@ -30,11 +32,17 @@ constexpr int kMaxEngineThreads = 16;  // the most the page asks for (threads=N)
 
 // One session per data set, made when first selected: switching data sets pauses the current run and
 // keeps everything (model, data, curves, evaluation) for when the page switches back.
-std::array<std::unique_ptr<Session>, 2> g_sessions;
+std::array<std::unique_ptr<Session>, kNumDatasets> g_sessions;
 DatasetId g_current = DatasetId::Fashion;
 
+// Bytes the engine can still allocate: what its heap may grow by, plus what malloc holds free.
+std::size_t memory_available() {
+    const std::size_t grow = emscripten_get_heap_max() - emscripten_get_heap_size();
+    return grow + std::size_t(mallinfo().fordblks);
+}
+
 Session& session_for(DatasetId id) {
-    auto& slot = g_sessions[id == DatasetId::Digits ? 1 : 0];
+    auto& slot = g_sessions[dataset_index(id)];
     if (!slot) slot = std::make_unique<Session>(id);
     return *slot;
 }
@@ -119,16 +127,15 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_save_model() {
 }
 
 // dataset: whose file this is (a download may finish after the page switched data sets); bytes: one
-// gunzipped IDX file; which: 0 train images, 1 train labels, 2 test images, 3 test labels, 4 and 5 the
-// sketch set's images and labels.
+// gunzipped IDX file; file: which one (session/data_store.h: data_file_by_name, e.g. "test-images").
 // {ready} (true once all four are in and the data set is built) or {error}.
-EMSCRIPTEN_KEEPALIVE const char* convpad_engine_set_data_file(const char* dataset, int which, const std::uint8_t* data,
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_set_data_file(const char* dataset, const char* file, const std::uint8_t* data,
                                                               double size) {
     return guarded([&] {
         Session& target = session_for(dataset_by_name(dataset ? dataset : "").id);
-        if (which < 0 || which > 5) throw std::invalid_argument("data file index must be 0..5, got " + std::to_string(which));
+        const DataFile which = data_file_by_name(file ? file : "");
         check_buffer(data, size, "the data file");
-        target.set_data_file(DataFile(which), data, std::size_t(size));
+        target.set_data_file(which, data, std::size_t(size));
         return json{{"ready", target.data().ready()}};
     });
 }
@@ -138,7 +145,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_set_data_file(const char* datase
 EMSCRIPTEN_KEEPALIVE const char* convpad_engine_train(const char* settings_text) {
     return guarded([&] {
         if (!settings_text) throw std::invalid_argument("settings missing");
-        session().start_training(protocol::settings_from_json(json::parse(settings_text)));
+        session().start_training(protocol::settings_from_json(json::parse(settings_text)), memory_available());
         return json{{"runId", session().status().run_id}};
     });
 }

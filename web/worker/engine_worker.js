@@ -12,8 +12,9 @@
 // data set ('fashion', 'digits'); commands and news are the current one's, downloads say whose they are.
 'use strict';
 
-importScripts('fetch.js');
+importScripts('fetch.js', 'wasm_heap.js');
 const { Progress, fetchBytes } = self.convpadFetch;
+const { heapU8: moduleHeapU8, withHeap: moduleWithHeap, copyOut } = self.convpadWasmHeap;
 
 const SLICE_MS = 40;          // work between looks at the message queue: a command waits at most this (+ a batch)
 const SNAPSHOT_MS = 250;      // weights and sample predictions reach the page at most this old while training
@@ -31,28 +32,13 @@ const post = (message, transfer = []) => self.postMessage(message, transfer);
 
 class EngineError extends Error {}
 
-// The wasm heap as bytes, current after memory growth (a pool thread may grow shared memory).
-function heapU8() {
-  const memory = engine.wasmMemory;
-  if (memory && engine.HEAPU8.buffer !== memory.buffer) return new Uint8Array(memory.buffer);
-  return engine.HEAPU8;
-}
+const heapU8 = () => moduleHeapU8(engine);
+const withHeap = (bytes, fn) => moduleWithHeap(engine, bytes, fn);
 
 function engineCall(name, argTypes = [], args = []) {
   const reply = JSON.parse(engine.ccall(name, 'string', argTypes, args));
   if (reply && typeof reply.error === 'string') throw new EngineError(reply.error);
   return reply;
-}
-
-function withHeap(bytes, fn) {
-  const ptr = engine._malloc(Math.max(1, bytes.byteLength));
-  if (!ptr) throw new EngineError(`out of wasm memory for ${bytes.byteLength} bytes`);
-  try {
-    heapU8().set(bytes, ptr);
-    return fn(ptr);
-  } finally {
-    engine._free(ptr);
-  }
 }
 
 // [SECTION] Work loop: a slice, the news, then back to the event loop so commands get in
@@ -67,10 +53,17 @@ function schedule() {
   channel.port2.postMessage(0);
 }
 
+// The session ends a run or evaluation whose work fails (status().failure says why); should the call
+// itself fail, the work stops here and the page hears the rest as usual, never as an uncaught error.
 function runSlice() {
   scheduled = false;
   if (!busy) return;
-  busy = engineCall('convpad_engine_work', ['number'], [SLICE_MS]).busy;
+  try {
+    busy = engineCall('convpad_engine_work', ['number'], [SLICE_MS]).busy;
+  } catch (err) {
+    busy = false;
+    console.warn(`ConvPad engine: work failed: ${err.message}`);
+  }
   publish(!busy || performance.now() - lastSnapshot >= SNAPSHOT_MS);
   if (busy) schedule();
 }
@@ -81,7 +74,13 @@ function publish(snapshot) {
   post({ event: 'update', text: engine.ccall('convpad_engine_update', 'string', [], []), wasmBytes: heapU8().byteLength });
   if (!snapshot) return;
   lastSnapshot = performance.now();
-  const snap = engineCall('convpad_engine_snapshot');
+  let snap;
+  try {
+    snap = engineCall('convpad_engine_snapshot');
+  } catch (err) {   // e.g. no memory for the sample predictions: the page keeps the last snapshot
+    console.warn(`ConvPad engine: no snapshot: ${err.message}`);
+    return;
+  }
   if (snap.same) return;
   const { ptr, count } = snap.weights;
   const weights = new Float32Array(heapU8().buffer, ptr, count).slice();
@@ -135,7 +134,7 @@ const commands = {
   },
   saveModel() {
     const { ptr, size } = engineCall('convpad_engine_save_model');
-    const bytes = heapU8().slice(ptr, ptr + size);
+    const bytes = copyOut(engine, ptr, size);
     engine._free(ptr);
     return bytes;
   },
@@ -157,7 +156,7 @@ const commands = {
     afterCommand();
     return result;
   },
-  // name: whose files; files: [{url, which}] of gzipped IDX files. Resolves once the data set is built
+  // name: whose files; files: [{name, url}] of gzipped IDX files (name: data_store.h's data_file_by_name). Resolves once the data set is built
   // (progress and the outcome are also posted as events); rejects with the first problem.
   async loadDataset(name, files) {
     let lastPost = 0;
@@ -173,13 +172,13 @@ const commands = {
       const bytes = [];
       await Promise.all(files.map(async (file, i) => {
         bytes[i] = await downloads[i];
-        withHeap(bytes[i], (ptr) => engineCall('convpad_engine_set_data_file', ['string', 'number', 'number', 'number'],
-          [name, file.which, ptr, bytes[i].byteLength]));
+        withHeap(bytes[i], (ptr) => engineCall('convpad_engine_set_data_file', ['string', 'string', 'number', 'number'],
+          [name, file.name, ptr, bytes[i].byteLength]));
       }));
       afterCommand();
       // The UI shows test images (sample grid, evaluation): it gets its own copy of the test files.
-      const testImages = bytes[files.findIndex((f) => f.which === 2)];
-      const testLabels = bytes[files.findIndex((f) => f.which === 3)];
+      const testImages = bytes[files.findIndex((f) => f.name === 'test-images')];
+      const testLabels = bytes[files.findIndex((f) => f.name === 'test-labels')];
       post({ event: 'datasetReady', name, testImages, testLabels }, [testImages.buffer, testLabels.buffer]);
       return { ready: true };
     } catch (err) {

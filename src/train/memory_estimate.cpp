@@ -1,0 +1,84 @@
+#include "train/memory_estimate.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+
+#include "engine/arch.h"
+#include "engine/conv2d.h"
+#include "kernels/im2col.h"
+#include "kernels/winograd.h"
+
+namespace convpad {
+
+namespace {
+constexpr std::uint64_t kFloat = sizeof(float);
+constexpr int kInferenceBatch = 32;  // validation runs in chunks of this many images (train/evaluator.cpp)
+// Copies of a value held for each trained parameter: the weight, its gradient, Adam's two moments and
+// early stopping's best weights; a convolution adds its eight gradient groups (engine/conv2d.cpp: the
+// sums that keep runs equal for any thread count) and its Winograd filters (16/9 of the weights) with the
+// weights they were made from.
+constexpr std::uint64_t kCopiesPerWeight = 5, kCopiesPerConvWeight = 5 + 8 + 3;
+constexpr std::uint64_t kOverhead = std::uint64_t(1) << 20;  // the model's and trainer's own bookkeeping
+constexpr std::uint64_t kGemmPerThread = std::uint64_t(1) << 20;  // sgemm's packed panels (kernels/gemm.cpp)
+
+ConvGeometry conv_geometry(const LayerSpec& conv) {
+    const int pad = conv.padding == Padding::Same ? (conv.kernel - 1) / 2 : 0;
+    return {conv.input.c, conv.input.h, conv.input.w, conv.kernel, conv.kernel, pad, pad, conv.output.h, conv.output.w};
+}
+}  // namespace
+
+MemoryEstimate estimate_training_memory(const RunSettings& settings, const DatasetInfo& dataset, int threads,
+                                        int sketch_images) {
+    const ArchSpec spec = parse_arch(run_arch(settings));
+    const std::uint64_t batch = std::uint64_t(std::max(settings.batch_size, kInferenceBatch));
+    std::uint64_t per_image = std::uint64_t(kImagePixels) + 2 * kNumClasses;  // the batch's input, probabilities, dlogits
+    std::uint64_t widest = std::uint64_t(kImagePixels);
+    std::uint64_t per_thread = 0, parameter_copies = 0;
+    for (const LayerSpec& layer : spec.layers) {
+        parameter_copies += (layer.kind == LayerKind::Conv ? kCopiesPerConvWeight : kCopiesPerWeight) * layer.params +
+                            layer.state;
+        const std::uint64_t out = layer.output.size();
+        widest = std::max({widest, out, std::uint64_t(layer.input.size())});
+        per_image += out;  // the output, kept for backward
+        switch (layer.kind) {
+            case LayerKind::BatchNorm: per_image += 2 * out; break;            // normalised values, their gradient
+            case LayerKind::Pool: case LayerKind::Dropout: per_image += out; break;  // winners, mask
+            case LayerKind::Conv: {
+                // Each convolution keeps its own buffers for each thread: one image's patches, their
+                // gradient and dy through the ReLU; with Winograd, a block's transformed tiles in and out.
+                const ConvGeometry g = conv_geometry(layer);
+                per_thread += 2 * std::uint64_t(g.patch()) * g.out_pixels() + out;
+                if (layer.input.c >= Conv2D::kWinogradMinChannels && winograd_applies(g)) {
+                    const std::uint64_t tiles = std::uint64_t((g.out_h + 1) / 2) * ((g.out_w + 1) / 2);
+                    const std::uint64_t block_tiles = tiles * std::uint64_t(winograd_block_images(g, layer.size)) + 16;
+                    per_thread += 16 * std::uint64_t(layer.input.c + layer.size) * block_tiles;
+                }
+                break;
+            }
+            default: break;
+        }
+    }
+    per_image += 2 * widest;  // the backward pass's two gradient buffers
+
+    MemoryEstimate e;
+    e.activations = batch * per_image * kFloat + kOverhead;
+    e.parameters = parameter_copies * kFloat;
+    e.scratch = std::uint64_t(std::max(threads, 1)) * (per_thread * kFloat + kGemmPerThread);
+    if (settings.sketches > 0) {
+        const std::uint64_t train = std::uint64_t(dataset.train_count - settings.validation);
+        const std::uint64_t images = std::min(train, settings.subset > 0 ? std::uint64_t(settings.subset) : train) +
+                                   std::uint64_t(sketch_images) * std::uint64_t(settings.sketches);
+        e.data = images * (std::uint64_t(kImagePixels) * kFloat + 1);
+    }
+    return e;
+}
+
+std::string memory_text(std::uint64_t bytes) {
+    char text[32];
+    if (bytes >= std::uint64_t(1) << 30) std::snprintf(text, sizeof text, "%.1f GB", double(bytes) / double(1 << 30));
+    else std::snprintf(text, sizeof text, "%.0f MB", std::max(1.0, double(bytes) / double(1 << 20)));
+    return text;
+}
+
+}  // namespace convpad

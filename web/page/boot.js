@@ -1,0 +1,285 @@
+// ConvPad's page: start-up and window.convpad.
+//
+// Two wasm modules, two threads of the page (web/README.md says who calls what):
+//   main thread   convpad_web (the UI: Dear ImGui on SDL2/WebGL2, the drawing pad, a copy of the model
+//                 for the pad and tooltips), drawn on demand (frames.js);
+//   engine worker convpad_engine, or convpad_engine_mt with its own pthreads when the page is
+//                 cross-origin isolated (web/worker/engine_worker.js): the data set, training, validation and
+//                 evaluation. It posts status, log entries and weight snapshots (news.js hands them to the UI).
+//
+// Start-up: the UI's wasm and the pretrained model download behind the loading screen's progress bar
+// while the engine worker starts; the engine gets the model, and its first snapshot lets the pad and
+// classify() work at once. A data set downloads once something needs it (news.js: requestDataset). If
+// the threaded engine cannot start, the single-thread one takes over with a warning.
+//
+// The page's modules, one job each: calls.js (the API object, uiCall, engineCommand), events.js (on, emit,
+// notices), news.js (the engine's messages), frames.js, api.js and models.js (the calls), page_config.js
+// (URL parameters), share.js, drop.js, screen.js (loading and error screens), site_files.js.
+import './fetch.js';
+import { EngineClient } from './engine_client.js';
+import {
+  ConvPadError, convpad, engine, setEngine, setUiModule, uiModule,
+} from './calls.js';
+import { emit, notify, on } from './events.js';
+import { scheduleFrame, stopFrames, wakeOnInput } from './frames.js';
+import {
+  datasetFailed, datasetReady, datasets, engineInfo, onEngineEvent, requestDataset, startNews, status,
+} from './news.js';
+import * as api from './api.js';
+import * as models from './models.js';
+import {
+  applyPanels, applyTheme, applyTrainingParameters, config, datasetRequest, showUrlProblems, threadsRequest, urlConfig,
+} from './page_config.js';
+import { openShareDialog, setupShareDialog, shareLinks } from './share.js';
+import { setupDropTarget } from './drop.js';
+import { offerLastModel, showError, showProgress, ui } from './screen.js';
+import { DATASETS, ENGINES, UI_APP, datasetFiles, modelFile } from './site_files.js';
+import { startFrameMessages } from './frame_messages.js';
+import { mirrorToLiveRegions } from './live_region.js';
+import { registerOffline } from './offline.js';
+
+const { Progress, fetchBytes, fetchAll } = self.convpadFetch;
+
+// [SECTION] Start-up
+
+async function start() {
+  if (!hasWasmSimd()) throw new Error('This browser does not support WebAssembly SIMD.');
+  if (typeof DecompressionStream !== 'function') throw new Error('This browser lacks DecompressionStream (gzip).');
+
+  const progress = new Progress(showProgress);
+  const first = datasets.first;
+  const model = fetchBytes(urlConfig.model ?? modelFile(first).url, urlConfig.model ? { progress } : { ...modelFile(first), progress });
+  model.catch(() => {});   // awaited below
+  const notices = [];
+  const engineStarted = startEngine(notices);
+  engineStarted.catch(() => {});
+  const { shellStarted } = await startUi(progress);
+  applyPanels();   // before the first frame: a hidden sample grid must not ask for the data set
+  applyTheme();
+
+  Object.assign(engineInfo, await engineStarted);
+  uiModule.ccall('convpad_ui_set_engine', null, ['string', 'number'], [engineInfo.kind, engineInfo.threads]);
+  if (first !== datasets.current) {
+    await engine.call('selectDataset', [first]);
+    datasets.current = first;
+  }
+  const modelNotice = await loadFirstModel(model, first);
+  applyTrainingParameters();
+  const settingsNotice = showUrlProblems();
+  scheduleFrame();
+  await shellStarted;
+
+  convpad.state = 'ready';
+  convpad.timings.readyMs = performance.now();
+  notices.unshift(modelNotice, settingsNotice);
+  const shown = notices.filter((n) => n);
+  if (shown.length) notify(shown.map((n) => n.text).join('; '), shown.some((n) => n.isError));
+  if (urlConfig.autostart) startWhenDataArrives();
+}
+
+// SharedArrayBuffer, and so the threaded engine, exists only on cross-origin isolated pages.
+const threadsAvailable = () => self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+
+// The threaded engine when the page is isolated and more than one thread is wanted, else (or when it
+// fails to start) the single-thread one. Resolves with {kind, threads, mode}.
+async function startEngine(notices) {
+  const wanted = urlConfig.threads;
+  if (wanted > 1 && threadsAvailable()) {
+    setEngine(new EngineClient(onEngineEvent));
+    try {
+      const { engine: kind, threads } = await engine.start(ENGINES.threaded.script, wanted);
+      return { kind, threads, mode: ENGINES.threaded.mode };
+    } catch (err) {
+      console.warn(`ConvPad: the threaded engine did not start (${err.message}); using the single-thread engine`);
+      notices.push({ text: `threads unavailable (${err.message}): running on 1 thread`, isError: false });
+    }
+  } else if (urlConfig.threadsFromUrl && wanted > 1) {
+    notices.push({ text: `threads=${wanted}: this page is not cross-origin isolated `
+      + '(served without COOP/COEP headers), so it runs on 1 thread', isError: false });
+  }
+  setEngine(new EngineClient(onEngineEvent));
+  const { engine: kind, threads } = await engine.start(ENGINES.single.script, 1);
+  return { kind, threads, mode: ENGINES.single.mode };
+}
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`${src}: could not be loaded`));
+    document.head.appendChild(script);
+  });
+}
+
+// Downloads the UI's wasm (with progress), loads its script and runs its main(). Resolves with
+// {shellStarted} (a promise of the first frames) once main() has run.
+async function startUi(progress) {
+  const [files] = await Promise.all([fetchAll(UI_APP.files, progress), loadScript(UI_APP.script)]);
+  ui.text.textContent = 'Starting…';
+  let shellReady;
+  const shellStarted = new Promise((resolve, reject) => { shellReady = { resolve, reject }; });
+  shellStarted.catch(() => {});
+  const fail = (err) => { shellReady.reject(err); showError(err); };
+  let mainRan;
+  const mainDone = new Promise((resolve) => { mainRan = resolve; });
+  setUiModule(await window.createConvPad({
+    canvas: ui.canvas,
+    wasmBinary: files.wasm,             // already fetched with progress: Emscripten must not fetch it again
+    print: (text) => console.log(text),
+    printErr: (text) => console.warn(text),
+    onShellStarted: () => mainRan(),
+    onShellReady: () => shellReady.resolve(),
+    onShellError: (message) => fail(new Error(message)),   // no WebGL 2
+    onFramesStop: stopFrames,                              // after a fatal error
+    onCommand: commandFromUi,
+    onPadChange: api.announcePrediction,
+    onAbort: (what) => fail(new Error(`The app stopped: ${what}`)),
+  }));
+  await mainDone;
+  startNews();
+  return { shellStarted };
+}
+
+// The URL's model= file, or when there is none or it fails (reported under 'model'), the data set's
+// pretrained model. Returns a notice for the user, or null.
+async function loadFirstModel(download, name) {
+  if (!urlConfig.model) return models.loadPretrainedModel(await download, name);
+  try {
+    const bytes = await download;
+    await engine.call('loadModel', [bytes], [bytes.buffer]);
+    urlConfig.modelLoaded = urlConfig.model;
+    return null;
+  } catch (err) {
+    urlConfig.errors.push({ param: 'model', message: `model=${urlConfig.model}: ${err.message} (the pretrained model is used)` });
+  }
+  const bundled = await fetchBytes(modelFile(name).url, modelFile(name)).catch(() => null);
+  return models.loadPretrainedModel(bundled, name);
+}
+
+// autostart=1: training starts once the data set is in.
+function startWhenDataArrives() {
+  datasetReady.then(() => api.train({})).catch((err) => {
+    if (err.call !== 'loadDataset') notify(`autostart: ${err.reason ?? err.message}`, true);
+  });
+}
+
+// Baseline wasm SIMD (i8x16.splat, i8x16.popcnt): the engine is built with -msimd128.
+function hasWasmSimd() {
+  const module = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+    10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+  return typeof WebAssembly === 'object' && WebAssembly.validate(module);
+}
+
+// Buttons of the UI (engine_view.h: command()) take the API's path; a refusal becomes a notice.
+function commandFromUi(call) {
+  if (call === 'data') {   // the sample grid is on screen; before ready the engine may still be choosing its build
+    if (convpad.state === 'ready') requestDataset(datasets.current);
+    return;
+  }
+  if (call === 'share') {
+    openShareDialog();
+    return;
+  }
+  if (call.startsWith('pretrained:')) {
+    models.loadPretrainedFromUi(call.slice('pretrained:'.length));
+    return;
+  }
+  if (call.startsWith('dataset:')) {
+    Promise.resolve().then(() => api.setDataset(call.slice('dataset:'.length)))
+      .catch((err) => notify(err.reason ?? err.message, true));
+    return;
+  }
+  const run = { train: () => api.train({}), pause: () => api.control('pause'), resume: () => api.control('resume'),
+    reset: () => api.control('reset'), evaluate: api.evaluate }[call];
+  if (!run) return;
+  run().catch((err) => notify(err.reason ?? err.message, true));
+}
+
+// [SECTION] window.convpad
+
+Object.assign(convpad, {
+  datasetReady,
+  classify: api.classify,
+  pad: api.pad,
+  layout: api.layout,
+  showPanel: api.showPanel,
+  inspect: api.inspect,
+  redraw: api.redraw,
+  train: api.train,
+  pause: () => api.control('pause'),
+  resume: () => api.control('resume'),
+  reset: () => api.control('reset'),
+  status,
+  on,
+  config,
+  shareLinks,
+  openShareDialog,
+  history: api.history,
+  settings: api.settings,
+  recipe: api.recipe,
+  runOptions: api.runOptions,
+  commandLine: api.commandLine,
+  copyCommandLine: api.copyCommandLine,
+  evaluate: api.evaluate,
+  setDataset: api.setDataset,
+  setThreads: api.setThreads,
+  saveModel: models.saveModel,
+  loadModel: models.loadModel,
+  loadPretrained: models.loadPretrained,
+  exportModel: models.exportModel,
+  downloadModel: models.downloadModel,
+  downloadTfjsModel: models.downloadTfjsModel,
+  pickModelFile: models.pickModelFile,
+  // The page's own pieces, for tests and the console.
+  threadsRequest,
+  datasetRequest,
+  ConvPadError,
+  DATASETS,
+  datasetFiles,
+});
+Object.defineProperty(convpad, 'module', { get: () => uiModule });   // the UI module, for tests
+window.convpad = convpad;
+
+// Before ready, an uncaught error means the app did not start; after it, one is reported in the app's
+// notice line and the app keeps running.
+function reportUncaught(err) {
+  if (convpad.state === 'ready') {
+    console.error('ConvPad:', err);
+    notify(String(err?.message ?? err), true);
+  } else {
+    showError(err);
+  }
+}
+window.addEventListener('error', (event) => reportUncaught(event.error || new Error(event.message)));
+window.addEventListener('unhandledrejection', (event) => reportUncaught(event.reason));
+ui.canvas.addEventListener('webglcontextlost', (event) => {
+  event.preventDefault();
+  showError(new Error('The WebGL context was lost (the GPU was reset or is out of memory). Reload the page.'));
+});
+setupDropTarget();
+setupShareDialog();
+offerLastModel(models.saveLastModel);
+wakeOnInput();
+// Keys go to the canvas (SDL's keyboard element), and an app frame without focus loses pad strokes: a
+// press anywhere on the canvas gives it the focus, also inside an iframe that did not have it.
+ui.canvas.addEventListener('pointerdown', () => ui.canvas.focus());
+mirrorToLiveRegions(convpad, { prediction: ui.livePrediction, training: ui.liveTraining });
+
+datasets.first = urlConfig.dataset;
+convpad.ready = start();
+registerOffline();
+convpad.ready.then(
+  () => {
+    window.convpadShellReady = true;
+    emit('ready', status());
+    ui.loading.classList.add('done');
+    if (window.parent === window) ui.canvas.focus();   // an embed does not take the focus from its host page
+    scheduleFrame();
+  },
+  (err) => {
+    showError(err);
+    datasetFailed(err);
+  },
+);
+startFrameMessages(convpad, urlConfig.origins ?? null);
