@@ -198,6 +198,24 @@ TEST_CASE("a batch-norm model saves its running statistics with its parameters",
     CHECK_THROWS_WITH(load_model(bad.data(), bad.size()), Contains("negative running variance in its 'bn' layer"));
 }
 
+TEST_CASE("a model file's first bytes are enough to refuse most bad files", "[model][file]") {
+    Model model("conv2k3-relu-pool2-flatten-dense10", 3);
+    const auto good = save_model(model);
+    const std::size_t head = std::min(good.size(), kModelHeaderMaxBytes);
+    const ModelFileHeader h = read_model_header(good.data(), head, good.size());
+    CHECK(h.arch == model.arch());
+    CHECK(h.weight_count == model.num_weights());
+    CHECK(h.weights_at == 28 + model.arch().size());
+    CHECK_THROWS_WITH(read_model_header(good.data(), head, good.size() + 4), Contains("unexpected bytes after the weights"));
+    CHECK_THROWS_WITH(read_model_header(good.data(), head, good.size() - 1), Contains("truncated"));
+    // 400 MB of anything else: refused from its first bytes, so nothing more need be copied anywhere.
+    const std::vector<std::uint8_t> junk(kModelHeaderMaxBytes, 0x42);
+    CHECK_THROWS_WITH(read_model_header(junk.data(), junk.size(), 400'000'000), Contains("wrong magic bytes"));
+    auto other = good;
+    other[16] = 'x';  // "conv2k3" becomes "xonv2k3"
+    CHECK_THROWS_WITH(read_model_header(other.data(), head, other.size()), Contains("architecture is invalid"));
+}
+
 TEST_CASE("malformed model files are refused with a message", "[model][file]") {
     Model model("conv2k3-relu-pool2-flatten-dense10", 3);
     const auto good = trained_like_model_bytes(model);

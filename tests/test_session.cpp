@@ -7,12 +7,14 @@
 #include "engine/model_file.h"
 #include "kernels/parallel.h"
 #include "session_helpers.h"
+#include "session/protocol.h"
 #include "train/memory_estimate.h"
 #include "test_data_helpers.h"
 #include "session/session.h"
 
 using namespace convpad;
 using Catch::Matchers::Contains;
+using nlohmann::json;
 using convpad_test::kTinyArch;
 using convpad_test::load_bars;
 using convpad_test::tiny_settings;
@@ -75,6 +77,60 @@ TEST_CASE("session: a run too big for the memory left is refused with its estima
     CHECK(session.epochs().size() == std::size_t(before.epoch));
     session.start_training(tiny_settings(), available);  // a run that fits starts
     CHECK(phase(session) == Phase::Training);
+}
+
+TEST_CASE("session: a kept run comes back after a reload: the same weights, curves, settings and evaluation", "[session]") {
+    Session before(DatasetId::Fashion, kTinyArch);
+    load_bars(before, 400, 100);
+    RunSettings settings = tiny_settings();
+    settings.epochs = 2;
+    before.start_training(settings);
+    run_until_idle(before);
+    before.start_evaluation();
+    while (before.work(5.0)) {
+    }
+    REQUIRE(before.last_evaluation() != nullptr);
+    // What the page stores: the model file and the run as JSON, read back as the engine reads it.
+    const std::vector<std::uint8_t> model = before.save_model();
+    json evaluation = protocol::evaluation_json(*before.last_evaluation(), before.dataset());
+    evaluation["predicted"] = before.test_predictions();
+    const json kept = {{"settings", protocol::settings_json(settings)},
+                       {"losses", protocol::loss_points_json(before.losses(), 0)},
+                       {"epochs", protocol::epochs_json(before.epochs(), 0)},
+                       {"evaluation", evaluation}};
+
+    Session after(DatasetId::Fashion);
+    load_bars(after, 400, 100);
+    after.restore_run(model.data(), model.size(), protocol::kept_run_from_json(json::parse(kept.dump())));
+    CHECK(after.save_model() == model);
+    const RunStatus s = after.status();
+    CHECK(s.phase == Phase::Idle);
+    CHECK(s.has_run);
+    CHECK(s.settings.epochs == 2);
+    CHECK(s.epoch == 2);
+    CHECK(s.val_accuracy == before.status().val_accuracy);
+    CHECK(protocol::loss_points_json(after.losses(), 0) == protocol::loss_points_json(before.losses(), 0));
+    CHECK(protocol::epochs_json(after.epochs(), 0) == protocol::epochs_json(before.epochs(), 0));
+    REQUIRE(after.last_evaluation() != nullptr);
+    CHECK(after.last_evaluation()->confusion == before.last_evaluation()->confusion);
+    CHECK(after.test_predictions() == before.test_predictions());
+
+    // A new run replaces it; reset returns to the restored model without its curves.
+    after.reset();
+    CHECK(after.save_model() == model);
+    CHECK(after.epochs().empty());
+    CHECK_FALSE(after.status().has_run);
+
+    // A kept evaluation of another test set is refused, and nothing changes.
+    json wrong = kept;
+    wrong["evaluation"]["predicted"] = json::array({1, 2, 3});
+    const long run_id = after.status().run_id;
+    CHECK_THROWS_WITH(after.restore_run(model.data(), model.size(), protocol::kept_run_from_json(wrong)),
+                      Contains("does not match this data set's test images"));
+    CHECK(after.status().run_id == run_id);
+    json bad_class = kept;
+    bad_class["evaluation"]["predicted"][0] = 300;
+    CHECK_THROWS_WITH(protocol::kept_run_from_json(bad_class), Contains("from 0 to 255"));
 }
 
 TEST_CASE("session: nothing trains before the data set arrives", "[session]") {

@@ -65,6 +65,10 @@ target_include_directories(convpad_imgui SYSTEM PUBLIC ${CONVPAD_IMGUI_DIR} ${CO
 # (ImGui's ES3 backend cannot offset vertices, so 16-bit indices would cap each window).
 target_compile_definitions(convpad_imgui PUBLIC IMGUI_IMPL_OPENGL_ES3 IMGUI_DISABLE_FILE_FUNCTIONS "ImDrawIdx=unsigned int")
 target_compile_options(convpad_imgui PRIVATE -w)   # third-party code: its warnings are not ours to fix
+# The UI's own code is sized, not sped: it draws a few frames a second at most, while the network's code
+# (convpad_core: the pad's and the Inside view's forward passes) stays at -O3. The app must stay within the
+# 1 MB gzipped every visitor downloads (tests/browser/offline.mjs).
+target_compile_options(convpad_imgui PRIVATE -Os)
 
 add_library(convpad_sdl2 STATIC IMPORTED)
 set_target_properties(convpad_sdl2 PROPERTIES
@@ -101,6 +105,7 @@ if(EXISTS ${CONVPAD_UI_FONT})
   target_compile_definitions(convpad_web PRIVATE CONVPAD_HAVE_UI_FONT=1)
 endif()
 target_link_libraries(convpad_web PRIVATE convpad_session convpad_imgui)
+target_compile_options(convpad_web PRIVATE -Os)
 convpad_page_program(convpad_web createConvPad)
 target_link_options(convpad_web PRIVATE
   -sENVIRONMENT=web
@@ -208,8 +213,8 @@ if(NOT CONVPAD_THREADS)
   endif()
   # suite:seconds, the slowest first: CTest starts tests by COST, so with -j2 the long suites do not
   # end up last, alone on one core. The figures are the suites' own times in one serial run on 2 cores.
-  set(suites sketches:534 tfjs_exchange:261 inside:205 engine:163 config:107 tfjs_page:70 api:48 threads:41
-             embed:38 offline:37 sturdy:35 loading:31 smoke:24 kernels:9)
+  set(suites sketches:534 tfjs_exchange:261 inside:205 engine:163 config:107 sturdy:70 tfjs_page:70 api:48
+             threads:41 embed:38 offline:37 loading:31 smoke:24 kernels:9)
   set(slow_suites sketches tfjs_exchange inside engine threads)
   foreach(entry ${suites})
     string(REPLACE ":" ";" entry ${entry})

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/arch.h"
+
 namespace convpad {
 
 namespace {
@@ -72,7 +74,7 @@ std::vector<std::uint8_t> save_model(const Model& model) {
     return out;
 }
 
-Model load_model(const std::uint8_t* data, std::size_t size) {
+ModelFileHeader read_model_header(const std::uint8_t* data, std::size_t size, std::uint64_t file_size) {
     if (!data && size) throw ModelFileError("model file: no data");
     Reader r{data, size};
     r.need(8, "header");
@@ -85,34 +87,41 @@ Model load_model(const std::uint8_t* data, std::size_t size) {
     if (arch_length == 0 || arch_length > kMaxArchLength)
         throw ModelFileError("model file has an invalid architecture length (" + std::to_string(arch_length) + ")");
     r.need(arch_length, "architecture string");
-    std::string arch(reinterpret_cast<const char*>(data + r.at), arch_length);
+    ModelFileHeader h;
+    h.arch.assign(reinterpret_cast<const char*>(data + r.at), arch_length);
     r.at += arch_length;
-    for (char c : arch)
+    for (char c : h.arch)
         if (c < 0x20 || c > 0x7e) throw ModelFileError("model file's architecture string has non-printable bytes");
-    const std::uint64_t count = r.uint(8, "parameter count");
-    const auto expected_crc = std::uint32_t(r.uint(4, "checksum"));
+    h.weight_count = r.uint(8, "parameter count");
+    h.checksum = std::uint32_t(r.uint(4, "checksum"));
+    h.weights_at = r.at;
 
     // Sizes first, so a hostile header cannot make us build a huge model for a tiny file.
-    if (count > (r.size - r.at) / 4)
-        throw ModelFileError("model file is truncated: it declares " + std::to_string(count) + " parameters but holds " +
-                             std::to_string((r.size - r.at) / 4));
-    const std::size_t weight_bytes = std::size_t(count) * 4;
-    if (r.size - r.at != weight_bytes)
-        throw ModelFileError("model file has " + std::to_string(r.size - r.at - weight_bytes) +
+    const std::uint64_t room = file_size >= h.weights_at ? file_size - h.weights_at : 0;
+    if (h.weight_count > room / 4)
+        throw ModelFileError("model file is truncated: it declares " + std::to_string(h.weight_count) +
+                             " parameters but holds " + std::to_string(room / 4));
+    if (room != h.weight_count * 4)
+        throw ModelFileError("model file has " + std::to_string(room - h.weight_count * 4) +
                              " unexpected bytes after the weights");
-    Model model = [&] {
-        try {
-            return Model(arch);
-        } catch (const ArchError& e) {
-            throw ModelFileError(std::string("model file's architecture is invalid: ") + e.what());
-        }
-    }();
-    if (count != model.num_weights())
-        throw ModelFileError("model file declares " + std::to_string(count) + " weights but its architecture '" +
-                             arch + "' has " + std::to_string(model.num_weights()));
-    const std::uint8_t* w = data + r.at;
-    const std::uint32_t actual_crc = crc32(w, weight_bytes);
-    if (actual_crc != expected_crc) throw ModelFileError("model file is corrupted (weight checksum mismatch)");
+    std::uint64_t weights = 0;
+    try {
+        weights = parse_arch(h.arch).weights;
+    } catch (const ArchError& e) {
+        throw ModelFileError(std::string("model file's architecture is invalid: ") + e.what());
+    }
+    if (h.weight_count != weights)
+        throw ModelFileError("model file declares " + std::to_string(h.weight_count) + " weights but its architecture '" +
+                             h.arch + "' has " + std::to_string(weights));
+    return h;
+}
+
+Model load_model(const std::uint8_t* data, std::size_t size) {
+    const ModelFileHeader h = read_model_header(data, size, size);
+    Model model(h.arch);
+    const std::size_t count = std::size_t(h.weight_count), weight_bytes = count * 4;
+    const std::uint8_t* w = data + h.weights_at;
+    if (crc32(w, weight_bytes) != h.checksum) throw ModelFileError("model file is corrupted (weight checksum mismatch)");
     std::vector<float> weights(count);
     for (std::size_t i = 0; i < count; ++i) {
         std::uint32_t bits = std::uint32_t(w[4 * i]) | std::uint32_t(w[4 * i + 1]) << 8 |

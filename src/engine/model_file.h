@@ -24,6 +24,18 @@ struct ModelFileError : std::runtime_error {
 };
 
 std::vector<std::uint8_t> save_model(const Model& model);
+
+// What a file's first bytes (magic to checksum, at most 28 + 4096 of them) say, checked against the
+// whole file's size: the format, the architecture, a weight count that matches both. A host can refuse a
+// bad file after reading this much of it; load_model checks it all again.
+struct ModelFileHeader {
+    std::string arch;
+    std::uint64_t weight_count = 0;
+    std::uint32_t checksum = 0;
+    std::size_t weights_at = 0;  // where the weights begin
+};
+constexpr std::size_t kModelHeaderMaxBytes = 28 + 4096;
+ModelFileHeader read_model_header(const std::uint8_t* data, std::size_t size, std::uint64_t file_size);
 // Validates everything; throws ModelFileError naming the problem. Never reads out of bounds.
 Model load_model(const std::uint8_t* data, std::size_t size);
 // As load_model, and additionally requires the file's architecture to be `expected_arch`.

@@ -310,4 +310,26 @@ Evaluation evaluation_from_json(const json& o) {
     return e;
 }
 
+KeptRun kept_run_from_json(const json& o) {
+    if (!o.is_object()) throw std::invalid_argument("a kept run must be an object");
+    KeptRun run;
+    run.settings = settings_from_json(o.at("settings"));
+    run.losses = loss_points_from_json(o.at("losses"));
+    run.epochs = epochs_from_json(o.at("epochs"));
+    const json& evaluation = o.contains("evaluation") ? o["evaluation"] : json();
+    if (!evaluation.is_null()) {
+        run.evaluation = evaluation_from_json(evaluation);
+        const json& predicted = evaluation.at("predicted");
+        if (!predicted.is_array()) throw std::invalid_argument("a kept evaluation's predicted classes must be an array");
+        run.predicted.reserve(predicted.size());
+        for (const json& label : predicted) {
+            const bool in_range = label.is_number_unsigned() ? label.get<std::uint64_t>() <= 255
+                                  : label.is_number_integer() && label.get<std::int64_t>() >= 0 && label.get<std::int64_t>() <= 255;
+            if (!in_range) throw std::invalid_argument("a kept evaluation's predicted class must be a whole number from 0 to 255");
+            run.predicted.push_back(std::uint8_t(label.get<std::int64_t>()));
+        }
+    }
+    return run;
+}
+
 }  // namespace convpad::protocol

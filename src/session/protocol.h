@@ -10,6 +10,7 @@
 
 #include "train/metrics.h"
 #include "train/run_settings.h"
+#include "session/kept_run.h"
 #include "session/run_status.h"
 
 namespace convpad::protocol {
@@ -39,6 +40,10 @@ Prediction prediction_from_json(const json& object);
 // {accuracy, precision, recall, f1, support, macroF1, weightedF1, loss, total, confusion, classNames}
 json evaluation_json(const Evaluation& e, const DatasetInfo& dataset);
 Evaluation evaluation_from_json(const json& object);  // from its confusion matrix and loss
+
+// {settings, losses, epochs, evaluation: {...evaluation_json, predicted: [class per test image]} | null}:
+// a run the page kept. Throws std::invalid_argument (or json's errors) naming what is wrong.
+KeptRun kept_run_from_json(const json& object);
 
 // A float setting as the shortest decimal that reads back as the same float: the decimal it was typed as
 // (0.001, not 0.0010000000474974513), and exact, so the engine trains on the panel's very numbers.

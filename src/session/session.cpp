@@ -20,6 +20,7 @@ Session::Session(DatasetId dataset, const std::string& arch) : dataset_(dataset)
 
 void Session::model_changed(const std::string& message) {
     failure_.clear();
+    kept_.reset();
     ++run_id_;
     ++model_version_;
     evaluation_ = Evaluation{};
@@ -41,6 +42,20 @@ void Session::load_model(const std::uint8_t* data, std::size_t size) {
     model_changed("loaded model " + model_->arch());
 }
 
+void Session::restore_run(const std::uint8_t* data, std::size_t size, KeptRun run) {
+    if (!run.predicted.empty() && (!data_.ready() || int(run.predicted.size()) != data_.test().count()))
+        throw std::invalid_argument("the kept evaluation does not match this data set's test images");
+    for (std::uint8_t label : run.predicted)
+        if (label >= kNumClasses) throw std::invalid_argument("the kept evaluation has a class out of range");
+    if (run.evaluation.total && run.evaluation.num_classes != kNumClasses)
+        throw std::invalid_argument("the kept evaluation is not of ten classes");
+    load_model(data, size);  // throws, changing nothing
+    kept_ = std::make_unique<KeptRun>(std::move(run));
+    evaluation_ = kept_->evaluation;
+    test_predicted_ = std::move(kept_->predicted);
+    message_ = "restored the run of " + model_->arch();
+}
+
 std::vector<std::uint8_t> Session::save_model() const {
     return convpad::save_model(run_ ? run_->model() : *model_);
 }
@@ -55,6 +70,18 @@ void Session::set_data_file(DataFile which, const std::uint8_t* data, std::size_
 }
 
 namespace {
+// A kept run's part of a status: finished where its logs end.
+void describe_kept(const KeptRun& run, RunStatus& s) {
+    s.has_run = true;
+    s.settings = run.settings;
+    s.epoch = s.epochs = int(run.epochs.size());
+    s.steps_done = long(run.losses.size());
+    s.train_loss = run.losses.empty() ? NAN : double(run.losses.back().loss);
+    s.learning_rate = run.losses.empty() ? NAN : double(run.losses.back().learning_rate);
+    s.val_loss = run.epochs.empty() ? NAN : run.epochs.back().val_loss;
+    s.val_accuracy = run.epochs.empty() ? NAN : run.epochs.back().val_accuracy;
+}
+
 // Refuses a run that would not fit, naming the estimate, the limit and a batch size that would fit.
 void check_memory(const RunSettings& settings, const DatasetInfo& dataset, int sketch_images, std::uint64_t available) {
     const std::uint64_t needed = estimate_training_memory(settings, dataset, num_threads(), sketch_images).total();
@@ -181,11 +208,16 @@ RunStatus Session::status() const {
     s.dataset_ready = data_.ready();
     s.evaluation_progress = evaluation_job_ ? evaluation_job_->progress() : 0.0;
     if (run_) run_->describe(s);
+    else if (kept_) describe_kept(*kept_, s);
     return s;
 }
 
-const std::vector<LossPoint>& Session::losses() const { return run_ ? run_->losses() : kNoLosses; }
-const std::vector<EpochReport>& Session::epochs() const { return run_ ? run_->epochs() : kNoEpochs; }
+const std::vector<LossPoint>& Session::losses() const {
+    return run_ ? run_->losses() : kept_ ? kept_->losses : kNoLosses;
+}
+const std::vector<EpochReport>& Session::epochs() const {
+    return run_ ? run_->epochs() : kept_ ? kept_->epochs : kNoEpochs;
+}
 
 void Session::refresh_samples() {
     if (samples_version_ == model_version_) return;

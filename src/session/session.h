@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "session/data_store.h"
+#include "session/kept_run.h"
 #include "train/evaluator.h"
 #include "session/run_status.h"
 #include "session/sample_predictions.h"
@@ -26,6 +27,9 @@ public:
     // [SECTION] Commands. A refused command throws (std::logic_error: not now; std::invalid_argument,
     // ModelFileError, DataError: bad input) and changes nothing.
     void load_model(const std::uint8_t* data, std::size_t size);  // refused while training or evaluating
+    // As load_model, then shows `run` as the model's finished run (refused like load_model; a predicted list
+    // that is not one class per test image is refused too, and nothing changes).
+    void restore_run(const std::uint8_t* data, std::size_t size, KeptRun run);
     std::vector<std::uint8_t> save_model() const;
     bool model_loaded() const { return model_loaded_; }  // a model file was loaded (else: initial random weights)
     void set_data_file(DataFile which, const std::uint8_t* data, std::size_t size);
@@ -70,6 +74,7 @@ private:
     bool model_loaded_ = false;
     DataStore data_;
     std::unique_ptr<TrainingRun> run_;
+    std::unique_ptr<KeptRun> kept_;  // a restored run's record, while no run replaced it
     std::unique_ptr<Evaluator> evaluation_job_;
     Evaluation evaluation_;
     std::vector<std::uint8_t> test_predicted_;

@@ -1,19 +1,47 @@
 // A classroom cannot break ConvPad or lose its work (issue 17): a run too big for the tab is refused with
-// its estimate before anything is replaced, and after a stop that really is fatal the page still hands
-// over the last model it showed.
+// its estimate before anything is replaced; a model= server that stalls or sends without end cannot hold
+// the page up, learns no cookies and tells a host nothing about the site; and after a stop that really is
+// fatal the page still hands over the last model it showed.
 //
 //   node --test tests/browser/sturdy.mjs          (environment: see helpers.mjs)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
 
-import { assertSiteBuilt, openBrowser, startServer, waitReady } from './helpers.mjs';
+import { ARTIFACTS_DIR, assertSiteBuilt, openBrowser, startServer, waitReady } from './helpers.mjs';
 
-let server, url, browser, page;
+let server, url, browser, page, hostile;
+
+// A model server a course page should not trust: /stall.cpm answers, sends 16 bytes and then nothing;
+// /endless.cpm sends zeros without end. It allows CORS, and records each request's cookies.
+function startHostileServer() {
+  const requests = [];
+  const srv = http.createServer((req, res) => {
+    requests.push({ url: req.url, cookie: req.headers.cookie ?? null });
+    res.writeHead(200, { 'Access-Control-Allow-Origin': '*', 'Content-Type': 'application/octet-stream' });
+    if (req.url.startsWith('/stall')) {
+      res.write(Buffer.alloc(16));
+      return;
+    }
+    const chunk = Buffer.alloc(1 << 20);
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk)) {
+        // until the socket's buffer is full
+      }
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    pump();
+  });
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ srv, requests, port: srv.address().port })));
+}
 
 before(async () => {
   assertSiteBuilt();
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
   ({ proc: server, url } = await startServer());
+  hostile = await startHostileServer();
   browser = await openBrowser({ width: 1280, height: 800 });
   ({ page } = browser);
   await page.goto(url);
@@ -23,6 +51,8 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
+  hostile?.srv.closeAllConnections();
+  hostile?.srv.close();
 });
 
 const savedModel = () => page.evaluate(async () => Array.from(await window.convpad.saveModel()));
@@ -54,6 +84,153 @@ test('a run that cannot fit is refused with its estimate and a batch that fits; 
   assert.equal(started, 'training');
 });
 
+test('long texts and big files are refused at the boundary; the modules keep working and the heap stays', { timeout: 180_000 }, async () => {
+  const outcome = await page.evaluate(async () => {
+    const { convpad } = window;
+    const attempt = async (fn) => { try { await fn(); return 'accepted'; } catch (err) { return err.message; } };
+    const before = convpad.status().memory;
+    const results = {
+      // ccall once copied each of these onto the 5 MB wasm stack, into static data beyond it.
+      longJson: await attempt(() => convpad.loadModel(`{"pad": "${'x'.repeat(1_500_000)}"}`, new Uint8Array(4))),
+      tooLongJson: await attempt(() => convpad.loadModel('x'.repeat(17 * 2 ** 20), new Uint8Array(4))),
+      longRecipe: await attempt(() => convpad.recipe('b'.repeat(2_000_000))),
+      longArch: await attempt(() => convpad.train({ arch: `${'relu-'.repeat(300_000)}dense10` })),
+      longInspect: await attempt(() => convpad.inspect({ source: 'p'.repeat(2_000_000) })),
+      // A file no model can be is refused before it is read; junk of a model's size from its first bytes.
+      hugeFile: await attempt(() => convpad.loadModel(new Blob([new Uint8Array(100 * 2 ** 20)]))),
+      junk: await attempt(() => convpad.loadModel(new Uint8Array(50 * 2 ** 20).fill(7))),
+    };
+    const after = convpad.status().memory;
+    results.engineGrowth = after.engineWasm - before.engineWasm;
+    results.state = convpad.state;
+    results.classifies = convpad.classify(new Float32Array(784)).probs.length;
+    return results;
+  });
+  assert.match(outcome.longJson, /^loadModel: /);
+  assert.doesNotMatch(outcome.longJson, /app (failed|stopped)/);
+  assert.match(outcome.tooLongJson, /^loadModel: model\.json is \d+ bytes, longer than the 16777216 accepted$|^loadModel: a text of \d+ characters is longer than the 16777216 a call accepts$/);
+  assert.match(outcome.longRecipe, /^recipe: unknown recipe/);
+  assert.match(outcome.longArch, /^train: /);
+  assert.doesNotMatch(outcome.longArch, /app (failed|stopped)/);
+  assert.match(outcome.longInspect, /^inspect: source must be 'pad' or 'test'/);
+  assert.match(outcome.hugeFile, /^loadModel: the model file is 100 MB, more than any model can be \(96 MB\)$/);
+  assert.match(outcome.junk, /^loadModel: not a ConvPad model file \(wrong magic bytes\)$/);
+  assert.equal(outcome.engineGrowth, 0, 'a refused file grew the engine\'s memory');
+  assert.equal(outcome.state, 'ready');
+  assert.equal(outcome.classifies, 10);
+});
+
+test('model= from a server that stalls or never ends: ready with the pretrained model, then a plain refusal; no cookies sent', { timeout: 180_000 }, async () => {
+  const cases = [['/stall.cpm', /^model=\S+: no data arrived for 15 s \(the pretrained model is used\)$/],
+    ['/endless.cpm', /^model=\S+: the file is larger than 96 MB \(the pretrained model is used\)$/]];
+  const pretrainedArch = (await page.evaluate(() => window.convpad.status())).arch;   // the shared page's
+  for (const [file, refusal] of cases) {
+    const other = await openBrowser({ width: 800, height: 500 });
+    try {
+      await other.page.context().addCookies([{ name: 'course', value: 'secret', domain: '127.0.0.1', path: '/' }]);
+      await other.page.goto(`${url}?model=${encodeURIComponent(`http://127.0.0.1:${hostile.port}${file}`)}`);
+      await waitReady(other.page);
+      const atReady = await other.page.evaluate(() => ({ state: window.convpad.state, ...window.convpad.config() }));
+      assert.equal(atReady.state, 'ready', `${file}: the page did not start`);
+      if (file === '/stall.cpm') assert.deepEqual(atReady.errors, [], 'ready only after giving up on the stalled server');
+      const settled = await other.page.evaluate(() => window.convpad.modelReady);
+      assert.equal(settled.errors.length, 1, `${file}: ${JSON.stringify(settled.errors)}`);
+      assert.match(settled.errors[0].message, refusal);
+      assert.equal(settled.model, 'fashion-cnn.cpm');
+      const status = await other.page.evaluate(() => window.convpad.status());
+      assert.match(status.notice.text, /could not|no data|larger than/);
+      assert.equal(status.arch, pretrainedArch, `${file}: not the pretrained model`);
+    } finally {
+      await other.close();
+    }
+  }
+  const asked = hostile.requests.filter((r) => r.url === '/stall.cpm' || r.url === '/endless.cpm');
+  assert.equal(asked.length, 2);
+  assert.deepEqual(asked.map((r) => r.cookie), [null, null], 'the model= fetch sent the browser\'s cookies');
+});
+
+test('a finished run survives a reload: offered back with the same weights and curves; Start asks first', { timeout: 300_000 }, async () => {
+  const own = await openBrowser({ width: 1280, height: 800 });
+  try {
+    const p = own.page;
+    await p.goto(url);
+    await waitReady(p);
+    const trained = await p.evaluate(async () => {
+      const { convpad } = window;
+      await convpad.train({ arch: 'conv8k5-relu-pool2-flatten-dense10', epochs: 1, subset: 640, batchSize: 64 });
+      const { modelVersion } = convpad.status();
+      for (let wait = 0; wait < 200; ++wait) {   // the keep after the run's end
+        const kept = await convpad.keptRun();
+        if (kept?.modelVersion === modelVersion) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return { model: Array.from(await convpad.saveModel()), history: convpad.history(), kept: await convpad.keptRun() };
+    });
+    assert.equal(trained.kept.epochs, 1);
+    assert.equal(trained.kept.arch, 'conv8k5-relu-pool2-flatten-dense10');
+
+    await p.reload();
+    await waitReady(p);
+    await p.waitForSelector('#kept-run:not([hidden])');
+    assert.match(await p.textContent('#kept-run-text'), /^Restore your run from .+ \(1 epoch, 0\.\d{3} validation accuracy\)\?$/);
+    await p.screenshot({ path: path.join(ARTIFACTS_DIR, 'sturdy-restore-offer-1280x800.png') });
+    await p.click('#kept-run-restore');
+    await p.waitForFunction(() => window.convpad.status().hasRun);
+    const restored = await p.evaluate(async () => ({
+      model: Array.from(await window.convpad.saveModel()), history: window.convpad.history(), status: window.convpad.status(),
+    }));
+    assert.deepEqual(restored.model, trained.model, 'not the same weights, byte for byte');
+    assert.deepEqual(restored.history, trained.history, 'not the same curves');
+    assert.equal(restored.status.settings.arch, 'conv8k5-relu-pool2-flatten-dense10');
+    assert.equal(await p.isVisible('#kept-run'), false);
+
+    // The Training panel's Start (the UI's command) asks before replacing the trained model; Cancel keeps it.
+    const startFromUi = () => p.evaluate(() => window.convpad.module.onCommand('train'));
+    await startFromUi();
+    await p.waitForSelector('#confirm[open]');
+    assert.match(await p.textContent('#confirm-text'), /^Start replaces the model your run trained \(0\.\d{3} validation accuracy\)\. /);
+    await p.screenshot({ path: path.join(ARTIFACTS_DIR, 'sturdy-confirm-1280x800.png') });
+    await p.click('#confirm-cancel');
+    await p.waitForSelector('#confirm', { state: 'hidden' });
+    assert.equal((await p.evaluate(() => window.convpad.status())).runId, restored.status.runId, 'Cancel started a run');
+    await startFromUi();
+    await p.click('#confirm-replace');
+    await p.waitForFunction((runId) => window.convpad.status().runId !== runId, restored.status.runId);
+    await p.evaluate(() => window.convpad.reset());
+    assert.deepEqual(own.problems, []);
+  } finally {
+    await own.close();
+  }
+});
+
+test('the restore offer and the question fit a phone', { timeout: 180_000 }, async () => {
+  const phone = await openBrowser({ width: 390, height: 844, deviceScaleFactor: 2 });
+  try {
+    const p = phone.page;
+    await p.goto(url);
+    await waitReady(p);
+    await p.evaluate(() => window.convpad.train({ arch: 'conv8k5-relu-pool2-flatten-dense10', epochs: 1, subset: 320, batchSize: 64 }));
+    await p.waitForFunction(async () => (await window.convpad.keptRun()) !== null);
+    await p.reload();
+    await waitReady(p);
+    await p.waitForSelector('#kept-run:not([hidden])');
+    const box = await p.locator('#kept-run').boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 390, `the offer spills out of the screen: ${JSON.stringify(box)}`);
+    await p.screenshot({ path: path.join(ARTIFACTS_DIR, 'sturdy-restore-offer-390x844.png') });
+    await p.click('#kept-run-restore');
+    await p.waitForFunction(() => window.convpad.status().hasRun);
+    await p.evaluate(() => window.convpad.module.onCommand('pretrained:default'));
+    await p.waitForSelector('#confirm[open]');
+    const dialog = await p.locator('#confirm').boundingBox();
+    assert.ok(dialog.x >= 0 && dialog.x + dialog.width <= 390, `the question spills out of the screen: ${JSON.stringify(dialog)}`);
+    await p.screenshot({ path: path.join(ARTIFACTS_DIR, 'sturdy-confirm-390x844.png') });
+    await p.click('#confirm-cancel');
+  } finally {
+    await phone.close();
+  }
+});
+
+// Last: it stops the shared page.
 test('after a fatal stop the error screen saves the last model the page showed, byte for byte', { timeout: 120_000 }, async () => {
   const model = await savedModel();
   await page.evaluate(() => document.getElementById('canvas').dispatchEvent(new Event('webglcontextlost', { cancelable: true })));

@@ -2,13 +2,14 @@
 // (README "JavaScript API"). Model files are models.js's.
 import './fetch.js';
 import {
-  ConvPadError, convpad, describe, engineCommand, requireReady, uiCall, uiModule, withUiHeap,
+  ConvPadError, callUi, convpad, describe, engineCommand, requireReady, uiCall, withUiHeap,
 } from './calls.js';
 import { emit, hasListeners, notify } from './events.js';
 import { drawFramesNow, scheduleFrame } from './frames.js';
 import {
   afterUpdates, datasetArrived, datasets, engineInfo, engineStatus, showDatasetProgress, status,
 } from './news.js';
+import { offerKeptRun } from './keep.js';
 import { loadPretrainedModel } from './models.js';
 import { ui } from './screen.js';
 import { DATASETS, DATASET_NAMES, modelFile } from './site_files.js';
@@ -176,7 +177,7 @@ export async function evaluate() {
   requireReady('evaluate');
   await datasetArrived('evaluate');
   const { runId } = await engineCommand('evaluate', 'evaluate');
-  uiModule.ccall('convpad_ui_show_evaluation', null, [], []);
+  callUi('evaluate', 'convpad_ui_show_evaluation');
   scheduleFrame();
   return afterUpdates(() => {
     const { runId: current, phase, failure } = engineStatus();
@@ -237,7 +238,7 @@ export async function setThreads(n) {
   }
   const { threads } = await engineCommand('setThreads', 'setThreads', [n]);
   engineInfo.threads = threads;
-  uiModule.ccall('convpad_ui_set_engine', null, ['string', 'number'], [engineInfo.kind, threads]);
+  callUi('setThreads', 'convpad_ui_set_engine', null, ['string', 'number'], [engineInfo.kind, threads]);
   scheduleFrame();
   return status();
 }
@@ -272,6 +273,7 @@ async function switchDataset(name) {
   if (fresh) {
     const notice = await loadPretrainedModel(await fetchBytes(modelFile(name).url, modelFile(name)).catch(() => null), name);
     if (notice) notify(notice.text, notice.isError);
+    offerKeptRun();
   }
   scheduleFrame();
   return status();

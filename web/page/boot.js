@@ -18,7 +18,7 @@
 import './fetch.js';
 import { EngineClient } from './engine_client.js';
 import {
-  ConvPadError, convpad, engine, setEngine, setUiModule, uiModule,
+  ConvPadError, callUi, convpad, engine, setEngine, setModuleBroken, setUiModule, uiModule,
 } from './calls.js';
 import { emit, notify, on } from './events.js';
 import { scheduleFrame, stopFrames, wakeOnInput } from './frames.js';
@@ -28,10 +28,14 @@ import {
 import * as api from './api.js';
 import * as models from './models.js';
 import {
-  applyPanels, applyTheme, applyTrainingParameters, config, datasetRequest, showUrlProblems, threadsRequest, urlConfig,
+  applyPanels, applyTheme, applyTrainingParameters, config, datasetRequest, setupUrlProblems, showUrlProblems,
+  threadsRequest, urlConfig,
 } from './page_config.js';
 import { openShareDialog, setupShareDialog, shareLinks } from './share.js';
 import { setupDropTarget } from './drop.js';
+import {
+  confirmReplace, keptRun, offerKeptRun, restoreRun, setupKeeping,
+} from './keep.js';
 import { offerLastModel, showError, showProgress, ui } from './screen.js';
 import { DATASETS, ENGINES, UI_APP, datasetFiles, modelFile } from './site_files.js';
 import { startFrameMessages } from './frame_messages.js';
@@ -48,8 +52,7 @@ async function start() {
 
   const progress = new Progress(showProgress);
   const first = datasets.first;
-  const model = fetchBytes(urlConfig.model ?? modelFile(first).url, urlConfig.model ? { progress } : { ...modelFile(first), progress });
-  model.catch(() => {});   // awaited below
+  const model = fetchBytes(modelFile(first).url, { ...modelFile(first), progress }).catch(() => null);
   const notices = [];
   const engineStarted = startEngine(notices);
   engineStarted.catch(() => {});
@@ -58,12 +61,12 @@ async function start() {
   applyTheme();
 
   Object.assign(engineInfo, await engineStarted);
-  uiModule.ccall('convpad_ui_set_engine', null, ['string', 'number'], [engineInfo.kind, engineInfo.threads]);
+  callUi('start', 'convpad_ui_set_engine', null, ['string', 'number'], [engineInfo.kind, engineInfo.threads]);
   if (first !== datasets.current) {
     await engine.call('selectDataset', [first]);
     datasets.current = first;
   }
-  const modelNotice = await loadFirstModel(model, first);
+  const modelNotice = await models.loadPretrainedModel(await model, first);
   applyTrainingParameters();
   const settingsNotice = showUrlProblems();
   scheduleFrame();
@@ -75,6 +78,9 @@ async function start() {
   const shown = notices.filter((n) => n);
   if (shown.length) notify(shown.map((n) => n.text).join('; '), shown.some((n) => n.isError));
   if (urlConfig.autostart) startWhenDataArrives();
+  else offerKeptRun();
+  if (urlConfig.model) loadUrlModel().then(urlModelSettled.resolve);
+  else urlModelSettled.resolve(config());
 }
 
 // SharedArrayBuffer, and so the threaded engine, exists only on cross-origin isolated pages.
@@ -141,20 +147,41 @@ async function startUi(progress) {
   return { shellStarted };
 }
 
-// The URL's model= file, or when there is none or it fails (reported under 'model'), the data set's
-// pretrained model. Returns a notice for the user, or null.
-async function loadFirstModel(download, name) {
-  if (!urlConfig.model) return models.loadPretrainedModel(await download, name);
+// The URL's model= file arrives after the page is ready, which meanwhile uses the pretrained model: a
+// server that stalls or sends without end cannot hold the page up or exhaust it. It is fetched without
+// cookies, and what a host page can read of a failure (config().errors, the notice) is a generic reason,
+// not an HTTP status that would tell it about URLs of this site; the console has the details.
+const MODEL_STALL_MS = 15_000;
+
+const urlModelSettled = {};
+const modelReady = new Promise((resolve, reject) => Object.assign(urlModelSettled, { resolve, reject }));
+modelReady.catch(() => {});
+
+async function loadUrlModel() {
+  const url = urlConfig.model;
+  const before = status().runId;
+  let reason;
   try {
-    const bytes = await download;
-    await engine.call('loadModel', [bytes], [bytes.buffer]);
-    urlConfig.modelLoaded = urlConfig.model;
-    return null;
+    const bytes = await fetchBytes(url, { maxBytes: models.MODEL_MAX_BYTES, stallMs: MODEL_STALL_MS, credentials: 'omit' });
+    if (status().runId !== before || datasets.current !== datasets.first) {
+      reason = 'it arrived after the model or data set was changed here, so it was not loaded';
+    } else {
+      await engine.call('loadModel', [bytes], [bytes.buffer]);
+      urlConfig.modelLoaded = url;
+      notify(`loaded the model of the page's address (${url})`);
+      return config();
+    }
   } catch (err) {
-    urlConfig.errors.push({ param: 'model', message: `model=${urlConfig.model}: ${err.message} (the pretrained model is used)` });
+    console.warn(`ConvPad: model=${url}: ${err.message}`);
+    reason = {
+      size: `the file is larger than ${models.MODEL_MAX_BYTES / 2 ** 20} MB`,
+      stalled: `no data arrived for ${MODEL_STALL_MS / 1000} s`,
+    }[err.kind] ?? 'could not load the model file';
   }
-  const bundled = await fetchBytes(modelFile(name).url, modelFile(name)).catch(() => null);
-  return models.loadPretrainedModel(bundled, name);
+  urlConfig.errors.push({ param: 'model', message: `model=${url}: ${reason} (the pretrained model is used)` });
+  const notice = showUrlProblems();
+  notify(notice.text, true);
+  return config();
 }
 
 // autostart=1: training starts once the data set is in.
@@ -171,7 +198,8 @@ function hasWasmSimd() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(module);
 }
 
-// Buttons of the UI (engine_view.h: command()) take the API's path; a refusal becomes a notice.
+// Buttons of the UI (app.h: command()) take the API's path; a refusal becomes a notice. Those that would
+// replace a trained model ask first (keep.js); the API itself does not ask.
 function commandFromUi(call) {
   if (call === 'data') {   // the sample grid is on screen; before ready the engine may still be choosing its build
     if (convpad.state === 'ready') requestDataset(datasets.current);
@@ -181,25 +209,28 @@ function commandFromUi(call) {
     openShareDialog();
     return;
   }
-  if (call.startsWith('pretrained:')) {
-    models.loadPretrainedFromUi(call.slice('pretrained:'.length));
-    return;
-  }
-  if (call.startsWith('dataset:')) {
-    Promise.resolve().then(() => api.setDataset(call.slice('dataset:'.length)))
-      .catch((err) => notify(err.reason ?? err.message, true));
-    return;
-  }
-  const run = { train: () => api.train({}), pause: () => api.control('pause'), resume: () => api.control('resume'),
-    reset: () => api.control('reset'), evaluate: api.evaluate }[call];
+  const asking = (action, run) => () => confirmReplace(action).then((go) => (go ? run() : null));
+  const runs = {
+    train: asking('Start', () => api.train({})),
+    load: asking('Loading a model file', async () => models.pickModelFile()),
+    'pretrained:default': asking('Loading the pretrained model', () => models.loadPretrainedFromUi('default')),
+    'pretrained:best': asking('Loading the pretrained "best" model', () => models.loadPretrainedFromUi('best')),
+    pause: () => api.control('pause'),
+    resume: () => api.control('resume'),
+    reset: () => api.control('reset'),
+    evaluate: api.evaluate,
+  };
+  let run = Object.hasOwn(runs, call) ? runs[call] : null;
+  if (call.startsWith('dataset:')) run = () => api.setDataset(call.slice('dataset:'.length));
   if (!run) return;
-  run().catch((err) => notify(err.reason ?? err.message, true));
+  Promise.resolve().then(run).catch((err) => notify(err.reason ?? err.message, true));
 }
 
 // [SECTION] window.convpad
 
 Object.assign(convpad, {
   datasetReady,
+  modelReady,
   classify: api.classify,
   pad: api.pad,
   layout: api.layout,
@@ -231,6 +262,8 @@ Object.assign(convpad, {
   downloadModel: models.downloadModel,
   downloadTfjsModel: models.downloadTfjsModel,
   pickModelFile: models.pickModelFile,
+  keptRun,
+  restoreRun,
   // The page's own pieces, for tests and the console.
   threadsRequest,
   datasetRequest,
@@ -257,8 +290,11 @@ ui.canvas.addEventListener('webglcontextlost', (event) => {
   event.preventDefault();
   showError(new Error('The WebGL context was lost (the GPU was reset or is out of memory). Reload the page.'));
 });
+setModuleBroken(showError);
 setupDropTarget();
 setupShareDialog();
+setupUrlProblems();
+setupKeeping();
 offerLastModel(models.saveLastModel);
 wakeOnInput();
 // Keys go to the canvas (SDL's keyboard element), and an app frame without focus loses pad strokes: a
@@ -280,6 +316,7 @@ convpad.ready.then(
   (err) => {
     showError(err);
     datasetFailed(err);
+    urlModelSettled.reject(err);
   },
 );
 startFrameMessages(convpad, urlConfig.origins ?? null);

@@ -3,7 +3,7 @@
 // or the worker's refusal into a thrown ConvPadError.
 import './wasm_heap.js';
 
-const { WasmHeapError, withHeap, copyOut } = self.convpadWasmHeap;
+const { WasmHeapError, withHeap, copyOut, callWithHeapText } = self.convpadWasmHeap;
 
 // window.convpad: boot.js adds the calls; declared here, before anything can fail, so every module sees
 // its state.
@@ -46,15 +46,28 @@ export function describe(value) {
   return `${typeof value} ${String(value)}`;
 }
 
+// What the page does when a call into the UI module traps (boot.js: the error screen). The C functions
+// catch every C++ exception, so a JS exception out of a call means the module itself is broken: it is
+// never reported as a problem with the caller's arguments.
+let onModuleBroken = () => {};
+export const setModuleBroken = (handler) => { onModuleBroken = handler; };
+
+// Calls a C function of the UI module; strings travel through the heap (wasm_heap.js). A text too long
+// for any call, or no memory for it, throws ConvPadError(call, ...) and changes nothing.
+export function callUi(call, name, returnType = null, argTypes = [], args = []) {
+  try {
+    return callWithHeapText(uiModule, name, returnType, argTypes, args);
+  } catch (err) {
+    if (err instanceof WasmHeapError) throw new ConvPadError(call, err.message);
+    const stopped = new Error(`The app stopped: ${err.message ?? err}`);
+    onModuleBroken(stopped);
+    throw new ConvPadError(call, stopped.message);
+  }
+}
+
 // Calls a C function of web/ui/js_api.cpp that replies with JSON; {error} becomes a ConvPadError.
 export function uiCall(call, name, argTypes = [], args = []) {
-  let text;
-  try {
-    text = uiModule.ccall(name, 'string', argTypes, args);
-  } catch (err) {   // a trap in the UI module: report it rather than leave the caller guessing
-    throw new ConvPadError(call, `the app failed (${err.message ?? err})`);
-  }
-  const reply = JSON.parse(text);
+  const reply = JSON.parse(callUi(call, name, 'string', argTypes, args));
   if (reply && typeof reply === 'object' && !Array.isArray(reply) && typeof reply.error === 'string') {
     throw new ConvPadError(call, reply.error);
   }

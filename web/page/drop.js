@@ -1,5 +1,6 @@
 // Drag and drop of a model file anywhere on the page, and the file picker's input.
 import { convpad } from './calls.js';
+import { confirmReplace } from './keep.js';
 import { loadModelFiles } from './models.js';
 import { ui } from './screen.js';
 
@@ -28,7 +29,7 @@ export function setupDropTarget() {
       console.warn(`ConvPad: ${files[0].name} dropped before the app was ready; drop it again`);
       return;
     }
-    loadModelFiles(files);
+    confirmReplace(`Loading ${files[0].name}`).then((go) => { if (go) loadModelFiles(files); });
   });
   ui.modelFile.addEventListener('change', () => {
     if (ui.modelFile.files.length) loadModelFiles(ui.modelFile.files);

@@ -1,6 +1,6 @@
 // convpad.on(event, handler) and the notice line (README "Events"; frame_messages.js relays the events to
 // a host page, live_region.js to screen readers).
-import { ConvPadError, describe, uiModule } from './calls.js';
+import { ConvPadError, callUi, describe, uiModule } from './calls.js';
 import { scheduleFrame } from './frames.js';
 
 export const EVENTS = ['ready', 'phase', 'epoch', 'trainend', 'prediction', 'error'];
@@ -29,11 +29,16 @@ export function emit(event, data) {
   }
 }
 
-// A one-line notice in the app's status bar (and an 'error' event when it is one).
+// A one-line notice in the app's status bar (and an 'error' event when it is one); a longer text is cut.
+const MAX_NOTICE_LENGTH = 2000;
 export function notify(text, isError = false) {
   if (isError) emit('error', { message: text });
   if (uiModule) {
-    uiModule.ccall('convpad_ui_notify', null, ['string', 'number'], [text, isError ? 1 : 0]);
+    try {
+      callUi('notify', 'convpad_ui_notify', null, ['string', 'number'], [String(text).slice(0, MAX_NOTICE_LENGTH), isError ? 1 : 0]);
+    } catch (err) {   // the module is broken: the error screen says so
+      console.warn(`ConvPad: ${text} (${err.message})`);
+    }
     scheduleFrame();
   } else {
     (isError ? console.warn : console.log)(`ConvPad: ${text}`);

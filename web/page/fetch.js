@@ -36,44 +36,82 @@ class Progress {
 
 // [SECTION] Fetching
 
+// A download that failed; `kind` says how: 'network', 'http', 'size', 'stalled' or 'read'.
+class FetchError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
 // Fetches url into a Uint8Array, reporting bytes to `progress` (a Progress) as they arrive.
 //   gunzip: decompress a .gz body with the browser's DecompressionStream
 //   optional: resolve to null on HTTP 404 instead of failing
 //   expectedBytes: size to show when the server sends no Content-Length
-async function fetchBytes(url, { progress = null, gunzip = false, optional = false, expectedBytes = 0 } = {}) {
+//   maxBytes: refuse a body larger than this (by its Content-Length before reading, else as it arrives)
+//   stallMs: give up when no byte arrives for this long (0: wait as long as the browser does)
+//   credentials: fetch's credentials mode ('omit' sends no cookies)
+async function fetchBytes(url, {
+  progress = null, gunzip = false, optional = false, expectedBytes = 0, maxBytes = Infinity, stallMs = 0,
+  credentials = 'same-origin',
+} = {}) {
   const entry = progress ? progress.add(url, expectedBytes) : null;
+  const abort = new AbortController();
+  let stalled = false;
+  let timer = null;
+  const watch = () => {
+    if (!stallMs) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => { stalled = true; abort.abort(); }, stallMs);
+  };
+  const fail = (kind, message) => {
+    clearTimeout(timer);
+    entry?.finish();   // a failed download must not hold the bar back (a fallback may follow)
+    return new FetchError(stalled ? 'stalled' : kind, stalled ? `${url}: no data for ${stallMs / 1000} s` : message);
+  };
+  watch();
   let response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal: abort.signal, credentials });
   } catch (err) {
-    entry?.finish();
-    throw new Error(`${url}: network error (${err.message})`);
+    throw fail('network', `${url}: network error (${err.message})`);
   }
   if (optional && response.status === 404) {
+    clearTimeout(timer);
     entry?.finish();
     return null;
   }
-  if (!response.ok) {
-    entry?.finish();   // a failed download must not hold the bar back (a fallback may follow)
-    throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
-  }
+  if (!response.ok) throw fail('http', `${url}: HTTP ${response.status} ${response.statusText}`);
   const length = Number(response.headers.get('Content-Length'));
+  if (length > maxBytes) {
+    abort.abort();
+    throw fail('size', `${url}: ${length} bytes, more than the ${maxBytes} allowed`);
+  }
   if (length > 0) entry?.setTotal(length);
 
-  let stream = response.body;
-  if (entry) {
-    stream = stream.pipeThrough(new TransformStream({
-      transform(chunk, controller) { entry.advance(chunk.byteLength); controller.enqueue(chunk); },
-    }));
-  }
+  let received = 0;
+  let stream = response.body.pipeThrough(new TransformStream({
+    transform(chunk, controller) {
+      received += chunk.byteLength;
+      if (received > maxBytes) {
+        abort.abort();
+        controller.error(new FetchError('size', `${url}: more than the ${maxBytes} bytes allowed`));
+        return;
+      }
+      watch();
+      entry?.advance(chunk.byteLength);
+      controller.enqueue(chunk);
+    },
+  }));
   if (gunzip) stream = stream.pipeThrough(new DecompressionStream('gzip'));
   let bytes;
   try {
     bytes = await readAll(stream);
   } catch (err) {
-    entry?.finish();
-    throw new Error(`${url}: ${gunzip ? 'download or gunzip' : 'download'} failed (${err.message})`);
+    if (err instanceof FetchError) throw fail(err.kind, err.message);
+    throw fail('read', `${url}: ${gunzip ? 'download or gunzip' : 'download'} failed (${err.message})`);
   }
+  clearTimeout(timer);
   entry?.finish();
   return bytes;
 }
@@ -105,5 +143,5 @@ async function fetchAll(files, progress) {
   return Object.fromEntries(files.map((f, i) => [f.name, results[i]]));
 }
 
-root.convpadFetch = { Progress, fetchBytes, fetchAll };
+root.convpadFetch = { Progress, FetchError, fetchBytes, fetchAll };
 })(self);

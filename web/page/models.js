@@ -2,19 +2,33 @@
 // (src/exchange/tfjs_model.h converts, on the UI's thread). Downloads and the file picker's and
 // drag-and-drop's path report to the notice line.
 import './fetch.js';
+import './wasm_heap.js';
 import {
   ConvPadError, copyUiBytes, describe, engine, engineCommand, requireReady, uiCall, withUiHeap,
 } from './calls.js';
 import { notify } from './events.js';
+import { markDownloaded } from './keep.js';
 import { datasets } from './news.js';
 import { ui } from './screen.js';
 import { DATASETS, modelFile } from './site_files.js';
 
 const { fetchBytes } = self.convpadFetch;
+const { MAX_TEXT_LENGTH } = self.convpadWasmHeap;
 
 export async function saveModel() {
   requireReady('saveModel');
   return engineCommand('saveModel', 'saveModel');
+}
+
+// More than any model file ConvPad can hold (20 M parameters of 4 bytes): a larger file is refused before
+// it is read or copied anywhere.
+export const MODEL_MAX_BYTES = 96 * 2 ** 20;
+
+function checkSize(call, value, what) {
+  const size = value instanceof Blob ? value.size : value?.byteLength;
+  if (size > MODEL_MAX_BYTES) {
+    throw new ConvPadError(call, `${what} is ${(size / 2 ** 20).toFixed(0)} MB, more than any model can be (${MODEL_MAX_BYTES / 2 ** 20} MB)`);
+  }
 }
 
 // A copy of bytes given as a Uint8Array, ArrayBuffer, any ArrayBufferView, or a Blob/File; null for anything else.
@@ -34,6 +48,7 @@ export async function loadModel(bytes, weights) {
     const cpm = await tfjsToCpm('loadModel', bytes, weights);
     return engineCommand('loadModel', 'loadModel', [cpm], [cpm.buffer]);
   }
+  checkSize('loadModel', bytes, 'the model file');
   const data = await bytesOf(bytes);
   if (!data) throw new ConvPadError('loadModel', `expected a Uint8Array, ArrayBuffer or Blob, got ${describe(bytes)}`);
   if (data.byteLength === 0) throw new ConvPadError('loadModel', 'the model file is empty');
@@ -89,11 +104,18 @@ export async function loadPretrainedFromUi(which) {
 
 async function tfjsToCpm(call, modelJson, weights) {
   let text = modelJson;
-  if (modelJson instanceof Blob) text = await modelJson.text();
+  if (modelJson instanceof Blob) {
+    if (modelJson.size > MAX_TEXT_LENGTH) throw new ConvPadError(call, `model.json is ${modelJson.size} bytes, longer than the ${MAX_TEXT_LENGTH} accepted`);
+    text = await modelJson.text();
+  }
   else if (modelJson && typeof modelJson === 'object' && !ArrayBuffer.isView(modelJson)) text = JSON.stringify(modelJson);
   if (typeof text !== 'string') throw new ConvPadError(call, `modelJson must be text, an object or a File, got ${describe(modelJson)}`);
   const parts = [];
-  for (const part of Array.isArray(weights) ? weights : [weights]) {
+  const files = Array.isArray(weights) ? weights : [weights];
+  let total = 0;
+  for (const part of files) total += (part instanceof Blob ? part.size : part?.byteLength) || 0;
+  checkSize(call, { byteLength: total }, 'the weights');
+  for (const part of files) {
     const data = await bytesOf(part);
     if (!data) throw new ConvPadError(call, `weights must be bytes (Uint8Array, ArrayBuffer, Blob) or an array of them, got ${describe(part)}`);
     parts.push(data);
@@ -134,6 +156,7 @@ export async function downloadTfjsModel() {
     const { modelJson, weights, weightsFile } = await exportModel('tfjs');
     saveDownload(new Blob([modelJson], { type: 'application/json' }), 'model.json');
     saveDownload(new Blob([weights], { type: 'application/octet-stream' }), weightsFile);
+    markDownloaded();
     notify(`saved model.json and ${weightsFile} (TensorFlow.js, ${(weights.byteLength / 1024).toFixed(0)} KB of weights)`);
   } catch (err) {
     notify(`could not export the model: ${err.reason ?? err.message}`, true);
@@ -155,6 +178,7 @@ export async function downloadModel() {
   try {
     const bytes = await saveModel();
     saveDownload(new Blob([bytes], { type: 'application/octet-stream' }), DOWNLOAD_NAME);
+    markDownloaded();
     notify(`saved ${DOWNLOAD_NAME} (${(bytes.byteLength / 1024).toFixed(0)} KB)`);
   } catch (err) {
     notify(`could not save the model: ${err.reason ?? err.message}`, true);

@@ -4,7 +4,7 @@
 // and status(), history() and evaluate() read it back from there. Kept here: which data set the page
 // shows, each data set's download, and which engine build runs.
 import './wasm_heap.js';
-import { ConvPadError, convpad, engine, uiCall, uiModule, withUiHeap } from './calls.js';
+import { ConvPadError, callUi, convpad, engine, uiCall, uiModule, withUiHeap } from './calls.js';
 import { emit, notify } from './events.js';
 import { NEWS_FRAME_MS, scheduleFrame } from './frames.js';
 import { showError } from './screen.js';
@@ -70,7 +70,7 @@ export function onEngineEvent(message) {
       const download = datasets.downloads[message.name];
       if (!download) return;
       download.error = message.message;
-      if (message.name === datasets.current) uiModule?.ccall('convpad_ui_dataset_error', null, ['string'], [message.message]);
+      if (message.name === datasets.current) callUi('loadDataset', 'convpad_ui_dataset_error', null, ['string'], [message.message]);
       break;
     }
     default: return;
@@ -98,8 +98,9 @@ function applySnapshot({ version, arch, samples, weights }) {
 // The current data set's download as the UI shows it.
 export function showDatasetProgress() {
   const download = datasets.downloads[datasets.current];
-  uiModule?.ccall('convpad_ui_dataset_progress', null, ['number', 'number', 'number'], [download.arrival ? 1 : 0, download.loaded, download.total]);
-  uiModule?.ccall('convpad_ui_dataset_error', null, ['string'], [download.error]);
+  if (!uiModule) return;
+  callUi('loadDataset', 'convpad_ui_dataset_progress', null, ['number', 'number', 'number'], [download.arrival ? 1 : 0, download.loaded, download.total]);
+  callUi('loadDataset', 'convpad_ui_dataset_error', null, ['string'], [download.error]);
 }
 
 function applyTestSet(name, images, labels) {

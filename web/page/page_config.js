@@ -1,6 +1,6 @@
 // The page's configuration from its URL (url_config.js reads it; here it takes effect): data set,
 // threads, panels, theme and the Training panel's settings, with what the URL got wrong.
-import { convpad, uiCall, uiModule } from './calls.js';
+import { callUi, convpad, uiCall, uiModule } from './calls.js';
 import { scheduleFrame } from './frames.js';
 import { engineInfo } from './news.js';
 import { settings } from './api.js';
@@ -13,14 +13,26 @@ export const threadsRequest = (search = location.search, cores = navigator.hardw
 export const datasetRequest = (search = location.search) => parseDataset(search, DATASET_NAMES);
 
 // The URL's choices; errors grow as the C side checks the training settings and the model= file loads.
-export const urlConfig = readUrlConfig(location.search, {
-  cores: navigator.hardwareConcurrency, datasets: DATASET_NAMES, base: location.href,
-});
+// Should reading the URL fail altogether, the page starts with the defaults and says so: the embedding
+// bridge must open whatever the address holds.
+export const urlConfig = readSafely(location.search);
+
+function readSafely(search) {
+  const context = { cores: navigator.hardwareConcurrency, datasets: DATASET_NAMES, base: location.href };
+  try {
+    return readUrlConfig(search, context);
+  } catch (err) {
+    console.error('ConvPad: the URL could not be read:', err);
+    const defaults = readUrlConfig('', context);
+    defaults.errors.push({ param: 'url', message: `the address's parameters could not be read (${err.message}): defaults used` });
+    return defaults;
+  }
+}
 
 // Prefills the Training panel, each parameter on its own, so one bad value costs only that setting.
 export function applyTrainingParameters() {
   for (const [option, { value, param, text }] of Object.entries(urlConfig.training)) {
-    const reply = JSON.parse(uiModule.ccall('convpad_ui_edit_settings', 'string', ['string'], [JSON.stringify({ [option]: value })]));
+    const reply = JSON.parse(callUi('config', 'convpad_ui_edit_settings', 'string', ['string'], [JSON.stringify({ [option]: value })]));
     if (reply.error) urlConfig.errors.push({ param, message: `${param}: ${reply.error}` });
     for (const message of reply.errors ?? []) urlConfig.errors.push({ param, message: `${param}=${text}: ${message.split('\n')[0]}` });
   }
@@ -38,8 +50,11 @@ export function showUrlProblems() {
     return item;
   }));
   ui.urlProblems.hidden = false;
-  document.getElementById('url-problems-close').addEventListener('click', () => { ui.urlProblems.hidden = true; });
   return { text: `URL parameters: ${errors.map((e) => e.message).join('; ')} (defaults kept)`, isError: true };
+}
+
+export function setupUrlProblems() {
+  document.getElementById('url-problems-close').addEventListener('click', () => { ui.urlProblems.hidden = true; });
 }
 
 // light | dark: the URL's theme=, else the system's preference (followed as it changes).
@@ -52,7 +67,7 @@ function effectiveTheme() {
 export function applyTheme() {
   const theme = effectiveTheme();
   document.documentElement.dataset.theme = theme;
-  uiModule?.ccall('convpad_ui_set_theme', null, ['string'], [theme]);
+  if (uiModule) callUi('config', 'convpad_ui_set_theme', null, ['string'], [theme]);
   scheduleFrame();
 }
 systemPrefersLight.addEventListener('change', () => { if (!urlConfig.theme) applyTheme(); });

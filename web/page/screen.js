@@ -22,6 +22,12 @@ export const ui = {
   errorSave: document.getElementById('error-save'),
   errorSaveButton: document.getElementById('error-save-button'),
   errorSaveNote: document.getElementById('error-save-note'),
+  keptRun: document.getElementById('kept-run'),
+  keptRunText: document.getElementById('kept-run-text'),
+  keptRunRestore: document.getElementById('kept-run-restore'),
+  keptRunDismiss: document.getElementById('kept-run-dismiss'),
+  confirm: document.getElementById('confirm'),
+  confirmText: document.getElementById('confirm-text'),
   livePrediction: document.getElementById('live-prediction'),
   liveTraining: document.getElementById('live-training'),
 };

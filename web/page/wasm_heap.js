@@ -31,5 +31,36 @@ function withHeap(module, bytes, fn) {
 // A copy of `size` bytes of the heap from ptr.
 const copyOut = (module, ptr, size) => heapU8(module).slice(ptr, ptr + size);
 
-root.convpadWasmHeap = { WasmHeapError, heapU8, withHeap, copyOut };
+// The longest text a call passes (UTF-16 code units; a model.json is far shorter).
+const MAX_TEXT_LENGTH = 16 * 2 ** 20;
+
+// Module.ccall with every 'string' argument copied to the heap as NUL-terminated UTF-8 and passed as a
+// pointer: ccall would put it on the module's stack, which a long text overruns into static data. A text
+// longer than MAX_TEXT_LENGTH is refused before anything is allocated.
+function callWithHeapText(module, name, returnType, argTypes, args) {
+  args.forEach((arg, i) => {
+    if (argTypes[i] === 'string' && typeof arg === 'string' && arg.length > MAX_TEXT_LENGTH) {
+      throw new WasmHeapError(`a text of ${arg.length} characters is longer than the ${MAX_TEXT_LENGTH} a call accepts`);
+    }
+  });
+  const allocated = [];
+  try {
+    const values = args.map((arg, i) => {
+      if (argTypes[i] !== 'string' || arg === null || arg === undefined) return arg;
+      const bytes = new TextEncoder().encode(String(arg));
+      const ptr = module._malloc(bytes.byteLength + 1);
+      if (!ptr) throw new WasmHeapError(`out of wasm memory for a text of ${bytes.byteLength} bytes`);
+      allocated.push(ptr);
+      const heap = heapU8(module);
+      heap.set(bytes, ptr);
+      heap[ptr + bytes.byteLength] = 0;
+      return ptr;
+    });
+    return module.ccall(name, returnType, argTypes.map((t) => (t === 'string' ? 'number' : t)), values);
+  } finally {
+    for (const ptr of allocated) module._free(ptr);
+  }
+}
+
+root.convpadWasmHeap = { WasmHeapError, MAX_TEXT_LENGTH, heapU8, withHeap, copyOut, callWithHeapText };
 })(self);

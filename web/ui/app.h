@@ -41,7 +41,8 @@ std::string engine_description();
 // Commands to the engine from the panels. They go through the page's JS API (window.convpad), so a
 // button and a call from JS take the same path; failures become notices.
 void command(const char* call);  // "train" (with the panel's settings), "pause", "resume", "reset", "evaluate",
-                                 // "dataset:<name>", "pretrained:default" / "pretrained:best", "share", "data"
+                                 // "dataset:<name>", "pretrained:default" / "pretrained:best", "load" (the file
+                                 // picker), "share", "data"
 void request_model_download();  // saves the current model as a .cpm download
 void request_model_upload();    // opens the file picker; the chosen file goes through loadModel
 void request_tfjs_download();   // saves the current model as model.json + weights (TensorFlow.js Layers format)

@@ -47,7 +47,7 @@ void command(const char* call) {
     }, call);
 }
 void request_model_download() { EM_ASM({ if (window.convpad && window.convpad.downloadModel) window.convpad.downloadModel(); }); }
-void request_model_upload() { EM_ASM({ if (window.convpad && window.convpad.pickModelFile) window.convpad.pickModelFile(); }); }
+void request_model_upload() { command("load"); }
 void request_command_line_copy() { EM_ASM({ if (window.convpad && window.convpad.copyCommandLine) window.convpad.copyCommandLine(); }); }
 
 std::string current_command_line() {
@@ -256,6 +256,11 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_history() {
         const EngineView& view = engine();
         return json{{"losses", protocol::loss_points_json(view.losses(), 0)}, {"epochs", protocol::epochs_json(view.epochs(), 0)}};
     });
+}
+
+// The last evaluation's class for every test image, [..], or null without one: kept with the run (store.js).
+EMSCRIPTEN_KEEPALIVE const char* convpad_ui_evaluation_predictions() {
+    return guarded([] { return engine().evaluation() ? json(engine().test_predictions()) : json(nullptr); });
 }
 
 // The last evaluation of the current model (session/protocol.h: evaluation_json), or null.

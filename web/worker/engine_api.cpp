@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/model_file.h"
 #include "kernels/parallel.h"
 #include "session/session.h"
 #include "session/protocol.h"
@@ -105,11 +106,34 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_select_dataset(const char* name)
     });
 }
 
+// head: the first bytes of a .cpm file of file_size bytes (engine/model_file.h: kModelHeaderMaxBytes are
+// enough). {arch} when the header fits that size, else {error}: a bad file is refused before the page
+// copies the rest of it into this module's heap, which never shrinks.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_check_model(const std::uint8_t* head, double head_size, double file_size) {
+    return guarded([&] {
+        check_buffer(head, head_size, "the model file's header");
+        if (!(file_size >= head_size)) throw std::invalid_argument("the model file's size is smaller than its header");
+        return json{{"arch", read_model_header(head, std::size_t(head_size), std::uint64_t(file_size)).arch}};
+    });
+}
+
 // bytes: a .cpm file. {arch, params} or {error}; on error the current model stays.
 EMSCRIPTEN_KEEPALIVE const char* convpad_engine_load_model(const std::uint8_t* data, double size) {
     return guarded([&] {
         check_buffer(data, size, "the model file");
         session().load_model(data, std::size_t(size));
+        const RunStatus s = session().status();
+        return json{{"arch", s.arch}, {"params", s.params}};
+    });
+}
+
+// bytes: a .cpm file; run: the run the page kept of it (protocol.h: kept_run_from_json). {arch, params} or
+// {error}; on error nothing changed.
+EMSCRIPTEN_KEEPALIVE const char* convpad_engine_restore_run(const std::uint8_t* data, double size, const char* run_text) {
+    return guarded([&] {
+        check_buffer(data, size, "the model file");
+        if (!run_text) throw std::invalid_argument("the kept run is missing");
+        session().restore_run(data, std::size_t(size), protocol::kept_run_from_json(json::parse(run_text)));
         const RunStatus s = session().status();
         return json{{"arch", s.arch}, {"params", s.params}};
     });

@@ -14,11 +14,14 @@
 
 importScripts('fetch.js', 'wasm_heap.js');
 const { Progress, fetchBytes } = self.convpadFetch;
-const { heapU8: moduleHeapU8, withHeap: moduleWithHeap, copyOut } = self.convpadWasmHeap;
+const {
+  heapU8: moduleHeapU8, withHeap: moduleWithHeap, copyOut, callWithHeapText,
+} = self.convpadWasmHeap;
 
 const SLICE_MS = 40;          // work between looks at the message queue: a command waits at most this (+ a batch)
 const SNAPSHOT_MS = 250;      // weights and sample predictions reach the page at most this old while training
 const PROGRESS_MS = 100;      // how often download progress is posted
+const MODEL_HEADER_BYTES = 8192;   // more than a model file's header (src/engine/model_file.h: kModelHeaderMaxBytes)
 
 let engine = null;            // the Emscripten module
 let lastWarning = '';         // the engine's last line on stderr: often the only word on why a pthread failed
@@ -36,9 +39,14 @@ const heapU8 = () => moduleHeapU8(engine);
 const withHeap = (bytes, fn) => moduleWithHeap(engine, bytes, fn);
 
 function engineCall(name, argTypes = [], args = []) {
-  const reply = JSON.parse(engine.ccall(name, 'string', argTypes, args));
+  const reply = JSON.parse(callWithHeapText(engine, name, 'string', argTypes, args));
   if (reply && typeof reply.error === 'string') throw new EngineError(reply.error);
   return reply;
+}
+
+function checkModelHeader(bytes) {
+  const head = bytes.subarray(0, Math.min(bytes.byteLength, MODEL_HEADER_BYTES));
+  withHeap(head, (ptr) => engineCall('convpad_engine_check_model', ['number', 'number', 'number'], [ptr, head.byteLength, bytes.byteLength]));
 }
 
 // [SECTION] Work loop: a slice, the news, then back to the event loop so commands get in
@@ -127,8 +135,18 @@ const commands = {
     afterCommand();
     return result;
   },
+  // A bad file is refused from its first bytes: only those enter the heap (which never shrinks).
   loadModel(bytes) {
+    checkModelHeader(bytes);
     const result = withHeap(bytes, (ptr) => engineCall('convpad_engine_load_model', ['number', 'number'], [ptr, bytes.byteLength]));
+    afterCommand();
+    return result;
+  },
+  // bytes: a .cpm file; run: JSON text of the run the page kept of it (web/page/store.js).
+  restoreRun(bytes, run) {
+    checkModelHeader(bytes);
+    const result = withHeap(bytes, (ptr) => engineCall('convpad_engine_restore_run', ['number', 'number', 'string'],
+      [ptr, bytes.byteLength, run]));
     afterCommand();
     return result;
   },
