@@ -164,6 +164,7 @@ export function confirmReplace(action) {
       : 'It has not been saved: use "Save model" first to keep it.');
   ui.confirm.returnValue = '';
   ui.confirm.showModal();
+  ui.confirmCancel.focus();   // the safe answer under Enter (an autofocus attribute is refused in a cross-origin frame)
   return new Promise((resolve) => {
     ui.confirm.addEventListener('close', () => {
       ui.canvas.focus();

@@ -28,6 +28,7 @@ export const ui = {
   keptRunDismiss: document.getElementById('kept-run-dismiss'),
   confirm: document.getElementById('confirm'),
   confirmText: document.getElementById('confirm-text'),
+  confirmCancel: document.getElementById('confirm-cancel'),
   livePrediction: document.getElementById('live-prediction'),
   liveTraining: document.getElementById('live-training'),
 };
