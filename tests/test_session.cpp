@@ -19,6 +19,8 @@ using convpad_test::kTinyArch;
 using convpad_test::load_bars;
 using convpad_test::tiny_settings;
 
+// Cases tagged [session-host] check what the session offers its host (names, refusals, restoring) with
+// nothing concurrent in them: the ThreadSanitizer build, which runs [session], leaves them out.
 namespace {
 
 Phase phase(const Session& session) { return session.status().phase; }
@@ -36,7 +38,7 @@ TEST_CASE("session: with_dropout rewrites every dropout rate", "[session]") {
     CHECK(with_dropout(kDefaultArch, 0.0f).find("drop0-") != std::string::npos);
 }
 
-TEST_CASE("session: the page names data files, and an unknown name is refused", "[session]") {
+TEST_CASE("session: the page names data files, and an unknown name is refused", "[session-host]") {
     CHECK(data_file_by_name("train-images") == DataFile::TrainImages);
     CHECK(data_file_by_name("test-labels") == DataFile::TestLabels);
     CHECK(data_file_by_name("sketch-labels") == DataFile::SketchLabels);
@@ -44,7 +46,7 @@ TEST_CASE("session: the page names data files, and an unknown name is refused", 
     CHECK_THROWS_AS(data_file_by_name(""), std::invalid_argument);
 }
 
-TEST_CASE("session: a run too big for the memory left is refused with its estimate and a batch that fits", "[session]") {
+TEST_CASE("session: a run too big for the memory left is refused with its estimate and a batch that fits", "[session-host]") {
     Session session(DatasetId::Fashion, kTinyArch);
     load_bars(session, 400, 100);
     session.start_training(tiny_settings());
@@ -79,7 +81,7 @@ TEST_CASE("session: a run too big for the memory left is refused with its estima
     CHECK(phase(session) == Phase::Training);
 }
 
-TEST_CASE("session: a kept run comes back after a reload: the same weights, curves, settings and evaluation", "[session]") {
+TEST_CASE("session: a kept run comes back after a reload: the same weights, curves, settings and evaluation", "[session-host]") {
     Session before(DatasetId::Fashion, kTinyArch);
     load_bars(before, 400, 100);
     RunSettings settings = tiny_settings();
