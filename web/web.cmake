@@ -215,7 +215,7 @@ if(NOT CONVPAD_THREADS)
   # end up last, alone on one core. The figures are the suites' own times in one serial run on 2 cores.
   set(suites sketches:534 tfjs_exchange:261 inside:205 engine:163 config:107 sturdy:70 tfjs_page:70 api:48
              threads:41 embed:38 offline:37 loading:31 smoke:24 kernels:9)
-  set(slow_suites sketches tfjs_exchange inside engine threads)
+  set(slow_suites sketches tfjs_exchange inside engine threads sturdy)
   foreach(entry ${suites})
     string(REPLACE ":" ";" entry ${entry})
     list(GET entry 0 suite)
