@@ -56,14 +56,13 @@ if(NOT CONVPAD_THREADS)   # the UI is single-threaded: only the engine has a thr
 
 # [SECTION] Third-party libraries
 file(GLOB CONVPAD_IMGUI_SOURCES ${CONVPAD_IMGUI_DIR}/imgui*.cpp)
+# ImGui's SDL2 backend for input; the drawing is our own (web/ui/gl_renderer.h says why).
 add_library(convpad_imgui STATIC ${CONVPAD_IMGUI_SOURCES}
-  ${CONVPAD_IMGUI_DIR}/backends/imgui_impl_sdl.cpp
-  ${CONVPAD_IMGUI_DIR}/backends/imgui_impl_opengl3.cpp)
+  ${CONVPAD_IMGUI_DIR}/backends/imgui_impl_sdl.cpp)
 target_include_directories(convpad_imgui SYSTEM PUBLIC ${CONVPAD_IMGUI_DIR} ${CONVPAD_IMGUI_DIR}/backends)
-# ES3 for WebGL2 (docs/emscripten.md, "WebGL 2"); no file functions: there is no file system on the page.
-# 32-bit indices: WebGL2 draws them natively, and a window may then hold more than 64k vertices
-# (ImGui's ES3 backend cannot offset vertices, so 16-bit indices would cap each window).
-target_compile_definitions(convpad_imgui PUBLIC IMGUI_IMPL_OPENGL_ES3 IMGUI_DISABLE_FILE_FUNCTIONS "ImDrawIdx=unsigned int")
+# No file functions: there is no file system on the page. 32-bit indices: WebGL2 draws them natively, and a
+# window may then hold more than 64k vertices (WebGL2 has no base-vertex draw to offset 16-bit ones).
+target_compile_definitions(convpad_imgui PUBLIC IMGUI_DISABLE_FILE_FUNCTIONS "ImDrawIdx=unsigned int")
 target_compile_options(convpad_imgui PRIVATE -w)   # third-party code: its warnings are not ours to fix
 # The UI's own code is sized, not sped: it draws a few frames a second at most, while the network's code
 # (convpad_core: the pad's and the Inside view's forward passes) stays at -O3. The app must stay within the
@@ -212,9 +211,9 @@ if(NOT CONVPAD_THREADS)
     set(convpad_wasm_cli ${convpad_build_root}/wasm/convpad.js)
   endif()
   # suite:seconds, the slowest first: CTest starts tests by COST, so with -j2 the long suites do not
-  # end up last, alone on one core. The figures are the suites' own times in one serial run on 2 cores.
-  set(suites sketches:534 tfjs_exchange:261 inside:205 engine:163 config:107 sturdy:70 tfjs_page:70 api:48
-             threads:41 embed:38 offline:37 loading:31 smoke:24 kernels:9)
+  # end up last, alone on one core. The figures are the suites' own times in one run of all of them, two at a time.
+  set(suites engine:210 inside:137 tfjs_exchange:117 sketches:100 config:95 tfjs_page:73 api:70 sturdy:70
+             threads:54 offline:52 embed:40 loading:40 smoke:23 kernels:8)
   set(slow_suites sketches tfjs_exchange inside engine threads sturdy)
   foreach(entry ${suites})
     string(REPLACE ":" ";" entry ${entry})
