@@ -1,9 +1,10 @@
-// Browser app platform shell: SDL2 window on the page's #canvas, a WebGL2 (GLES 3.0) context, Dear
-// ImGui with its SDL2 + OpenGL3 backends, and frames drawn on demand: the page (web/page/frames.js) calls
-// convpad_ui_frame() from requestAnimationFrame when input, the engine's snapshots or a resize need one,
-// and again while the frame says it is not settled (an active widget, a held button, an animation).
-// Follows Dear ImGui's examples/example_emscripten_opengl3/main.cpp, with WebGL2 instead of WebGL1,
-// a canvas that fills the window and fonts rasterised at devicePixelRatio so text stays crisp.
+// Browser app platform shell: SDL2 window on the page's #canvas, a WebGL2 (GLES 3.0) context, Dear ImGui
+// with its SDL2 backend and our renderer (gl_renderer.h), and frames drawn on demand: the page
+// (web/page/frames.js) calls convpad_ui_frame() from requestAnimationFrame when input, the engine's snapshots
+// or a resize need one, and again while the frame says it is not settled (an active widget, a held button,
+// an animation). Shaped like Dear ImGui's examples/example_emscripten_opengl3/main.cpp, with WebGL2, a canvas
+// that fills the window and fonts rasterised at devicePixelRatio so text stays crisp.
+#include "web/ui/gl_renderer.h"
 #include "web/ui/shell.h"
 #include "web/ui/theme.h"
 #include "web/ui/ui.h"
@@ -13,7 +14,6 @@
 #include <emscripten.h>
 #include <emscripten/html5.h>
 #include <imgui.h>
-#include <imgui_impl_opengl3.h>
 #include <imgui_impl_sdl.h>
 
 #include <cstdlib>
@@ -36,6 +36,7 @@ constexpr int kSettleFrames = 3;             // after input, hover and click sta
 
 SDL_Window* g_window = nullptr;
 SDL_GLContext g_gl = nullptr;
+GlRenderer g_renderer;
 float g_font_pixel_ratio = 0;                // pixel ratio the font atlas was built for
 std::uint64_t g_frames = 0;
 double g_last_frame_start = 0;
@@ -76,10 +77,7 @@ static void rebuild_fonts_if_needed(float pixel_ratio) {
     io.Fonts->AddFontDefault(&cfg);
 #endif
     io.FontGlobalScale = 1.0f / pixel_ratio;
-    if (g_font_pixel_ratio != 0) {             // the first atlas is uploaded by the first NewFrame()
-        ImGui_ImplOpenGL3_DestroyFontsTexture();
-        ImGui_ImplOpenGL3_CreateFontsTexture();
-    }
+    g_renderer.upload_fonts();
     g_font_pixel_ratio = pixel_ratio;
 }
 
@@ -115,7 +113,6 @@ static bool frame() {
     g_animating = false;
 
     rebuild_fonts_if_needed(sync_pixel_ratio());
-    ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplSDL2_NewFrame();                 // sets DisplaySize (CSS px) and the framebuffer scale
     ImGui::NewFrame();
 
@@ -134,7 +131,7 @@ static bool frame() {
     const ImVec4 background = background_color();
     glClearColor(background.x, background.y, background.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    g_renderer.render(*ImGui::GetDrawData());
     SDL_GL_SwapWindow(g_window);               // the browser presents when the callback returns
 
     g_last_frame_start = start;
@@ -157,7 +154,7 @@ static bool init() {
         return false;
     }
 
-    // WebGL2 = GLES 3.0; ImGui's OpenGL3 backend is compiled with IMGUI_IMPL_OPENGL_ES3 to match.
+    // WebGL2 = GLES 3.0.
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
@@ -186,7 +183,10 @@ static bool init() {
     io.IniFilename = nullptr;                  // no file system on the web: window layout is not saved
     io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     ImGui_ImplSDL2_InitForOpenGL(g_window, g_gl);
-    ImGui_ImplOpenGL3_Init("#version 300 es");
+    if (!g_renderer.init()) {
+        shell_fatal("WebGL 2 refused the UI's shaders");
+        return false;
+    }
     ui_init();
     return true;
 }
