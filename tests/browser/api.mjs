@@ -352,6 +352,61 @@ test('drawing with the mouse: pad.prediction() changes and pad.pixels() follow t
   assert.deepEqual(browser.problems, []);
 });
 
+test('moves the browser merges into one event reach the pad: a quick zigzag draws as a slow one', async () => {
+  await page.evaluate(() => {
+    window.__merged = 0;
+    window.addEventListener('pointermove', (e) => { window.__merged = Math.max(window.__merged, e.getCoalescedEvents().length); },
+      { capture: true });
+  });
+  const { pad } = await page.evaluate(() => window.convpad.layout());
+  const at = (u, v) => [pad.x + u * pad.width, pad.y + v * pad.height];
+  // Eight sharp teeth: a stroke that loses moves cuts their tips.
+  const path = [];
+  for (let i = 1; i <= 96; ++i) {
+    const tooth = (i % 12) / 12;
+    path.push(at(0.15 + 0.7 * i / 96, 0.25 + 0.5 * (tooth < 0.5 ? 2 * tooth : 2 - 2 * tooth)));
+  }
+  const cdp = await page.context().newCDPSession(page);
+  const send = (type, [x, y], buttons) => cdp.send('Input.dispatchMouseEvent',
+    { type, x, y, button: type === 'mouseMoved' && !buttons ? 'none' : 'left', buttons, clickCount: 1 });
+  const browserFrame = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
+  const draw = async (quick) => {
+    await page.evaluate(() => window.convpad.pad.clear());
+    await send('mouseMoved', at(0.15, 0.25), 0);
+    await browserFrame();
+    await send('mousePressed', at(0.15, 0.25), 1);
+    if (quick) {
+      // Back to back while the page's main thread is busy (as in a slow frame): Chromium merges them.
+      const busy = page.evaluate(() => { const end = performance.now() + 400; while (performance.now() < end); });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await Promise.all(path.map((p) => send('mouseMoved', p, 1)));
+      await busy;
+    } else {
+      for (const p of path) {   // one move per browser frame: none merged
+        await send('mouseMoved', p, 1);
+        await browserFrame();
+      }
+    }
+    await send('mouseReleased', path[path.length - 1], 0);
+    await browserFrame();
+    await waitFrames(page, 2);
+    return page.evaluate(() => ({
+      pixels: Array.from(window.convpad.pad.pixels()), strokes: window.convpad.pad.prediction().strokes, merged: window.__merged,
+    }));
+  };
+  const slow = await draw(false);
+  await page.evaluate(() => { window.__merged = 0; });
+  const quick = await draw(true);
+  await cdp.detach();
+  assert.ok(quick.merged > 8, `Chromium merged at most ${quick.merged} moves: the case this test is about did not happen`);
+  assert.deepEqual([slow.strokes, quick.strokes], [1, 1]);
+  // Not bit for bit: SDL rounds each event's own position to whole pixels, merged positions keep their
+  // fractions. A quick stroke without the merged moves differs by whole pixels (1.0).
+  const worst = Math.max(...quick.pixels.map((v, i) => Math.abs(v - slow.pixels[i])));
+  assert.ok(worst < 0.25, `the quick zigzag's input differs from the slow one's by up to ${worst.toFixed(3)}`);
+  await page.evaluate(() => window.convpad.pad.clear());
+});
+
 test('model files: save, download, load, pick, drop; bad bytes are refused and the model stays', async () => {
   const image = testImagePixels(testSet, 7);
   const reference = await classifyInPage(image);

@@ -10,8 +10,8 @@
 // every drawing, one row per class (sketches-<set>-inputs.png).
 //
 //   node --test tests/browser/sketches.mjs          (environment: see helpers.mjs)
-// CONVPAD_SKETCH_TOLERANCE_PX: how far the replayed path may leave the recorded one (default 2; 0 replays
-// every recorded point, several times slower).
+// CONVPAD_SKETCH_TOLERANCE_PX: how far the replayed path may leave the recorded one (default 0: every
+// recorded point).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -33,15 +33,16 @@ const SETS = {
   fashion: { file: 'fashion.json', query: '', classes: FASHION_CLASSES },
 };
 
-// Mouse positions: the page receives at most one mouse move per frame (Chromium aligns them with
-// requestAnimationFrame and merges the ones that arrive within a frame), and a frame of this page takes
-// 30-100 ms under SwiftShader while the button is held, so every recorded point cannot be sent in a few
-// minutes. Each stroke is sent as the fewest points whose polyline stays within TOLERANCE_PX of the recorded
-// one (Ramer-Douglas-Peucker: corners and curves keep their points, straight runs lose them), with extra
-// points along segments longer than MAX_MOVE_PX, as a hand moving across a pad gives.
-const TOLERANCE_PX = process.env.CONVPAD_SKETCH_TOLERANCE_PX !== undefined ? Number(process.env.CONVPAD_SKETCH_TOLERANCE_PX) : 2;
+// Mouse positions: Chromium delivers at most one pointer move per frame and merges the others into it
+// (PointerEvent.getCoalescedEvents); the page passes the merged positions to the pad
+// (web/page/pointer_samples.js), so each stroke is sent as fast as a quick hand moves, every recorded
+// point (CONVPAD_SKETCH_TOLERANCE_PX > 0 sends the fewest points whose polyline stays that close to the
+// recorded one: Ramer-Douglas-Peucker), with extra points along segments longer than MAX_MOVE_PX. The page
+// reports every position it received, merged or not, and a stroke ends once the last one arrived.
+const TOLERANCE_PX = process.env.CONVPAD_SKETCH_TOLERANCE_PX !== undefined ? Number(process.env.CONVPAD_SKETCH_TOLERANCE_PX) : 0;
 const MAX_MOVE_PX = 80;
-const MOVE_TIMEOUT_MS = 3000;   // a move the page never reports (counted in lostMoves)
+const MIN_MOVE_PX = 1;          // a smaller move may reach the page as no move at all
+const MOVE_TIMEOUT_MS = 3000;   // moves the page never reports (counted in lostMoves)
 const VIEWPORT = { width: 1280, height: 800 };
 
 let server, baseUrl, browser;
@@ -72,7 +73,8 @@ function simplify(points, tolerance) {
   return points.filter((_, i) => keep[i]);
 }
 
-// The page positions (CSS px) the mouse is moved through for one recorded stroke.
+// The page positions (CSS px, rounded as Chromium's input is) the mouse is moved through for one recorded
+// stroke; each at least MIN_MOVE_PX from the one before it.
 function strokePath(stroke, pad) {
   const pts = simplify(stroke.map(([x, y]) => [pad.x + x * pad.width, pad.y + y * pad.height]), TOLERANCE_PX);
   const out = [pts[0]];
@@ -81,104 +83,128 @@ function strokePath(stroke, pad) {
     const steps = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay) / MAX_MOVE_PX));
     for (let k = 1; k <= steps; ++k) out.push([ax + ((bx - ax) * k) / steps, ay + ((by - ay) * k) / steps]);
   }
-  return out;
+  const kept = [];
+  for (const [x, y] of out) {
+    const p = [Math.round(x * 100) / 100, Math.round(y * 100) / 100];
+    const last = kept[kept.length - 1];
+    if (!last || Math.hypot(p[0] - last[0], p[1] - last[1]) >= MIN_MOVE_PX) kept.push(p);
+  }
+  return kept;
 }
 
-// Sends one mouse event after another as the page receives them: each move goes out once the page has
-// seen the previous one (a pointermove listener reports through a binding), so no two moves land in the
-// same frame and none is merged away, without waiting for the frame after it as page.mouse.move does.
+const near = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]) <= 1;
+
+// Sends mouse events through Chromium's own input (CDP Input.dispatchMouseEvent, what playwright's
+// page.mouse sends) and follows what the page received: a pointermove listener reports every position of
+// each event, merged ones included, through a binding.
 class Mouse {
-  constructor(page, cdp) {
-    this.page = page;
+  constructor(cdp) {
     this.cdp = cdp;
-    this.waiter = null;
-    this.seen = 0;
+    this.received = [];    // positions the page reported since the last send
+    this.waiter = null;    // [position, resolve]: resolved when the page reports that position
     this.lost = 0;
     this.moves = 0;
     this.at = null;
     this.pressed = false;
   }
 
-  // A pointermove the page received at (x, y); one elsewhere (none is expected) does not count.
-  onPageMove(x, y) {
-    ++this.seen;
-    if (!this.at || Math.hypot(x - this.at[0], y - this.at[1]) > 1) return;
-    const waiter = this.waiter;
-    this.waiter = null;
-    waiter?.();
+  onPagePositions(positions) {
+    this.received.push(...positions);
+    if (this.waiter && positions.some((p) => near(p, this.waiter[0]))) {
+      const [, resolve] = this.waiter;
+      this.waiter = null;
+      resolve(true);
+    }
   }
 
-  async move(x, y) {
-    const rx = Math.round(x * 100) / 100, ry = Math.round(y * 100) / 100;
-    if (this.at && Math.hypot(rx - this.at[0], ry - this.at[1]) < 0.5) return;   // the page would see no move
-    this.at = [rx, ry];
+  // Sends moves through `points` back to back, as a quick hand does, and waits until the page reported
+  // the last one; counts the sent positions the page never reported.
+  async moveThrough(path) {
+    const points = this.at ? path.filter((p, i) => i > 0 || Math.hypot(p[0] - this.at[0], p[1] - this.at[1]) >= MIN_MOVE_PX) : path;
+    if (!points.length) return;
+    this.received = [];
     let timer;
     const seen = new Promise((resolve) => {
-      this.waiter = () => resolve(true);
+      this.waiter = [points[points.length - 1], resolve];
       timer = setTimeout(() => resolve(false), MOVE_TIMEOUT_MS);
     });
-    const sent = this.cdp.send('Input.dispatchMouseEvent', {
-      type: 'mouseMoved', x: rx, y: ry, button: this.pressed ? 'left' : 'none', buttons: this.pressed ? 1 : 0,
-    });
-    sent.catch(() => {});
-    ++this.moves;
-    if (!(await seen)) {
-      ++this.lost;
-      await sent;
-    }
+    const buttons = this.pressed ? 1 : 0, button = this.pressed ? 'left' : 'none';
+    await Promise.all(points.map(([x, y]) => this.cdp.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x, y, button, buttons })));
+    this.moves += points.length;
+    this.at = points[points.length - 1];
+    await seen;
     clearTimeout(timer);
     this.waiter = null;
+    // The page's positions come in the order they were sent: match them up in order.
+    let next = 0;
+    for (const p of this.received) if (next < points.length && near(p, points[next])) ++next;
+    this.lost += points.length - next;
   }
 
+  // Presses or releases the left button; a release waits until the page has seen it.
   async button(type) {
     this.pressed = type === 'mousePressed';
+    let timer;
+    const released = this.pressed ? null : new Promise((resolve) => {
+      this.onRelease = () => resolve(true);
+      timer = setTimeout(() => resolve(false), MOVE_TIMEOUT_MS);
+    });
     await this.cdp.send('Input.dispatchMouseEvent', {
       type, x: this.at[0], y: this.at[1], button: 'left', buttons: this.pressed ? 1 : 0, clickCount: 1,
     });
+    if (released && !(await released)) throw new Error('the page did not see the button released');
+    clearTimeout(timer);
+    this.onRelease = null;
+  }
+
+  onPageRelease() {
+    this.onRelease?.();
   }
 }
 
-// What the tests read from the page: the pad's state after a stroke (whether its network input changed,
-// and the stroke count where the API has one), and the prediction with the 28x28 input at the end.
-// `before` runs first; then a frame is drawn, which handles the mouse events so far (a release ends the
-// stroke before the next press), as helpers' waitFrames does.
+// What the tests read from the page: the pad's state after a stroke (its network input and its count of
+// finished strokes), and the prediction with the 28x28 input at the end. `before` runs first; then two
+// frames are drawn, which handle the mouse events so far: a press and its release that fall into one frame
+// end the stroke in the next (ImGui holds the button down for the frame it was pressed in).
 const padState = (page, before = null) => page.evaluate((clear) => {
   const { pad } = window.convpad;
   if (clear) pad.clear();
   const frames = window.convpad.status().frames;
-  window.convpad.redraw(1);
-  if (window.convpad.status().frames <= frames) throw new Error('redraw(1) drew no frame');
+  window.convpad.redraw(2);
+  if (window.convpad.status().frames < frames + 2) throw new Error('redraw(2) drew fewer frames');
   const pixels = pad.pixels();
   let key = 0;
   for (let i = 0; i < pixels.length; ++i) key = (key * 31 + Math.round(pixels[i] * 1e4) * (i + 1)) % 1e15;
-  const prediction = pad.prediction();
-  const strokes = typeof pad.strokes === 'function' ? pad.strokes()
-    : Number.isInteger(prediction.strokes) ? prediction.strokes : null;
-  return { empty: prediction.empty, key, strokes };
+  const { empty, strokes } = pad.prediction();
+  return { empty, key, strokes };
 }, before === 'clear');
 
 async function replay(page, mouse, drawing, pad) {
-  const keys = [];
+  const keys = [], counts = [];
   const lostBefore = mouse.lost, movesBefore = mouse.moves;
-  let strokeCount = null;
-  keys.push((await padState(page, 'clear')).key);
+  const start = await padState(page, 'clear');
+  keys.push(start.key);
+  counts.push(start.strokes);
   for (const stroke of drawing.strokes) {
     const points = strokePath(stroke, pad);
-    await mouse.move(...points[0]);
+    await mouse.moveThrough(points.slice(0, 1));
     await mouse.button('mousePressed');
-    for (const p of points.slice(1)) await mouse.move(...p);
+    await mouse.moveThrough(points.slice(1));
     await mouse.button('mouseReleased');
     const state = await padState(page);
     keys.push(state.key);
-    strokeCount = state.strokes;
+    counts.push(state.strokes);
   }
   const final = await page.evaluate(() => {
     const p = window.convpad.pad.prediction();
     return { label: p.label, name: p.name, probs: p.probs, empty: p.empty, pixels: Array.from(window.convpad.pad.pixels()) };
   });
-  // A stroke that left the network input as it was did not reach the pad.
-  const unchanged = keys.slice(1).map((k, i) => k === keys[i]).reduce((n, same) => n + (same ? 1 : 0), 0);
-  return { ...final, strokeCount, unchanged, moves: mouse.moves - movesBefore, lostMoves: mouse.lost - lostBefore };
+  // Each stroke must count as one on the pad. One that left the network input as it was (drawn over ink
+  // already there) is only reported.
+  const missed = counts.slice(1).filter((n, i) => n !== counts[i] + 1).length;
+  const unchanged = keys.slice(1).filter((k, i) => k === keys[i]).length;
+  return { ...final, strokeCount: counts[counts.length - 1], missed, unchanged, moves: mouse.moves - movesBefore,
+    lostMoves: mouse.lost - lostBefore };
 }
 
 // [SECTION] Reports
@@ -247,14 +273,18 @@ for (const [set, { file, query, classes }] of Object.entries(SETS)) {
     const { drawings } = JSON.parse(readFileSync(path.join(ROOT, 'tests/browser/drawings', file), 'utf8'));
     const { page, problems } = browser;
     const cdp = await page.context().newCDPSession(page);
-    const mouse = new Mouse(page, cdp);
-    await page.exposeBinding(`__sketchMove_${set}`, (source, x, y) => mouse.onPageMove(x, y));
+    const mouse = new Mouse(cdp);
+    await page.exposeBinding(`__sketchMove_${set}`, (source, positions) => mouse.onPagePositions(positions));
+    await page.exposeBinding(`__sketchUp_${set}`, () => mouse.onPageRelease());
     await page.goto(baseUrl + query);
     await waitReady(page);
     // The data set downloads in the engine's worker: let it finish, so it does not compete for the CPU.
     await page.evaluate(() => window.convpad.datasetReady.catch(() => null));
-    await page.evaluate((name) => window.addEventListener('pointermove', (e) => window[name](e.clientX, e.clientY),
-      { capture: true, passive: true }), `__sketchMove_${set}`);
+    await page.evaluate((name) => window.addEventListener('pointermove', (e) => window[name](
+      (e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e]).map((c) => [c.clientX, c.clientY])),
+    { capture: true, passive: true }), `__sketchMove_${set}`);
+    await page.evaluate((name) => window.addEventListener('pointerup', () => window[name](), { capture: true, passive: true }),
+      `__sketchUp_${set}`);
     await waitFrames(page, 2);
     const status = await page.evaluate(() => window.convpad.status());
     const layout = await page.evaluate(() => window.convpad.layout());
@@ -276,7 +306,7 @@ for (const [set, { file, query, classes }] of Object.entries(SETS)) {
         index, label: drawing.label, style: drawing.style, note: drawing.note, strokes: drawing.strokes.length,
         expected, predicted: result.label, predictedName: result.name, correct: result.label === expected,
         confidence: result.probs[result.label], probs: result.probs.map((p) => +p.toFixed(4)),
-        empty: result.empty, strokeCount: result.strokeCount, unchangedStrokes: result.unchanged,
+        empty: result.empty, strokeCount: result.strokeCount, missedStrokes: result.missed, unchangedStrokes: result.unchanged,
         moves: result.moves, lostMoves: result.lostMoves, pixels: result.pixels,
       });
       if (!shot.has(drawing.label)) {   // the Drawing pad window: the drawing, the bars, the network input
@@ -311,12 +341,11 @@ for (const [set, { file, query, classes }] of Object.entries(SETS)) {
       perClass: table.rows, drawings: replayed.map(({ pixels, ...rest }) => rest),
     };
 
-    // Every drawing reached the pad: not empty, every stroke changed the network input, and the pad counted
-    // the strokes (where the API tells).
-    const missing = replayed.filter((d) => d.empty || d.unchangedStrokes > 0 ||
-      (d.strokeCount !== null && d.strokeCount !== d.strokes));
+    // Every drawing reached the pad: not empty, each stroke counted once, and every position sent was seen.
+    const missing = replayed.filter((d) => d.empty || d.missedStrokes > 0 || d.strokeCount !== d.strokes);
     assert.deepEqual(missing.map((d) => `#${d.index} ${d.label}: empty ${d.empty}, strokes ${d.strokeCount}/${d.strokes}, ` +
-      `unchanged ${d.unchangedStrokes}`), [], 'drawings that did not reach the pad');
+      `missed ${d.missedStrokes}`), [], 'drawings that did not reach the pad');
+    assert.equal(lost, 0, `${lost} of ${moves} mouse positions never reached the page`);
     assert.deepEqual(problems, []);
     assert.ok(accuracy >= ACCURACY_TARGETS[set],
       `${set}: ${correct}/${replayed.length} recorded drawings recognised (${accuracy.toFixed(3)}), target ${ACCURACY_TARGETS[set]}`);

@@ -58,7 +58,7 @@ export const pad = {
     uiCall('pad.clear', 'convpad_ui_pad_clear');
     scheduleFrame();
   },
-  // {label, name, probs, empty}
+  // {label, name, probs, empty, strokes}
   prediction() {
     requireReady('pad.prediction');
     return uiCall('pad.prediction', 'convpad_ui_pad_prediction');

@@ -22,6 +22,7 @@ import {
 } from './calls.js';
 import { emit, notify, on } from './events.js';
 import { scheduleFrame, stopFrames, wakeOnInput } from './frames.js';
+import { passMergedPointerMoves } from './pointer_samples.js';
 import {
   datasetFailed, datasetReady, datasets, engineInfo, onEngineEvent, requestDataset, startNews, status,
 } from './news.js';
@@ -297,6 +298,7 @@ setupUrlProblems();
 setupKeeping();
 offerLastModel(models.saveLastModel);
 wakeOnInput();
+passMergedPointerMoves(ui.canvas);
 // Keys go to the canvas (SDL's keyboard element), and an app frame without focus loses pad strokes: a
 // press anywhere on the canvas gives it the focus, also inside an iframe that did not have it.
 ui.canvas.addEventListener('pointerdown', () => ui.canvas.focus());

@@ -94,6 +94,9 @@ EMSCRIPTEN_KEEPALIVE void convpad_ui_notify(const char* text, int is_error) {
     }
 }
 
+// A pointer position the browser merged into a later move (web/page/pointer_samples.js): pad.h's pad_pointer_sample.
+EMSCRIPTEN_KEEPALIVE void convpad_ui_pointer_sample(float x, float y) { pad_pointer_sample(x, y); }
+
 // {pad: rect, windows: [{name, x, y, width, height}]} in CSS pixels of the canvas, as the last frame
 // laid them out. windows: the visible top-level ImGui windows (the panels), for screenshots and tests.
 EMSCRIPTEN_KEEPALIVE const char* convpad_ui_layout() {
@@ -375,7 +378,8 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_pad_clear() {
     });
 }
 
-// {label, name, probs, empty}: the current model's prediction of the drawing (of a black image when empty).
+// {label, name, probs, empty, strokes}: the current model's prediction of the drawing (of a black image when
+// empty), and the strokes finished since the last clear.
 EMSCRIPTEN_KEEPALIVE const char* convpad_ui_pad_prediction() {
     return guarded([] { return pad_prediction_json(); });
 }

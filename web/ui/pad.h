@@ -23,7 +23,8 @@ const std::vector<float>& pad_input();
 // model (load, reset, a training step) changed since the last call. An empty pad gives the
 // prediction of an all-black image: check pad_is_empty() first.
 Prediction pad_prediction();
-// {label, name, probs, empty}: pad_prediction() as the page's pad.prediction() and 'prediction' event give it.
+// {label, name, probs, empty, strokes}: pad_prediction() as the page's pad.prediction() and 'prediction' event
+// give it, with the strokes finished since the last clear.
 nlohmann::json pad_prediction_json();
 
 // The drawing surface in CSS pixels of the canvas, as laid out by the last frame ({0,0,0,0} before
@@ -42,5 +43,10 @@ void pad_set_brush_radius(float radius);  // clamped to the range above
 
 // Time of the last preprocessing + classification, in milliseconds.
 double pad_classify_ms();
+
+// A pointer position (CSS pixels of the canvas) that the browser merged into a later move event: the page
+// passes each one (PointerEvent.getCoalescedEvents) before SDL queues that event, so a quick stroke keeps
+// its curves when frames are slow. Positions that are not finite are ignored.
+void pad_pointer_sample(float x, float y);
 
 }  // namespace convpad::app

@@ -103,7 +103,8 @@ Pad& pad() {
 // corners of a quick stroke would be cut, and a key tapped within one frame would be missed. An SDL
 // event watch (called as each event is queued, before the shell hands it to ImGui's backend) keeps
 // every pointer position and key press of the frame. Touch arrives here as mouse events too (SDL
-// turns the first finger into the mouse).
+// turns the first finger into the mouse). The browser itself merges the moves within one of its frames
+// into one event; the page passes the merged positions in through pad_pointer_sample().
 enum class PointerKind { Move, Down, Up };
 struct PointerEvent {
     float x, y;  // CSS pixels, like io.MousePos
@@ -142,6 +143,15 @@ int SDLCALL watch_input(void*, SDL_Event* event) {
     }
     return 1;  // a watch cannot drop events; the value is ignored
 }
+
+}  // namespace
+
+void pad_pointer_sample(float x, float y) {
+    if (!std::isfinite(x) || !std::isfinite(y) || g_pointer_events.size() >= kMaxEvents) return;
+    g_pointer_events.push_back({x, y, PointerKind::Move});
+}
+
+namespace {
 
 void install_input_watch() {
     static const bool installed = [] {
@@ -330,6 +340,7 @@ Prediction pad_prediction() {
 nlohmann::json pad_prediction_json() {
     nlohmann::json p = protocol::prediction_json(pad_prediction(), engine().dataset());
     p["empty"] = pad_is_empty();
+    p["strokes"] = pad_stroke_count();
     return p;
 }
 
