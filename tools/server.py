@@ -5,7 +5,8 @@
 
 Binds to 127.0.0.1 only. Serves .wasm as application/wasm (needed for streaming compilation) and
 sends COOP: same-origin + COEP: require-corp, so the page is cross-origin isolated and runs the threaded
-build (SharedArrayBuffer). --no-isolation leaves those headers out, as a plain static host would: the
+build (SharedArrayBuffer), and CORP: cross-origin, so that a cross-origin isolated page of another site may
+embed it in an iframe (allow="cross-origin-isolated") and get the threaded build there too. --no-isolation leaves those headers out, as a plain static host would: the
 page then runs the single-thread build. --port 0 picks a free port; the first line printed on stdout is
 always the URL ("serving http://127.0.0.1:PORT/"), which tests/browser/helpers.mjs reads.
 """
@@ -35,7 +36,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         if self.isolation:
             self.send_header("Cross-Origin-Opener-Policy", "same-origin")
             self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
-            self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+            self.send_header("Cross-Origin-Resource-Policy", "cross-origin")
         self.send_header("Cache-Control", "no-cache")   # always revalidate: rebuilt files show up on reload
         super().end_headers()
 

@@ -1,9 +1,10 @@
 // The engine off the main thread, in each way a page can run it: cross-origin isolated (the
 // threaded engine, pthreads in the worker), a plain static host (the single-thread engine in a worker),
-// and an iframe inside another origin's page (always single-thread). In each: a few hundred training
-// steps with pause/resume/reset, evaluation, save and load (the longest main-thread task while training is
-// reported as a figure). Then: three epochs without memory growth, and the page's run against the
-// `convpad train` command it prints.
+// and an iframe inside another origin's page (single-thread). In each: a few hundred training steps with
+// pause/resume/reset, evaluation, save and load (the longest main-thread task while training is reported as
+// a figure). An iframe inside a cross-origin isolated page of another origin gets the threaded engine and
+// trains. Then: three epochs without memory growth, and the page's run against the `convpad train` command
+// it prints.
 //
 //   node --test tests/browser/engine.mjs          (environment: see helpers.mjs; CONVPAD_WASM_CLI below)
 import { test, after } from 'node:test';
@@ -153,6 +154,28 @@ test('inside an iframe of another origin: the engine trains in a worker', async 
   const { app, problems } = await openPage(host.url, 'convpad');
   const figures = await exerciseEngine(app, { engine: 'worker', mode: 'single-thread', threads: 1 });
   t.diagnostic(`iframe: ${figures.imagesPerSecond.toFixed(0)} images/s, longest main-thread task ${figures.longestTaskMs.toFixed(0)} ms`);
+  assert.deepEqual(problems, []);
+});
+
+test('inside an iframe of a cross-origin isolated page of another origin: the threaded engine', async () => {
+  const site = await startServer({ isolation: true });
+  cleanup.push(() => site.proc.kill());
+  const hostDir = await mkdtemp(path.join(tmpdir(), 'convpad-isolated-host-'));
+  cleanup.push(() => rm(hostDir, { recursive: true, force: true }));
+  // The host sends COOP/COEP (startServer's isolation); its iframe delegates isolation to the frame.
+  await writeFile(path.join(hostDir, 'index.html'), `<!doctype html><title>An isolated course page</title><link rel="icon" href="data:,">
+    <h1>Convolutional networks</h1><iframe name="convpad" allow="cross-origin-isolated" src="${site.url}?threads=2" width="1100" height="700"></iframe>`);
+  const host = await startServer({ isolation: true, dir: hostDir });
+  cleanup.push(() => host.proc.kill());
+  assert.notEqual(new URL(host.url).origin, new URL(site.url).origin);
+  const { page, app, problems } = await openPage(host.url, 'convpad');
+  assert.equal(await page.evaluate(() => window.crossOriginIsolated), true, 'the host page is not isolated');
+  assert.equal(await app.evaluate(() => window.crossOriginIsolated), true, 'the frame is not isolated');
+  const s0 = await status(app);
+  assert.deepEqual([s0.engine, s0.mode, s0.threads], ['pthreads', 'multi-thread', 2]);
+  const final = await app.evaluate(() => window.convpad.train({ epochs: 1, subset: 20 * 64, validation: 500 }));
+  assert.equal(final.phase, 'idle');
+  assert.equal(final.stepsDone, 20);
   assert.deepEqual(problems, []);
 });
 

@@ -229,6 +229,32 @@ test('a new build replaces the old cache whole, once no page of the app is open'
   });
 });
 
+test('a data or model file that is not this build\'s never reaches the page through the service worker', async () => {
+  await withSubFolderSite({ isolation: false }, async ({ page, problems, appUrl, app }) => {
+    await page.goto(appUrl);
+    await waitReady(page);
+    await waitStatus(page, (s) => s.dataset.ready || s.dataset.error, { what: 'the data set' });
+    await serviceWorkerScope(page);
+    await page.reload();   // now controlled: the best model comes through the service worker's data cache
+    await waitReady(page);
+    assert.ok(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), 'the page is not controlled');
+    // The server already has another build's best model (a valid model file, just not the one listed).
+    await rm(path.join(app, 'fashion-best.cpm'));
+    await copyFile(path.join(ROOT, 'assets/fashion-cnn.cpm'), path.join(app, 'fashion-best.cpm'));
+    const before = await page.evaluate(() => window.convpad.status());
+    const refused = await page.evaluate(() => window.convpad.loadPretrained('best').then(() => null, (err) => err.message));
+    assert.ok(refused, 'another build\'s fashion-best.cpm was loaded');
+    const after = await page.evaluate(() => window.convpad.status());
+    assert.equal(after.arch, before.arch, 'the model changed');
+    assert.equal(after.state ?? 'ready', 'ready');
+    const contents = await cacheContents(page);
+    assert.ok(!Object.values(contents).flat().some((p) => p.startsWith('fashion-best.cpm')), 'the wrong file was cached');
+    // What the page and the service worker reported about the refused download.
+    const unexpected = problems.filter((p) => !/fashion-best\.cpm|not this build/.test(p));
+    assert.deepEqual(unexpected, []);
+  });
+});
+
 test('what a visitor downloads to run the app stays within 1 MB gzipped', (t) => {
   const { files, totals } = bundleSizes(SITE_DIR);
   for (const [part, total] of Object.entries(totals)) {

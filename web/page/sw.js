@@ -13,7 +13,8 @@
 //         only its version's files; a file that is not that version's is refused, never mixed in.
 //   data  the *.gz data sets (tens of MB that rarely change) and the trained models a page loads only when
 //         asked (*-best.cpm, convpad.loadPretrained('best')), kept across versions, each entry keyed by
-//         the file's hash: cached as it is first downloaded (checked), fetched again only when its hash
+//         the file's hash: checked as it is first downloaded (a file that is not this build's ends in a
+//         download error, never reaches the page whole) and cached, fetched again only when its hash
 //         changes. A version's activation drops the entries its list no longer names.
 //
 // Updates: a page runs one version from start to end. A new version installs while the old one serves,
@@ -147,9 +148,44 @@ async function dataResponse(event, path) {
   const cache = await caches.open(DATA_CACHE);
   const cached = await cache.match(dataKey(path));
   if (cached) return cached;
-  const response = await fetch(event.request);   // streams to the page (its progress bar) while a copy is kept
-  if (cacheable(response)) event.waitUntil(keepData(cache, path, response.clone()));
-  return response;
+  const response = await fetch(event.request);
+  if (!cacheable(response) || !response.body) return response;
+  // The page gets the bytes as they arrive (its progress bar), but the body ends in an error instead of
+  // its last bytes unless the whole file is the one this build lists (a server half-way through an
+  // update may already have the next build's); a checked file is kept.
+  const chunks = [];
+  let size = 0;
+  let settle;
+  event.waitUntil(new Promise((resolve) => { settle = resolve; }));
+  const checked = new TransformStream({
+    transform(chunk, controller) {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+    async flush(controller) {
+      const bytes = joined(chunks, size);
+      if (await sha256(bytes) !== FILES.get(path)) {
+        const message = `${path} on the server is not this build's (still being uploaded, or changed by the host)`;
+        await tellPages(message);
+        controller.error(new Error(message));
+        return;
+      }
+      await cache.put(dataKey(path), withBytes(response, bytes)).catch(() => {});   // a full quota keeps nothing
+    },
+  });
+  response.body.pipeTo(checked.writable).catch(() => {}).finally(() => settle());
+  return new Response(checked.readable, { status: 200, statusText: response.statusText, headers: response.headers });
+}
+
+function joined(chunks, size) {
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes.buffer;
 }
 
 // Keeps a data file if it is the one the list names (else the next build's list will).
