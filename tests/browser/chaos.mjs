@@ -19,7 +19,10 @@ import { ROOT, assertSiteBuilt, openBrowser, startServer, waitReady } from './he
 
 const SECONDS = Number(process.env.CONVPAD_CHAOS_SECONDS ?? 60);
 const SEED = process.env.CONVPAD_CHAOS_SEED !== undefined ? Number(process.env.CONVPAD_CHAOS_SEED) : Date.now() % 2 ** 31;
-const REGRESSION_SEEDS = [];          // every seed that once failed, with what it found
+// Every seed that once failed, with what it found.
+const REGRESSION_SEEDS = [
+  1340478308,   // ended on a reload, single-thread: the data set was still loading (phase 'loading'; this test's fault)
+];
 const MEMORY_GROWTH_LIMIT = 10e6;     // bytes the engine may grow after the warm-up (issue 17's bound)
 const SETTLE_MS = 120_000;            // how long the page's promises get to settle once the actions stop
 const SIZES = [[1280, 800], [800, 500], [390, 844]];
@@ -155,6 +158,12 @@ async function chaosRun(t, { isolation, seed, seconds }) {
     for (;;) {
       chaos = await page.evaluate(() => window.__chaos ?? { started: 0, settled: 0, odd: [], calls: {} });
       if (chaos.settled === chaos.started || Date.now() - settleStart > SETTLE_MS) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    // A reload or a data set switch near the end may still be downloading its data: that ends too.
+    for (;;) {
+      const { phase } = await page.evaluate(() => window.convpad.status());
+      if (phase !== 'loading' || Date.now() - settleStart > SETTLE_MS) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const status = await page.evaluate(() => ({ state: window.convpad.state, ...window.convpad.status() }));
