@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { seededRandom } from '../../tools/data/idx.mjs';
 import { ROOT, assertSiteBuilt, openBrowser, startServer, waitReady } from './helpers.mjs';
 
 const SECONDS = Number(process.env.CONVPAD_CHAOS_SECONDS ?? 60);
@@ -33,18 +34,6 @@ const GOOD_MODEL = Array.from(readFileSync(path.join(ROOT, 'assets/fashion-cnn.c
 let browser;
 before(() => assertSiteBuilt());
 after(async () => { await browser?.close(); });
-
-// Mulberry32: small, seeded, the same sequence in node on every machine.
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 // [SECTION] What the page is asked to do
 
@@ -139,7 +128,7 @@ async function chaosRun(t, { isolation, seed, seconds }) {
       return convpad.status().memory.engineWasm;
     });
 
-    const rnd = random(seed);
+    const rnd = seededRandom(seed);
     const counts = {};
     const start = Date.now();
     let steps = 0, reloads = 0;

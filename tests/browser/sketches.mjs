@@ -102,6 +102,7 @@ class Mouse {
     this.cdp = cdp;
     this.received = [];    // positions the page reported since the last send
     this.waiter = null;    // [position, resolve]: resolved when the page reports that position
+    this.onRelease = null; // resolves a release once the page has seen it
     this.lost = 0;
     this.moves = 0;
     this.at = null;
