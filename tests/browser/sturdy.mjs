@@ -230,6 +230,76 @@ test('the restore offer and the question fit a phone', { timeout: 180_000 }, asy
   }
 });
 
+test('a full storage quota: one plain notice, training goes on, and leaving an unsaved model asks first', { timeout: 180_000 }, async () => {
+  const own = await openBrowser({ width: 1280, height: 800 });
+  const { page: p, problems } = own;
+  try {
+    // The origin may store 4 KB: the first run's model (about 30 KB) does not fit.
+    const cdp = await p.context().newCDPSession(p);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin, quotaSize: 4096 });
+    await p.goto(url);
+    await waitReady(p);
+    const run = () => p.evaluate(async () => {
+      const { convpad } = window;
+      const final = await convpad.train({ arch: 'conv8k5-relu-pool2-flatten-dense10', epochs: 1, subset: 320, batchSize: 64 });
+      for (let wait = 0; wait < 100 && !convpad.status().notice; ++wait) await new Promise((resolve) => setTimeout(resolve, 50));
+      return { final, notice: convpad.status().notice, kept: await convpad.keptRun() };
+    });
+    const first = await run();
+    assert.equal(first.final.phase, 'idle');
+    assert.equal(first.kept, null);
+    assert.match(first.notice?.text ?? '', /^Runs cannot be kept in this browser \(the browser's storage for this site is full\): download the model to keep it$/);
+    const second = await run();   // the failed store stops nothing
+    assert.equal(second.final.phase, 'idle');
+    assert.equal(second.final.stepsDone, 5);
+
+    // Leaving asks while the trained model is neither kept nor downloaded (the browser asks only after the
+    // visitor has touched the page: a click on the status bar).
+    const dialogs = [];
+    p.on('dialog', (dialog) => { dialogs.push(dialog.type()); dialog.dismiss(); });
+    await p.mouse.click(640, 795);
+    await p.close({ runBeforeUnload: true });
+    await p.waitForFunction(() => true);   // the dismissed question keeps the page
+    assert.deepEqual(dialogs, ['beforeunload']);
+    assert.equal(p.isClosed(), false);
+    assert.equal(await p.evaluate(() => window.convpad.state), 'ready');
+
+    // Once downloaded, the model is safe: leaving asks nothing.
+    const [download] = await Promise.all([p.waitForEvent('download'), p.evaluate(() => window.convpad.downloadModel())]);
+    assert.ok((await readFile(await download.path())).length > 1000);
+    const closed = new Promise((resolve) => p.once('close', resolve));
+    await p.close({ runBeforeUnload: true });
+    await closed;
+    assert.deepEqual(dialogs, ['beforeunload'], 'leaving asked again after the download');
+    assert.deepEqual(problems, []);
+  } finally {
+    await own.close();
+  }
+});
+
+test('storage that refuses to open (a private window): the page starts, says so once, and trains', { timeout: 180_000 }, async () => {
+  const own = await openBrowser({ width: 1280, height: 800 });
+  const { page: p, problems } = own;
+  try {
+    await p.addInitScript(() => {
+      IDBFactory.prototype.open = () => { throw new DOMException('The operation is insecure.', 'SecurityError'); };
+    });
+    await p.goto(url);
+    await waitReady(p);
+    const result = await p.evaluate(async () => {
+      const { convpad } = window;
+      const final = await convpad.train({ arch: 'conv8k5-relu-pool2-flatten-dense10', epochs: 1, subset: 320, batchSize: 64 });
+      return { final, notice: convpad.status().notice, kept: await convpad.keptRun() };
+    });
+    assert.equal(result.final.phase, 'idle');
+    assert.equal(result.kept, null);
+    assert.match(result.notice?.text ?? '', /^Runs cannot be kept in this browser \(storage is off here, as in a private window\)/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await own.close();
+  }
+});
+
 // Last: it stops the shared page.
 test('after a fatal stop the error screen saves the last model the page showed, byte for byte', { timeout: 120_000 }, async () => {
   const model = await savedModel();

@@ -46,7 +46,14 @@ async function transact(mode, act) {
 function storageFailed(err) {
   if (storageBroken) return;
   storageBroken = true;
-  notify(`Runs cannot be kept in this browser (${err?.message ?? err}): download the model to keep it`, true);
+  notify(`Runs cannot be kept in this browser (${storageProblem(err)}): download the model to keep it`, true);
+}
+
+// A quota error carries no message in Chromium, and a private window's refusal names no reason either.
+function storageProblem(err) {
+  if (err?.name === 'QuotaExceededError') return "the browser's storage for this site is full";
+  if (err?.name === 'SecurityError' || err?.name === 'InvalidStateError') return 'storage is off here, as in a private window';
+  return err?.message || err?.name || String(err);
 }
 
 // [SECTION] Keeping
