@@ -346,6 +346,37 @@ test('a frame that cannot start sends an error event; embed.js rejects ready', a
   browser.problems.length = 0;
 });
 
+test('a browser without WebGL 2: ready rejects naming what is missing and the browsers that work; the host hears it', { timeout: 180_000 }, async (t) => {
+  const own = await openBrowser({ width: 1280, height: 800 });
+  try {
+    const p = own.page;
+    await p.addInitScript(() => {   // in every frame: as in headless Firefox, no WebGL 2 context is given
+      const getContext = HTMLCanvasElement.prototype.getContext;
+      HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+        return type === 'webgl2' ? null : getContext.call(this, type, ...rest);
+      };
+    });
+    const started = Date.now();
+    await p.goto(`${host.url}?frame=${encodeURIComponent(site.url)}`);
+    await p.waitForFunction(() => window.readyOutcome !== null, null, { timeout: 60_000 });
+    t.diagnostic(`ready rejected ${Date.now() - started} ms after the host page was opened`);
+    const { error } = await p.evaluate(() => window.readyOutcome);
+    assert.match(error, /^WebGL 2 is not available in this browser .*\. ConvPad runs in Chrome and Edge 98 or later, Firefox 113 or later and Safari 16\.4 or later\.$/);
+    const [event] = await p.evaluate(() => window.eventsOf('error'));
+    assert.deepEqual(event, { message: error, fatal: true });
+    const frame = await (await p.waitForSelector('#convpad')).contentFrame();
+    const inFrame = await frame.evaluate(() => Promise.race([   // the frame's own promise settles too
+      window.convpad.ready.then(() => 'resolved', (err) => err.message),
+      new Promise((resolve) => { setTimeout(() => resolve('convpad.ready still pending 30 s after the error'), 30_000); }),
+    ]));
+    assert.equal(inFrame, error);
+    assert.equal(await frame.isVisible('#error'), true, 'the frame shows no error screen');
+    assert.equal(await frame.textContent('#error-text'), error);
+  } finally {
+    await own.close();
+  }
+});
+
 // A stroke on course.html's pad frame, which must reach the pad even when the focus is elsewhere (in the
 // host page after a click on its button, or in the training frame).
 async function drawOnPad(padFrame) {

@@ -47,9 +47,14 @@ const { Progress, fetchBytes, fetchAll } = self.convpadFetch;
 
 // [SECTION] Start-up
 
+// The first versions with everything the page needs (WebAssembly SIMD, WebGL 2, DecompressionStream,
+// structuredClone, <dialog>): docs/browsers.md.
+const BROWSERS_THAT_WORK = 'ConvPad runs in Chrome and Edge 98 or later, Firefox 113 or later and Safari 16.4 or later.';
+const unsupported = (what) => new Error(`${what} ${BROWSERS_THAT_WORK}`);
+
 async function start() {
-  if (!hasWasmSimd()) throw new Error('This browser does not support WebAssembly SIMD.');
-  if (typeof DecompressionStream !== 'function') throw new Error('This browser lacks DecompressionStream (gzip).');
+  if (!hasWasmSimd()) throw unsupported('This browser does not support WebAssembly SIMD.');
+  if (typeof DecompressionStream !== 'function') throw unsupported('This browser lacks DecompressionStream (gzip).');
 
   const progress = new Progress(showProgress);
   const first = datasets.first;
@@ -137,13 +142,13 @@ async function startUi(progress) {
     printErr: (text) => console.warn(text),
     onShellStarted: () => mainRan(),
     onShellReady: () => shellReady.resolve(),
-    onShellError: (message) => fail(new Error(message)),   // no WebGL 2
+    onShellError: (message) => fail(/^WebGL 2/.test(message) ? unsupported(`${message}.`) : new Error(message)),
     onFramesStop: stopFrames,                              // after a fatal error
     onCommand: commandFromUi,
     onPadChange: api.announcePrediction,
     onAbort: (what) => fail(new Error(`The app stopped: ${what}`)),
   }));
-  await mainDone;
+  await Promise.race([mainDone, shellStarted]);   // main() returns without starting when there is no WebGL 2
   startNews();
   return { shellStarted };
 }
