@@ -7,7 +7,7 @@
 #   web      Dear ImGui + SDL2 from Debian *source* packages, libSDL2.a  (apt-get source, emcmake)
 #   web-packages  only web's Debian packages (emscripten among them), so that a caller can install every
 #            package first and build the sources later, beside other work (tools/test.sh)
-#   browser  Chromium + playwright-core for tests/browser                (apt, npm)
+#   browser  Chromium, Firefox ESR, WebKitGTK, Xvfb and their drivers for tests/browser (apt, npm)
 # Only Debian's archive and the npm registry are used (docs/emscripten.md: the toolchain's traps).
 # Safe to run repeatedly: everything is cached under $CONVPAD_DEPS_DIR (default <repo>/.deps).
 set -euo pipefail
@@ -170,9 +170,11 @@ group_web() {
   say "web ok ($DEPS)"
 }
 
+# Chromium headless; Firefox ESR and WebKitGTK's MiniBrowser (through WebKitWebDriver) each under an Xvfb of
+# their own (tests/browser/engines.mjs).
 group_browser() {
-  apt_install chromium
-  npm_ci "$ROOT/tests/browser" playwright-core "playwright-core"
+  apt_install chromium firefox-esr webkit2gtk-driver libwebkit2gtk-4.1-0 xvfb
+  npm_ci "$ROOT/tests/browser" selenium-webdriver "playwright-core, puppeteer-core, selenium-webdriver"
   say "browser ok"
 }
 

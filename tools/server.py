@@ -46,6 +46,16 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             sys.stderr.write("server: %s\n" % (fmt % args))
 
 
+class SiteServer(http.server.ThreadingHTTPServer):
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # A browser that drops a connection mid-download (a reload, a closed tab) is not a server error.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True, help="folder to serve (build-web/site)")
@@ -61,9 +71,8 @@ def main():
     SiteHandler.verbose = args.verbose
     SiteHandler.isolation = args.isolation
     handler = functools.partial(SiteHandler, directory=os.path.abspath(args.dir))
-    http.server.ThreadingHTTPServer.allow_reuse_address = True
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+        server = SiteServer(("127.0.0.1", args.port), handler)
     except OSError as err:
         sys.exit(f"server: cannot listen on 127.0.0.1:{args.port}: {err.strerror}")
     print(f"serving http://127.0.0.1:{server.server_address[1]}/", flush=True)

@@ -230,6 +230,18 @@ if(NOT CONVPAD_THREADS)
   endforeach()
   # The suite's short form: 30 s per engine and regression seed (docs/tests.md has the long runs).
   set_property(TEST convpad_web_chaos APPEND PROPERTY ENVIRONMENT CONVPAD_CHAOS_SECONDS=30)
+  # The suites that also run in Firefox ESR and WebKitGTK (tests/browser/engines.mjs), suite:seconds per engine.
+  set(other_engine_suites api:65 smoke:40)
+  foreach(browser firefox webkit)
+    foreach(entry ${other_engine_suites})
+      string(REPLACE ":" ";" entry ${entry})
+      list(GET entry 0 suite)
+      list(GET entry 1 seconds)
+      add_test(NAME convpad_web_${suite}_${browser} COMMAND node --test ${CMAKE_SOURCE_DIR}/tests/browser/${suite}.mjs)
+      set_tests_properties(convpad_web_${suite}_${browser} PROPERTIES LABELS browser-slow COST ${seconds} TIMEOUT 1200
+        ENVIRONMENT "CONVPAD_BROWSER=${browser};CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI};CONVPAD_WASM_CLI=${convpad_wasm_cli}")
+    endforeach()
+  endforeach()
 endif()
 
 # [SECTION] The benchmark page's modules, only when asked (tools/bench.sh)

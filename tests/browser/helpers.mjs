@@ -1,10 +1,10 @@
-// Shared pieces of the browser tests: the static server (tools/server.py on a free port), Debian's
-// headless Chromium driven by playwright-core with a fresh profile per browser, waiting on the app's
-// own signals, reading Fashion-MNIST test images, and finding the native CLI for reference results.
+// Shared pieces of the browser tests: the static server (tools/server.py on a free port), a fresh browser of
+// the engine under test (engines.mjs), waiting on the app's own signals, reading Fashion-MNIST test images,
+// and finding the native CLI for reference results.
 //
 // Environment (also for `node --test`): CONVPAD_SITE_DIR (default build-web/site),
-// CONVPAD_ARTIFACTS_DIR (screenshots), CONVPAD_CHROMIUM (default /usr/bin/chromium),
-// CONVPAD_CLI (native convpad for reference results; default build/native/convpad).
+// CONVPAD_ARTIFACTS_DIR (screenshots), CONVPAD_BROWSER (chromium, firefox or webkit) and the browsers'
+// binaries (engines.mjs), CONVPAD_CLI (native convpad for reference results; default build/native/convpad).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,6 +13,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+
+import { BROWSER, launchBrowser } from './engines.mjs';
+
+export { BROWSER } from './engines.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -23,19 +27,14 @@ function option(flag, envName, fallback) {
   return fallback;
 }
 export const SITE_DIR = option('--site', 'CONVPAD_SITE_DIR', path.join(ROOT, 'build-web/site'));
-export const ARTIFACTS_DIR = option('--artifacts', 'CONVPAD_ARTIFACTS_DIR', path.join(ROOT, 'test-artifacts/web'));
-export const CHROMIUM = process.env.CONVPAD_CHROMIUM || '/usr/bin/chromium';
-
-// Flags that work on this kind of machine (shared/TOOLCHAIN.md); playwright adds --headless and
-// --user-data-dir itself. SwiftShader renders WebGL2 in software, so screenshots show the real UI.
-// No --disable-gpu: with it Chromium composites in software and reads every WebGL frame back on the
-// page's main thread (a 50-200 ms stall per frame on 2 busy cores), which no browser with a GPU does;
-// without it SwiftShader stands in for the GPU in the compositor too, as a GPU would.
-const CHROMIUM_FLAGS = [
-  '--no-sandbox', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
-];
+// Screenshots of Firefox and WebKit go to a subfolder each, beside Chromium's.
+const artifactsRoot = option('--artifacts', 'CONVPAD_ARTIFACTS_DIR', path.join(ROOT, 'test-artifacts/web'));
+export const ARTIFACTS_DIR = BROWSER === 'chromium' ? artifactsRoot : path.join(artifactsRoot, BROWSER);
+// Whether the engine under test runs ConvPad's threaded engine on an isolated page: WebKitGTK gives no page
+// SharedArrayBuffer (Safari does).
+export const THREADED = BROWSER !== 'webkit';
+// `skip` of a test that needs Chromium's DevTools protocol (network throttling, request routing, emulation).
+export const ONLY_CHROMIUM = BROWSER === 'chromium' ? false : 'needs Chromium\'s DevTools protocol';
 export const READY_TIMEOUT_MS = 90_000;   // wasm compile + first frames under SwiftShader on 2 cores
 
 export function assertSiteBuilt() {
@@ -64,36 +63,10 @@ export function startServer({ isolation = true, dir = SITE_DIR, port = 0 } = {})
   });
 }
 
-// A fresh browser with its own empty profile (the folder `profile`); close() also deletes the profile.
-// problems collects every console error, page error, failed request and HTTP error.
-// serviceWorkers 'block' (the default): the site's service worker (web/page/sw.js) would answer from its caches
-// requests that page.route() must see (and count); tests/browser/offline.mjs passes 'allow'.
-export async function openBrowser({ width, height, deviceScaleFactor = 1, serviceWorkers = 'block' }) {
-  const { chromium } = await import('playwright-core').catch(() => {
-    throw new Error('playwright-core is missing: run tools/deps.sh browser');
-  });
-  const profile = await mkdtemp(path.join(tmpdir(), 'convpad-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width, height },
-    deviceScaleFactor,
-    acceptDownloads: true,
-    serviceWorkers,
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  const problems = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
-  page.on('response', (res) => { if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`); });
-  const close = async () => {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  };
-  return { page, problems, close, profile };
-}
+// A fresh browser of the engine CONVPAD_BROWSER names (engines.mjs), with its own empty profile; close() also
+// deletes the profile. problems collects console errors and page errors (in Chromium also failed requests and
+// HTTP errors).
+export const openBrowser = (options) => launchBrowser(options);
 
 // Waits for the app's ready signal (window.convpad.ready settles), never a fixed sleep.
 export async function waitReady(page) {

@@ -1,21 +1,24 @@
 // Browser smoke test of the ConvPad site: serve build-web/site on a free port (tools/server.py),
-// open it in Debian's headless Chromium (playwright-core, a fresh profile per test), wait for the
-// app's own ready signal, and fail on any console error, page error or failed request.
-// Screenshots go to the artifacts folder.
+// open it in the engine under test (CONVPAD_BROWSER: Chromium, Firefox or WebKit; a fresh profile per
+// test), wait for the app's own ready signal, and fail on any console error, page error or failed request.
+// Screenshots go to the artifacts folder (Firefox's and WebKit's in a subfolder each).
 //
 //   node --test tests/browser/smoke.mjs
-//   node tests/browser/smoke.mjs --site build-web/site --artifacts test-artifacts/web
-// Environment (also for `node --test`): CONVPAD_SITE_DIR, CONVPAD_ARTIFACTS_DIR, CONVPAD_CHROMIUM (helpers.mjs).
-// Needs `tools/deps.sh browser` (chromium + npm ci here) and a built site (`tools/serve.sh --no-serve`).
+//   CONVPAD_BROWSER=webkit node --test tests/browser/smoke.mjs
+// Environment (also for `node --test`): see helpers.mjs and engines.mjs.
+// Needs `tools/deps.sh browser` (the browsers + npm ci here) and a built site (`tools/serve.sh --no-serve`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import {
-  ARTIFACTS_DIR, SITE_DIR, assertSiteBuilt, frameCount, openBrowser, startServer, waitFrames, waitReady,
+  ARTIFACTS_DIR, BROWSER, ONLY_CHROMIUM, SITE_DIR, THREADED, assertSiteBuilt, frameCount, openBrowser, startServer,
+  waitFrames, waitReady,
 } from './helpers.mjs';
+
 
 // Fashion-MNIST and its sketch set (train()'s `sketches`), as the page downloads them.
 const DATASET_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz',
@@ -78,7 +81,11 @@ test('the page loads, the shell renders, follows resizes, draws on input and res
     assert.equal(status.datasetReady, true, 'the engine has no data set');
     assert.deepEqual(status.dataset,
       { name: 'fashion', title: 'Fashion-MNIST', loaded: totalBytes, total: totalBytes, ready: true, error: null });
-    assert.equal(status.engine, 'pthreads', 'an isolated page runs the threaded engine in its worker');
+    if (!THREADED) {
+      assert.deepEqual([status.engine, status.modeReason], ['worker', 'this browser has no SharedArrayBuffer']);
+    } else {
+      assert.equal(status.engine, 'pthreads', 'an isolated page runs the threaded engine in its worker');
+    }
 
     // Frames on demand ("an idle page rests"): without input or news the page draws (almost)
     // nothing; input over the canvas gets frames at once.
@@ -110,21 +117,24 @@ test('HiDPI: the canvas backing store is CSS size x devicePixelRatio', { timeout
     await waitFrames(page, 2);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'smoke-800x600@2x.png') });
 
+    assert.deepEqual(problems, []);
+    if (BROWSER !== 'chromium') return;   // what follows needs Chromium's DevTools protocol
+
     // Only the ratio changes (no resize): the shell must still follow it and rebuild its font.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 800, height: 600, deviceScaleFactor: 1.5, mobile: false });
     await page.waitForFunction(() => document.getElementById('canvas').width === 1200, null, { timeout: 10_000 });
     await waitFrames(page, 2);
     // Through CDP: page.screenshot() would re-apply playwright's own deviceScaleFactor first.
-    const shot = await cdp.send('Page.captureScreenshot', { format: 'png' });
-    await writeFile(path.join(ARTIFACTS_DIR, 'smoke-800x600@1.5x.png'), Buffer.from(shot.data, 'base64'));
+    const capture = await cdp.send('Page.captureScreenshot', { format: 'png' });
+    await writeFile(path.join(ARTIFACTS_DIR, 'smoke-800x600@1.5x.png'), Buffer.from(capture.data, 'base64'));
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
   }
 });
 
-test('the loading screen shows byte progress', { timeout: 180_000 }, async () => {
+test('the loading screen shows byte progress', { timeout: 180_000, skip: ONLY_CHROMIUM }, async () => {
   const browser = await openBrowser({ width: 800, height: 600, deviceScaleFactor: 1 });
   try {
     const { page, problems } = browser;
@@ -151,18 +161,24 @@ test('the loading screen shows byte progress', { timeout: 180_000 }, async () =>
 });
 
 test('a failed download is reported in the page', { timeout: 180_000 }, async () => {
+  // The site without the UI module (always the single-thread convpad_web): without it there is no app. (The
+  // threaded engine's failure only means the single-thread engine is tried: threads.mjs.)
+  const dir = await mkdtemp(path.join(tmpdir(), 'convpad-no-ui-'));
+  for (const name of await readdir(SITE_DIR)) {
+    if (name !== 'convpad_web.wasm') await symlink(path.join(SITE_DIR, name), path.join(dir, name));
+  }
+  const broken = await startServer({ dir });
   const browser = await openBrowser({ width: 800, height: 600, deviceScaleFactor: 1 });
   try {
     const { page } = browser;
-    // The UI module (always the single-thread convpad_web): without it there is no app. (The threaded
-    // engine's failure only means the single-thread engine is tried: threads.mjs.)
-    await page.route(/\/convpad_web\.wasm$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
-    await page.goto(baseUrl);
+    await page.goto(broken.url);
     await page.waitForFunction(() => window.convpad && window.convpad.state === 'error', null, { timeout: 30_000 });
     assert.equal(await page.isVisible('#error'), true, 'the error area is hidden');
     assert.match(await page.textContent('#error-text'), /convpad_web\.wasm: HTTP 404/);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'smoke-error.png') });
   } finally {
     await browser.close();
+    broken.proc.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -93,6 +93,7 @@ test('a cross-origin isolated page runs the threaded engine on min(cores, 4) thr
     const { status, isolated: isIsolated, cores } = await pageState(page);
     assert.equal(isIsolated, true, 'COOP/COEP headers missing');
     assert.equal(status.mode, 'multi-thread');
+    assert.equal(status.modeReason, null);
     assert.equal(status.engine, 'pthreads');
     assert.equal(status.threads, Math.min(cores, 4));
     assert.ok(status.threads >= 2, `${status.threads} thread(s) on ${cores} cores`);
@@ -205,6 +206,7 @@ test('threads=1 runs the single-thread engine: the same probabilities and traini
   await withPage(`${isolated.url}?threads=1`, async ({ page, problems, appFiles }) => {
     const { status } = await pageState(page);
     assert.equal(status.mode, 'single-thread');
+    assert.equal(status.modeReason, 'threads=1 asks for one thread');
     assert.equal(status.engine, 'worker');
     assert.equal(status.threads, 1);
     assert.equal(status.notice, null);
@@ -237,6 +239,7 @@ test('served without COOP/COEP, the page runs the single-thread engine and works
     const { status, isolated: isIsolated } = await pageState(page);
     assert.equal(isIsolated, false);
     assert.equal(status.mode, 'single-thread');
+    assert.equal(status.modeReason, 'this page is not cross-origin isolated (served without COOP/COEP headers)');
     assert.equal(status.engine, 'worker');
     assert.equal(status.threads, 1);
     assert.equal(status.notice, null, 'a page on a plain host is not an error');
@@ -305,6 +308,8 @@ async function assertFallback({ url = isolated.url, prepare, reasonPattern, expe
     assert.equal(status.notice.error, false);
     assert.match(status.notice.text, /^threads unavailable \(.*\): running on 1 thread$/);
     assert.match(status.notice.text, reasonPattern, 'the notice does not say why');
+    assert.match(status.modeReason, /^the threaded engine did not start \(/);
+    assert.match(status.modeReason, reasonPattern);
     assert.deepEqual(await classifyAll(page), reference.classified);
     // The single-thread engine does the work: the data set arrives, an evaluation runs.
     await page.evaluate(() => window.convpad.datasetReady);

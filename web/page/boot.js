@@ -89,29 +89,37 @@ async function start() {
   else urlModelSettled.resolve(config());
 }
 
-// SharedArrayBuffer, and so the threaded engine, exists only on cross-origin isolated pages.
-const threadsAvailable = () => self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+// Why the page runs its engine on one thread, or null when the threaded engine may start. The threaded
+// engine needs SharedArrayBuffer, which browsers give only to cross-origin isolated pages (and WebKitGTK to
+// none).
+function singleThreadReason(wanted) {
+  if (wanted <= 1) return urlConfig.threadsFromUrl ? 'threads=1 asks for one thread' : 'this device reports one core';
+  if (self.crossOriginIsolated !== true) return 'this page is not cross-origin isolated (served without COOP/COEP headers)';
+  if (typeof SharedArrayBuffer !== 'function') return 'this browser has no SharedArrayBuffer';
+  return null;
+}
 
-// The threaded engine when the page is isolated and more than one thread is wanted, else (or when it
-// fails to start) the single-thread one. Resolves with {kind, threads, mode}.
+// The threaded engine when it may start and more than one thread is wanted, else (or when it fails to
+// start) the single-thread one. Resolves with {kind, threads, mode, modeReason}.
 async function startEngine(notices) {
   const wanted = urlConfig.threads;
-  if (wanted > 1 && threadsAvailable()) {
+  let reason = singleThreadReason(wanted);
+  if (reason === null) {
     setEngine(new EngineClient(onEngineEvent));
     try {
       const { engine: kind, threads } = await engine.start(ENGINES.threaded.script, wanted);
-      return { kind, threads, mode: ENGINES.threaded.mode };
+      return { kind, threads, mode: ENGINES.threaded.mode, modeReason: null };
     } catch (err) {
       console.warn(`ConvPad: the threaded engine did not start (${err.message}); using the single-thread engine`);
       notices.push({ text: `threads unavailable (${err.message}): running on 1 thread`, isError: false });
+      reason = `the threaded engine did not start (${err.message})`;
     }
   } else if (urlConfig.threadsFromUrl && wanted > 1) {
-    notices.push({ text: `threads=${wanted}: this page is not cross-origin isolated `
-      + '(served without COOP/COEP headers), so it runs on 1 thread', isError: false });
+    notices.push({ text: `threads=${wanted}: ${reason}, so it runs on 1 thread`, isError: false });
   }
   setEngine(new EngineClient(onEngineEvent));
   const { engine: kind, threads } = await engine.start(ENGINES.single.script, 1);
-  return { kind, threads, mode: ENGINES.single.mode };
+  return { kind, threads, mode: ENGINES.single.mode, modeReason: reason };
 }
 
 function loadScript(src) {

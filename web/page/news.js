@@ -22,7 +22,7 @@ export const datasets = {
 
 // The engine build that runs: kind 'worker' | 'pthreads', threads, mode 'single-thread' | 'multi-thread';
 // wasmBytes: its memory, from the last update.
-export const engineInfo = { kind: null, threads: 1, mode: null, wasmBytes: 0 };
+export const engineInfo = { kind: null, threads: 1, mode: null, modeReason: null, wasmBytes: 0 };
 
 // convpad.datasetReady exists from the start, so a page can await it at any time.
 const datasetLoaded = {};
@@ -156,6 +156,7 @@ export function status() {
     dataset: datasetStatus(),
     engine: engineInfo.kind,
     mode: engineInfo.mode,
+    modeReason: engineInfo.modeReason,   // why single-thread, or null
     threads: engineInfo.threads,
     memory: { engineWasm: engineInfo.wasmBytes, uiWasm: heapU8(uiModule).byteLength },   // bytes
   };
