@@ -228,8 +228,8 @@ if(NOT CONVPAD_THREADS)
     set_tests_properties(convpad_web_${suite} PROPERTIES LABELS ${label} COST ${seconds} TIMEOUT 1200
       ENVIRONMENT "CONVPAD_SITE_DIR=${CONVPAD_SITE_DIR};CONVPAD_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/test-artifacts/web;CONVPAD_CLI=${CONVPAD_NATIVE_CLI};CONVPAD_WASM_CLI=${convpad_wasm_cli};CONVPAD_KERNEL_CHECK_DIR=${CMAKE_BINARY_DIR}/kernel-check")
   endforeach()
-  # The suite's short form: 30 s per engine and regression seed (docs/tests.md has the long runs).
-  set_property(TEST convpad_web_chaos APPEND PROPERTY ENVIRONMENT CONVPAD_CHAOS_SECONDS=30)
+  # The suite's short form: 20 s per engine and regression seed (docs/tests.md has the long runs).
+  set_property(TEST convpad_web_chaos APPEND PROPERTY ENVIRONMENT CONVPAD_CHAOS_SECONDS=20)
   # The suites that also run in Firefox ESR and WebKitGTK (tests/browser/engines.mjs), suite:seconds per engine.
   set(other_engine_suites api:65 smoke:40)
   foreach(browser firefox webkit)

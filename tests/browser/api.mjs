@@ -409,8 +409,7 @@ test('moves the browser merges into one event reach the pad: a quick zigzag draw
   await page.evaluate(() => window.convpad.pad.clear());
 });
 
-test('model files: save, download, load, pick, drop; bad bytes are refused and the model stays',
-  { skip: BROWSER === 'chromium' ? false : 'downloads are not yet caught in this engine\'s driver' }, async () => {
+test('model files: save, download, load, pick, drop; bad bytes are refused and the model stays', async (t) => {
   const image = testImagePixels(testSet, 7);
   const reference = await classifyInPage(image);
 
@@ -448,10 +447,15 @@ test('model files: save, download, load, pick, drop; bad bytes are refused and t
   assert.equal(loaded.arch, arch);
   assert.deepEqual(await classifyInPage(image), reference);
 
-  // downloadModel(): a browser download named convpad-model.cpm with the same bytes.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.evaluate(() => window.convpad.downloadModel())]);
-  assert.equal(download.suggestedFilename(), 'convpad-model.cpm');
-  assert.ok((await readFile(await download.path())).equals(saved), 'the download differs from saveModel()');
+  // downloadModel(): a browser download named convpad-model.cpm with the same bytes. (WebKitWebDriver
+  // reports no downloads.)
+  if (BROWSER === 'webkit') {
+    t.diagnostic('downloadModel() not checked: WebKitWebDriver reports no downloads');
+  } else {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.evaluate(() => window.convpad.downloadModel())]);
+    assert.equal(download.suggestedFilename(), 'convpad-model.cpm');
+    assert.ok((await readFile(await download.path())).equals(saved), 'the download differs from saveModel()');
+  }
 
   // A file dropped on the page goes through loadModel; the outcome is the app's notice.
   const drop = (name, bytes) => page.evaluate(async ({ name, b64 }) => {
@@ -469,12 +473,17 @@ test('model files: save, download, load, pick, drop; bad bytes are refused and t
   assert.equal(status.notice.error, false);
   assert.equal(status.notice.text, `loaded dropped.cpm (${arch})`);
 
-  // pickModelFile(): the browser's file chooser, answered with the site's model file.
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.evaluate(() => window.convpad.pickModelFile())]);
-  await chooser.setFiles(MODEL_PATH);
-  status = await waitStatus(page, (s) => s.notice?.text.includes('fashion-cnn.cpm'), { timeout: 10_000, what: 'the picker notice' });
-  assert.equal(status.notice.text, `loaded fashion-cnn.cpm (${arch})`);
-  assert.deepEqual(await classifyInPage(image), reference);
+  // pickModelFile(): the browser's file chooser, answered with the site's model file. (Only Playwright
+  // answers a file chooser.)
+  if (BROWSER !== 'chromium') {
+    t.diagnostic('pickModelFile() not checked: only Chromium\'s driver answers a file chooser');
+  } else {
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.evaluate(() => window.convpad.pickModelFile())]);
+    await chooser.setFiles(MODEL_PATH);
+    status = await waitStatus(page, (s) => s.notice?.text.includes('fashion-cnn.cpm'), { timeout: 10_000, what: 'the picker notice' });
+    assert.equal(status.notice.text, `loaded fashion-cnn.cpm (${arch})`);
+    assert.deepEqual(await classifyInPage(image), reference);
+  }
   assert.deepEqual(browser.problems, []);
 });
 

@@ -16,7 +16,7 @@
 // CONVPAD_FIREFOX, CONVPAD_MINIBROWSER (the binaries).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -137,7 +137,7 @@ export async function launchFirefox({ width, height, deviceScaleFactor = 1, serv
   const problems = [];
   inner.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
   inner.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  const page = new PuppeteerPage(inner, { width, height, deviceScaleFactor });
+  const page = new PuppeteerPage(inner, { width, height, deviceScaleFactor }, profile);
   await page.setViewportSize({ width, height });   // defaultViewport alone leaves the window's height
   const close = async () => {
     await browser.close().catch(() => {});
@@ -176,10 +176,12 @@ class PuppeteerFrame {
 }
 
 class PuppeteerPage extends PuppeteerFrame {
-  constructor(page, viewport) {
+  // downloadDir: where Firefox saves downloads without asking (its profile's prefs say so).
+  constructor(page, viewport, downloadDir) {
     super(page);
     this.page = page;
     this.viewport = viewport;
+    this.downloadDir = downloadDir;
     this.mouse = page.mouse;
     this.keyboard = page.keyboard;
     this.touchscreen = page.touchscreen;
@@ -208,6 +210,23 @@ class PuppeteerPage extends PuppeteerFrame {
   }
 
   on(event, handler) { this.page.on(event, handler); }
+
+  // Playwright's 'download' event: the next file that appears, complete, in the download folder.
+  // Resolves {suggestedFilename(), path()}.
+  async waitForEvent(event, { timeout = 30_000 } = {}) {
+    if (event !== 'download') throw new Error(`waitForEvent('${event}') is not available in Firefox's driver`);
+    const before = new Set(await readdir(this.downloadDir));
+    const start = Date.now();
+    for (;;) {
+      const done = (await readdir(this.downloadDir)).filter((f) => !before.has(f) && !f.endsWith('.part'));
+      const file = done.length ? path.join(this.downloadDir, done[0]) : null;
+      if (file && (await stat(file)).size > 0 && !(await readdir(this.downloadDir)).includes(`${done[0]}.part`)) {
+        return { suggestedFilename: () => done[0], path: async () => file };
+      }
+      if (Date.now() - start > timeout) throw new Error(`no download within ${timeout} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 
   isClosed() { return this.page.isClosed(); }
 
@@ -391,14 +410,22 @@ class WebDriverPage extends WebDriverFrame {
   // shown), so the page draws frames while the picture is taken.
   async screenshot({ path: file }) {
     await this.evaluate(() => {
-      let frames = 20;
+      window.__convpadPosing = true;
       const draw = () => {
         window.convpad?.redraw?.(1);
-        if (--frames > 0) requestAnimationFrame(draw);
+        if (window.__convpadPosing) requestAnimationFrame(draw);
       };
       requestAnimationFrame(draw);
     });
-    const png = await this.queue.run(() => this.driver.takeScreenshot());
+    let png;
+    try {
+      png = await this.queue.run(() => this.driver.takeScreenshot());
+    } finally {   // the page rests again before the test goes on (an idle page draws nothing)
+      await this.evaluate(() => new Promise((resolve) => {
+        window.__convpadPosing = false;
+        requestAnimationFrame(() => requestAnimationFrame(resolve));
+      }));
+    }
     await writeFile(file, Buffer.from(png, 'base64'));
   }
 
