@@ -141,3 +141,30 @@ TEST_CASE("session: a training step that runs out of memory ends that run alone"
     CHECK(session.work(5.0));
     CHECK_FALSE(session.losses().empty());
 }
+
+TEST_CASE("session: an evaluation whose buffers do not fit is refused, and the session goes on", "[session][alloc]") {
+    // The evaluator takes all its memory when it starts (its chunks then allocate nothing), so a full heap
+    // refuses the command itself, which the engine answers with an error.
+    Session session(DatasetId::Fashion, convpad_test::kTinyArch);
+    convpad_test::load_bars(session, 400, 100);
+    {
+        FullHeap full(1024);
+        CHECK_THROWS_AS(session.start_evaluation(), std::bad_alloc);
+    }
+    CHECK(session.status().phase == Phase::Idle);
+    CHECK_FALSE(session.work(5.0));
+    CHECK(session.last_evaluation() == nullptr);
+
+    session.start_evaluation();
+    CHECK(session.status().phase == Phase::Evaluating);
+    {
+        FullHeap full(1024);  // nothing more is needed once it runs
+        while (session.work(5.0)) {
+        }
+    }
+    REQUIRE(session.last_evaluation() != nullptr);
+    CHECK(session.last_evaluation()->total == 100);
+    session.start_training(convpad_test::tiny_settings());
+    CHECK(session.work(5.0));
+    CHECK_FALSE(session.losses().empty());
+}
