@@ -113,6 +113,15 @@ struct FullHeap {
     ~FullHeap() { g_refuse_above.store(SIZE_MAX); }
 };
 
+// After a failure: the evaluation just run covered the 100 test images, and a new run trains.
+static void check_evaluated_then_trains(Session& session) {
+    REQUIRE(session.last_evaluation() != nullptr);
+    CHECK(session.last_evaluation()->total == 100);
+    session.start_training(convpad_test::tiny_settings());
+    CHECK(session.work(5.0));
+    CHECK_FALSE(session.losses().empty());
+}
+
 TEST_CASE("session: a training step that runs out of memory ends that run alone", "[session][alloc]") {
     using Catch::Matchers::Contains;
     Session session(DatasetId::Fashion, convpad_test::kTinyArch);
@@ -135,11 +144,7 @@ TEST_CASE("session: a training step that runs out of memory ends that run alone"
     CHECK(session.status().failure.empty());
     while (session.work(5.0)) {
     }
-    REQUIRE(session.last_evaluation() != nullptr);
-    CHECK(session.last_evaluation()->total == 100);
-    session.start_training(convpad_test::tiny_settings());
-    CHECK(session.work(5.0));
-    CHECK_FALSE(session.losses().empty());
+    check_evaluated_then_trains(session);
 }
 
 TEST_CASE("session: an evaluation whose buffers do not fit is refused, and the session goes on", "[session][alloc]") {
@@ -162,9 +167,5 @@ TEST_CASE("session: an evaluation whose buffers do not fit is refused, and the s
         while (session.work(5.0)) {
         }
     }
-    REQUIRE(session.last_evaluation() != nullptr);
-    CHECK(session.last_evaluation()->total == 100);
-    session.start_training(convpad_test::tiny_settings());
-    CHECK(session.work(5.0));
-    CHECK_FALSE(session.losses().empty());
+    check_evaluated_then_trains(session);
 }
