@@ -70,13 +70,29 @@ export const openBrowser = (options) => launchBrowser(options);
 
 // Waits for the app's ready signal (window.convpad.ready settles), never a fixed sleep.
 export async function waitReady(page) {
-  await page.waitForFunction(() => window.convpad && window.convpad.state !== 'loading', null,
-    { timeout: READY_TIMEOUT_MS });
+  try {
+    await page.waitForFunction(() => window.convpad && window.convpad.state !== 'loading', null,
+      { timeout: READY_TIMEOUT_MS });
+  } catch (err) {
+    throw new Error(`the app was not ready after ${READY_TIMEOUT_MS / 1000} s (${err.message}); the page: ${
+      await startupReport(page)}`);
+  }
   const { state, error } = await page.evaluate(() => ({
     state: window.convpad.state,
     error: window.convpad.error ? String(window.convpad.error.message || window.convpad.error) : null,
   }));
   assert.equal(state, 'ready', `the app did not start: ${error}`);
+}
+
+// Where start-up stopped: the loading screen's text and the milestones passed (convpad.timings).
+async function startupReport(page) {
+  return page.evaluate(() => JSON.stringify({
+    document: document.readyState,
+    api: typeof window.convpad,
+    timings: window.convpad?.timings,
+    loadingScreen: document.getElementById('loading')?.innerText,
+    isolated: self.crossOriginIsolated,
+  })).catch((err) => `(could not be read: ${err.message})`);
 }
 
 // Frames the UI module has drawn since it started.

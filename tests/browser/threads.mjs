@@ -343,6 +343,33 @@ test('a threaded engine whose pthread workers cannot start gives way to the sing
   }
 });
 
+// The engine worker's script, with `new Worker` that never returns for the first `stalls` loads of it: how
+// Firefox sometimes hangs as the threaded engine makes its pthread pool.
+function stallingPool(page, stalls) {
+  let loads = 0;
+  return page.route('**/engine_worker.js', async (route) => {
+    const response = await route.fetch();
+    const stall = loads++ < stalls ? 'self.Worker = function () { for (;;) {} };\n' : '';
+    await route.fulfill({ response, body: stall + await response.text() });
+  });
+}
+
+test('a threaded engine that stalls making its threads is started again, and runs', async () => {
+  await withPage(isolated.url, async ({ page, problems, warnings }) => {
+    const { status } = await pageState(page);
+    assert.equal(status.engine, 'pthreads');
+    assert.equal(status.modeReason, null);
+    assert.deepEqual(warnings.filter((w) => w.startsWith('ConvPad:')), [
+      "ConvPad: the browser did not make the engine's threads within 8 s; starting the threaded engine again"]);
+    assert.deepEqual(await classifyAll(page), reference.classified);
+    assert.deepEqual(problems, []);
+  }, { prepare: (page) => stallingPool(page, 1) });
+});
+
+test('a threaded engine that stalls twice gives way to the single-thread engine', async () => {
+  await assertFallback({ prepare: (page) => stallingPool(page, 2), reasonPattern: /did not make the engine's threads/ });
+});
+
 test('a threaded engine whose wasm does not compile gives way to the single-thread engine', async () => {
   await assertFallback({
     prepare: (page) => page.route('**/convpad_engine_mt.wasm', (route) => route.fulfill({

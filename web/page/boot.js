@@ -16,7 +16,7 @@
 // notices), news.js (the engine's messages), frames.js, api.js and models.js (the calls), page_config.js
 // (URL parameters), share.js, drop.js, screen.js (loading and error screens), site_files.js.
 import './fetch.js';
-import { EngineClient } from './engine_client.js';
+import { EngineClient, EngineStartStalled } from './engine_client.js';
 import {
   ConvPadError, callUi, convpad, engine, setEngine, setModuleBroken, setUiModule, uiModule,
 } from './calls.js';
@@ -63,16 +63,19 @@ async function start() {
   const engineStarted = startEngine(notices);
   engineStarted.catch(() => {});
   const { shellStarted } = await startUi(progress);
+  convpad.timings.uiMs = performance.now();
   applyPanels();   // before the first frame: a hidden sample grid must not ask for the data set
   applyTheme();
 
   Object.assign(engineInfo, await engineStarted);
+  convpad.timings.engineMs = performance.now();
   callUi('start', 'convpad_ui_set_engine', null, ['string', 'number'], [engineInfo.kind, engineInfo.threads]);
   if (first !== datasets.current) {
     await engine.call('selectDataset', [first]);
     datasets.current = first;
   }
   const modelNotice = await models.loadPretrainedModel(await model, first);
+  convpad.timings.modelMs = performance.now();
   applyTrainingParameters();
   const settingsNotice = showUrlProblems();
   scheduleFrame();
@@ -105,9 +108,8 @@ async function startEngine(notices) {
   const wanted = urlConfig.threads;
   let reason = singleThreadReason(wanted);
   if (reason === null) {
-    setEngine(new EngineClient(onEngineEvent));
     try {
-      const { engine: kind, threads } = await engine.start(ENGINES.threaded.script, wanted);
+      const { engine: kind, threads } = await startThreaded(wanted);
       return { kind, threads, mode: ENGINES.threaded.mode, modeReason: null };
     } catch (err) {
       console.warn(`ConvPad: the threaded engine did not start (${err.message}); using the single-thread engine`);
@@ -120,6 +122,19 @@ async function startEngine(notices) {
   setEngine(new EngineClient(onEngineEvent));
   const { engine: kind, threads } = await engine.start(ENGINES.single.script, 1);
   return { kind, threads, mode: ENGINES.single.mode, modeReason: reason };
+}
+
+// A start the browser stalled in is tried once more (EngineClient.start says why).
+async function startThreaded(threads) {
+  for (let attempt = 1; ; attempt++) {
+    setEngine(new EngineClient(onEngineEvent));
+    try {
+      return await engine.start(ENGINES.threaded.script, threads);
+    } catch (err) {
+      if (!(err instanceof EngineStartStalled) || attempt === 2) throw err;
+      console.warn(`ConvPad: ${err.message}; starting the threaded engine again`);
+    }
+  }
 }
 
 function loadScript(src) {

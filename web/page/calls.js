@@ -11,7 +11,7 @@ export const convpad = {
   state: 'loading',   // 'loading' | 'ready' | 'error'
   error: null,
   ready: null,
-  timings: { readyMs: null, datasetMs: null },   // performance.now() at each milestone
+  timings: { uiMs: null, engineMs: null, modelMs: null, readyMs: null, datasetMs: null },   // performance.now() at each milestone
 };
 
 export let uiModule = null;   // the UI's Emscripten module

@@ -3,6 +3,11 @@
 // posts (updates, snapshots, data-set progress) goes to onEvent.
 
 const START_TIMEOUT_MS = 120_000;   // wasm compile + the threaded build's pool under a slow machine
+// Making the pool's workers takes milliseconds; Firefox sometimes hangs in it for ever (see start()).
+const POOL_TIMEOUT_MS = 8_000;
+
+// Why a start failed, when trying again may work.
+export class EngineStartStalled extends Error {}
 
 export class EngineClient {
   constructor(onEvent) {
@@ -15,18 +20,28 @@ export class EngineClient {
   }
 
   // Runs engine build `script` in a new worker. Resolves with {engine: 'worker' | 'pthreads', threads};
-  // rejects (and stops the worker) when it cannot start, e.g. a threaded build without shared memory.
+  // rejects (and stops the worker) when it cannot start, e.g. a threaded build without shared memory, with
+  // an EngineStartStalled when the browser stalled in making the pool's workers (Firefox ESR 153 did, about
+  // one start in twenty, inside the worker's `new Worker`, which never returned).
   async start(script, threads) {
     this.worker = new Worker('engine_worker.js');
-    this.worker.onmessage = (event) => this.receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();
       this.fail(new Error(`the engine worker failed (${event.message || 'a script did not load'})`));
     };
     this.starting = true;
-    let timer;
+    const timers = [];
     const timeout = new Promise((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error('the engine did not start in time')), START_TIMEOUT_MS);
+      const after = (ms, err) => timers.push(setTimeout(() => reject(err), ms));
+      after(START_TIMEOUT_MS, new Error('the engine did not start in time'));
+      this.worker.onmessage = ({ data }) => {
+        if (data?.event !== 'starting') return this.receive(data);
+        if (data.step === 'pool') {
+          after(POOL_TIMEOUT_MS, new EngineStartStalled(`the browser did not make the engine's threads within ${POOL_TIMEOUT_MS / 1000} s`));
+        } else {
+          clearTimeout(timers.pop());
+        }
+      };
     });
     try {
       return await Promise.race([this.call('init', [{ script, threads }]), timeout]);
@@ -34,7 +49,8 @@ export class EngineClient {
       this.stop();
       throw err;
     } finally {
-      clearTimeout(timer);
+      timers.forEach(clearTimeout);
+      this.worker.onmessage = (event) => this.receive(event.data);
       this.starting = false;
     }
   }

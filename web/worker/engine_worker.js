@@ -8,7 +8,8 @@
 // the engine's wasm memory),
 // {event: 'snapshot', version, arch, weights, samples} (at most every SNAPSHOT_MS while training),
 // {event: 'dataset', name, loaded, total}, {event: 'datasetReady', name, testImages, testLabels},
-// {event: 'datasetError', name, message} and {event: 'fatal', message}. The engine keeps one session per
+// {event: 'datasetError', name, message}, {event: 'starting', step} (the threaded build's start-up) and
+// {event: 'fatal', message}. The engine keeps one session per
 // data set ('fashion', 'digits'); commands and news are the current one's, downloads say whose they are.
 'use strict';
 
@@ -119,7 +120,12 @@ const commands = {
       options.mainScriptUrlOrBlob = new URL(script, self.location.href).href;   // what its pthreads load
       options.threadPoolSize = threads - 1;   // -sPTHREAD_POOL_SIZE reads it: workers ready before main
     }
-    engine = await self.createConvPadEngine(options);
+    // The module's first, synchronous part makes the pthread pool's workers. Firefox sometimes never
+    // returns from a worker's `new Worker`; the page sees no 'poolMade' and starts this worker again.
+    if (threaded) post({ event: 'starting', step: 'pool' });
+    const created = self.createConvPadEngine(options);
+    if (threaded) post({ event: 'starting', step: 'poolMade' });
+    engine = await created;
     engineKind = threaded ? 'pthreads' : 'worker';
     const { threads: running } = threaded ? engineCall('convpad_engine_set_threads', ['number'], [threads]) : { threads: 1 };
     afterCommand();
