@@ -11,7 +11,7 @@
 #   wasm     Emscripten, one build for everything the browser runs: the page, both engines, the wasm CLI,
 #            the kernel check module and both Catch2 runners; the Catch2 suite under node, and its threaded
 #            cases again in the -pthread build (label wasm)
-#   fuzz     libFuzzer targets (clang, ASan+UBSan), FUZZ_SECONDS each (default 60), two at a time (label fuzz)
+#   fuzz     libFuzzer targets (clang, ASan+UBSan), FUZZ_SECONDS each (default 45), two at a time (label fuzz)
 #   browser  the browser suites in headless Chromium against the wasm stage's site, two at a time
 #            (labels browser and browser-slow); screenshots in build/wasm/test-artifacts/web
 # Environment: CONVPAD_BUILD_DIR (default <repo>/build), CONVPAD_DEPS_DIR (default <repo>/.deps), FUZZ_SECONDS.
@@ -19,7 +19,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${CONVPAD_BUILD_DIR:-$ROOT/build}
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-45}
 JOBS=$(nproc)
 export NODE_PATH=/usr/share/nodejs   # emcc needs Debian's acorn (docs/emscripten.md)
 export CONVPAD_DEPS_DIR=${CONVPAD_DEPS_DIR:-$ROOT/.deps}
