@@ -232,7 +232,7 @@ if(NOT CONVPAD_THREADS)
   # (docs/tests.md has the long runs, with new seeds).
   set_property(TEST convpad_web_chaos APPEND PROPERTY ENVIRONMENT CONVPAD_CHAOS_SECONDS=20 CONVPAD_CHAOS_REGRESSIONS_ONLY=1)
   # The suites that also run in Firefox ESR and WebKitGTK (tests/browser/engines.mjs), suite:seconds per engine.
-  set(other_engine_suites api:65 smoke:40)
+  set(other_engine_suites api:65 embed:50 smoke:40)
   foreach(browser firefox webkit)
     foreach(entry ${other_engine_suites})
       string(REPLACE ":" ";" entry ${entry})

@@ -209,7 +209,17 @@ class PuppeteerPage extends PuppeteerFrame {
     return found ? new PuppeteerFrame(found) : null;
   }
 
-  on(event, handler) { this.page.on(event, handler); }
+  // The document of the iframe `selector` (Playwright: (await page.waitForSelector(s)).contentFrame()).
+  async contentFrame(selector) {
+    const handle = await this.page.waitForSelector(selector, { timeout: 30_000 });
+    return new PuppeteerFrame(await handle.contentFrame());
+  }
+
+  // Console messages carry Playwright's type names ('warning', not puppeteer's 'warn').
+  on(event, handler) {
+    if (event !== 'console') return this.page.on(event, handler);
+    return this.page.on('console', (msg) => handler({ type: () => (msg.type() === 'warn' ? 'warning' : msg.type()), text: () => msg.text() }));
+  }
 
   // Playwright's 'download' event: the next file that appears, complete, in the download folder.
   // Resolves {suggestedFilename(), path()}.
@@ -234,6 +244,9 @@ class PuppeteerPage extends PuppeteerFrame {
 }
 
 // [SECTION] WebKit
+
+// MiniBrowser's narrowest window (its toolbar's), so phone widths cannot be tried in WebKitGTK.
+export const NARROWEST_WEBKIT_WINDOW = 447;
 
 export async function launchWebKit({ width, height, deviceScaleFactor = 1 }) {
   const { Builder } = await import('selenium-webdriver').catch(() => {
@@ -302,7 +315,8 @@ function watchProblems() {
 const runInPage = (source) => `
   const done = arguments[arguments.length - 1];
   const problems = () => (window.__convpadProblems ? window.__convpadProblems.splice(0) : []);
-  const fn = (${source});
+  const given = (${source});
+  const fn = typeof given === 'function' ? given : () => given;
   Promise.resolve().then(() => fn(arguments[0])).then(
     (value) => done({ value: value === undefined ? null : value, problems: problems() }),
     (err) => done({ error: String(err && err.message !== undefined ? err.message : err), problems: problems() }));`;
@@ -429,13 +443,18 @@ class WebDriverPage extends WebDriverFrame {
     await writeFile(file, Buffer.from(png, 'base64'));
   }
 
-  // The window is the viewport plus MiniBrowser's own bars, which are measured once.
+  // The window is the viewport plus MiniBrowser's own bars, which are measured once. MiniBrowser's window
+  // is never narrower than NARROWEST_WEBKIT_WINDOW: a narrower viewport is refused, not faked.
   async setViewportSize({ width, height }) {
+    let now;
     for (let attempt = 0; attempt < 3; ++attempt) {
-      const now = await this.evaluate(() => ({ inner: [innerWidth, innerHeight], outer: [outerWidth, outerHeight] }));
+      now = await this.evaluate(() => ({ inner: [innerWidth, innerHeight], outer: [outerWidth, outerHeight] }));
       if (now.inner[0] === width && now.inner[1] === height) break;
       const rect = { width: width + now.outer[0] - now.inner[0], height: height + now.outer[1] - now.inner[1] };
       await this.queue.run(() => this.driver.manage().window().setRect(rect));
+    }
+    if (now.inner[0] !== width || now.inner[1] !== height) {
+      throw new Error(`MiniBrowser's viewport cannot be ${width}x${height} (it stays ${now.inner.join('x')}; its window is never narrower than ${NARROWEST_WEBKIT_WINDOW} px)`);
     }
     this.viewport = { width, height };
   }
@@ -446,13 +465,20 @@ class WebDriverPage extends WebDriverFrame {
     throw new Error('addInitScript: WebKitWebDriver cannot run a script before the page\'s own');
   }
 
-  // The iframe named `name`, or null.
-  frame({ name }) {
-    const enter = async (driver) => {
+  // The iframe named `name` (found when it is used).
+  frame({ name }) { return this.frameAt(`iframe[name="${name}"]`); }
+
+  // The document of the iframe `selector` of the top page.
+  async contentFrame(selector) {
+    await this.waitForSelector(selector, { state: 'attached' });
+    return this.frameAt(selector);
+  }
+
+  frameAt(selector) {
+    return new WebDriverFrame(this, async (driver) => {
       const { By } = await import('selenium-webdriver');
-      await driver.switchTo().frame(await driver.findElement(By.css(`iframe[name="${name}"]`)));
-    };
-    return new WebDriverFrame(this, enter);
+      await driver.switchTo().frame(await driver.findElement(By.css(selector)));
+    });
   }
 
   // Where a frame's content box sits in the page (0, 0 for the page itself).

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
-import { BROWSER, launchBrowser } from './engines.mjs';
+import { BROWSER, NARROWEST_WEBKIT_WINDOW, launchBrowser } from './engines.mjs';
 
 export { BROWSER } from './engines.mjs';
 
@@ -34,6 +34,8 @@ export const ARTIFACTS_DIR = BROWSER === 'chromium' ? artifactsRoot : path.join(
 // SharedArrayBuffer (Safari does).
 export const THREADED = BROWSER !== 'webkit';
 // `skip` of a test that needs Chromium's DevTools protocol (network throttling, request routing, emulation).
+// Why a phone-width window cannot be tried in this engine, or false.
+export const NO_PHONE_WINDOW = BROWSER === 'webkit' && `MiniBrowser's window is never narrower than ${NARROWEST_WEBKIT_WINDOW} px`;
 export const ONLY_CHROMIUM = BROWSER === 'chromium' ? false : 'needs Chromium\'s DevTools protocol';
 export const READY_TIMEOUT_MS = 90_000;   // wasm compile + first frames under SwiftShader on 2 cores
 
@@ -94,6 +96,15 @@ async function startupReport(page) {
     isolated: self.crossOriginIsolated,
   })).catch((err) => `(could not be read: ${err.message})`);
 }
+
+// The document inside the page's iframe `selector`, once the iframe is there, in any engine.
+export async function iframeContent(page, selector) {
+  if (typeof page.contentFrame === 'function') return page.contentFrame(selector);   // engines.mjs's adapters
+  return (await page.waitForSelector(selector)).contentFrame();
+}
+
+// Watches for `ms` that something does not happen: a pause with a purpose, not a wait for something.
+export const watchQuietly = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 // Frames the UI module has drawn since it started.
 export const frameCount = (page) =>
