@@ -48,8 +48,9 @@ export function launchBrowser(options) {
 // [SECTION] Chromium
 
 // serviceWorkers 'block' (the default): the site's service worker (web/page/sw.js) would answer from its caches
-// requests that page.route() must see (and count); tests/browser/offline.mjs passes 'allow'.
-export async function launchChromium({ width, height, deviceScaleFactor = 1, serviceWorkers = 'block' }) {
+// requests that page.route() must see (and count); tests/browser/offline.mjs passes 'allow'. colorScheme:
+// what the system prefers ('light' or 'dark'; the engine's own default when not given).
+export async function launchChromium({ width, height, deviceScaleFactor = 1, serviceWorkers = 'block', colorScheme }) {
   const { chromium } = await import('playwright-core').catch(() => {
     throw new Error('playwright-core is missing: run tools/deps.sh browser');
   });
@@ -62,6 +63,7 @@ export async function launchChromium({ width, height, deviceScaleFactor = 1, ser
     deviceScaleFactor,
     acceptDownloads: true,
     serviceWorkers,
+    ...(colorScheme ? { colorScheme } : {}),
   });
   const page = context.pages()[0] ?? await context.newPage();
   const problems = [];
@@ -106,7 +108,7 @@ const freePort = () => new Promise((resolve, reject) => {
 
 // [SECTION] Firefox
 
-export async function launchFirefox({ width, height, deviceScaleFactor = 1, serviceWorkers = 'block' }) {
+export async function launchFirefox({ width, height, deviceScaleFactor = 1, serviceWorkers = 'block', colorScheme }) {
   const { default: puppeteer } = await import('puppeteer-core').catch(() => {
     throw new Error('puppeteer-core is missing: run tools/deps.sh browser');
   });
@@ -126,6 +128,7 @@ export async function launchFirefox({ width, height, deviceScaleFactor = 1, serv
         'browser.download.dir': profile,
         'browser.download.folderList': 2,
         'browser.download.useDownloadDir': true,
+        ...(colorScheme ? { 'layout.css.prefers-color-scheme.content-override': colorScheme === 'dark' ? 0 : 1 } : {}),
       },
     });
   } catch (err) {
@@ -248,7 +251,7 @@ class PuppeteerPage extends PuppeteerFrame {
 // MiniBrowser's narrowest window (its toolbar's), so phone widths cannot be tried in WebKitGTK.
 export const NARROWEST_WEBKIT_WINDOW = 447;
 
-export async function launchWebKit({ width, height, deviceScaleFactor = 1 }) {
+export async function launchWebKit({ width, height, deviceScaleFactor = 1, colorScheme }) {
   const { Builder } = await import('selenium-webdriver').catch(() => {
     throw new Error('selenium-webdriver is missing: run tools/deps.sh browser');
   });
@@ -257,7 +260,10 @@ export async function launchWebKit({ width, height, deviceScaleFactor = 1 }) {
   // GDK_SCALE gives MiniBrowser a device pixel ratio (WebKitWebDriver cannot emulate one).
   const driverProc = spawn(WEBKIT_WEBDRIVER, [`--port=${port}`], {
     stdio: 'ignore',
-    env: { ...process.env, DISPLAY: xvfb.display, GDK_SCALE: String(deviceScaleFactor) },
+    env: {
+      ...process.env, DISPLAY: xvfb.display, GDK_SCALE: String(deviceScaleFactor),
+      ...(colorScheme ? { GTK_THEME: colorScheme === 'dark' ? 'Adwaita:dark' : 'Adwaita' } : {}),
+    },
   });
   const stop = () => {
     driverProc.kill('SIGTERM');
@@ -447,11 +453,14 @@ class WebDriverPage extends WebDriverFrame {
   // is never narrower than NARROWEST_WEBKIT_WINDOW: a narrower viewport is refused, not faked.
   async setViewportSize({ width, height }) {
     let now;
-    for (let attempt = 0; attempt < 3; ++attempt) {
+    for (let attempt = 0; attempt < 10; ++attempt) {   // GTK resizes a moment after it is asked to
       now = await this.evaluate(() => ({ inner: [innerWidth, innerHeight], outer: [outerWidth, outerHeight] }));
       if (now.inner[0] === width && now.inner[1] === height) break;
-      const rect = { width: width + now.outer[0] - now.inner[0], height: height + now.outer[1] - now.inner[1] };
-      await this.queue.run(() => this.driver.manage().window().setRect(rect));
+      if (attempt % 3 === 0) {
+        const rect = { width: width + now.outer[0] - now.inner[0], height: height + now.outer[1] - now.inner[1] };
+        await this.queue.run(() => this.driver.manage().window().setRect(rect));
+      }
+      await new Promise((resolve) => { setTimeout(resolve, 100); });
     }
     if (now.inner[0] !== width || now.inner[1] !== height) {
       throw new Error(`MiniBrowser's viewport cannot be ${width}x${height} (it stays ${now.inner.join('x')}; its window is never narrower than ${NARROWEST_WEBKIT_WINDOW} px)`);

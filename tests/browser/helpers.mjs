@@ -46,19 +46,34 @@ export function assertSiteBuilt() {
 
 // [SECTION] Server and browser
 
-// Starts tools/server.py (on a free port unless `port` says); resolves with {proc, url} (the URL is its first
-// stdout line). isolation false: without the COOP/COEP headers, like a plain static host (the single-thread
-// build runs).
-export function startServer({ isolation = true, dir = SITE_DIR, port = 0 } = {}) {
+// Starts tools/server.py (on a free port unless `port` says); resolves with {proc, url, requests} (the URL is
+// its first stdout line). isolation false: without the COOP/COEP headers, like a plain static host (the
+// single-thread build runs). logRequests: `requests` gets the path of every request the server answered
+// (the page's, its workers' and its pthreads', in any engine), in order; else it stays empty.
+export function startServer({ isolation = true, dir = SITE_DIR, port = 0, logRequests = false } = {}) {
   return new Promise((resolve, reject) => {
     const args = [path.join(ROOT, 'tools/server.py'), '--dir', dir, '--port', String(port)];
     if (!isolation) args.push('--no-isolation');
-    const proc = spawn('python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    if (logRequests) args.push('--verbose');
+    const proc = spawn('python3', args, { stdio: ['ignore', 'pipe', logRequests ? 'pipe' : 'inherit'] });
+    const requests = [];
+    if (logRequests) {
+      let partial = '';
+      proc.stderr.on('data', (chunk) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop();
+        for (const line of lines) {
+          const request = line.match(/^server: "[A-Z]+ (\S+) HTTP/);
+          if (request) requests.push(request[1]);
+          else process.stderr.write(`${line}\n`);
+        }
+      });
+    }
     let out = '';
     proc.stdout.on('data', (chunk) => {
       out += chunk;
       const match = out.match(/serving (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (match) resolve({ proc, url: match[1] });
+      if (match) resolve({ proc, url: match[1], requests });
     });
     proc.on('error', reject);
     proc.on('exit', (code) => reject(new Error(`tools/server.py exited (${code}) before serving`)));

@@ -194,6 +194,13 @@ async function keepData(cache, path, response) {
   if (await sha256(bytes) === FILES.get(path)) await cache.put(dataKey(path), withBytes(response, bytes));
 }
 
+// A URL no cache holds, asked for only-if-cached: a browser that honours it answers with an error.
+async function honoursOnlyIfCached() {
+  const probe = `${siteUrl('sw.js')}?only-if-cached-probe=${Date.now()}`;
+  const response = await fetch(probe, { cache: 'only-if-cached', mode: 'same-origin' }).catch(() => null);
+  return !response?.ok;
+}
+
 // [SECTION] Messages from web/page/offline.js
 
 self.addEventListener('message', (event) => {
@@ -203,8 +210,10 @@ self.addEventListener('message', (event) => {
 
 // The first visit ran without this worker: the data it downloaded is copied from the browser's HTTP cache
 // (only-if-cached: never the network), so that visit's data works offline too. One file at a time: tens of MB.
+// A browser that goes to the network anyway (WebKitGTK 2.50 did, and downloaded every data set of the
+// site) copies nothing: the next visit's downloads go through this worker and are kept then.
 async function keepDataFromHttpCache() {
-  if (!BUILT) return;
+  if (!BUILT || !await honoursOnlyIfCached()) return;
   const cache = await caches.open(DATA_CACHE);
   for (const path of [...FILES.keys()].filter(isData)) {
     if (await cache.match(dataKey(path))) continue;
