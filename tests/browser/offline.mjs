@@ -2,7 +2,8 @@
 // COOP/COEP: the single-thread engine), offline use after one visit (web/page/sw.js, registered by
 // web/page/offline.js), a new build replacing the old one's cache, and the size of what a visitor downloads
 // (tools/bundle_size.mjs). Each test serves its own copy of the site at <tmp>/courses/cnn/convpad/ (data
-// sets linked, not copied) in a fresh browser with service workers allowed.
+// sets linked, not copied) in a fresh browser with service workers allowed. CI runs it in Chromium; in
+// WebKit it passes by hand, and in Firefox the offline test fails for a reason still open (docs/browsers.md).
 //
 //   node --test tests/browser/offline.mjs      (environment: see helpers.mjs; needs cmake for the rebuild)
 import { test, before } from 'node:test';
@@ -13,7 +14,8 @@ import path from 'node:path';
 
 import { APP_GZIP_LIMIT, bundleSizes } from '../../tools/bundle_size.mjs';
 import {
-  ROOT, SITE_DIR, assertSiteBuilt, openBrowser, readTestSet, run, startServer, testImagePixels, waitReady, waitStatus,
+  BROWSER, ROOT, SITE_DIR, THREADED, assertSiteBuilt, openBrowser, readTestSet, run, startServer, testImagePixels,
+  waitReady, waitStatus,
 } from './helpers.mjs';
 
 const SUB_PATH = 'courses/cnn/convpad/';
@@ -47,10 +49,11 @@ async function siteInSubFolder() {
 }
 
 // Serves a fresh copy in a sub-folder and opens a browser (service workers allowed) at the app's URL;
-// runs body({page, problems, appUrl, app, server}); then closes and deletes everything.
+// runs body({page, problems, appUrl, app, server}); then closes and deletes everything. server.requests:
+// the path of every request the server answered.
 async function withSubFolderSite({ isolation }, body) {
   const { root, app } = await siteInSubFolder();
-  const server = await startServer({ dir: root, isolation });
+  const server = await startServer({ dir: root, isolation, logRequests: true });
   const browser = await openBrowser({ width: 1280, height: 800, serviceWorkers: 'allow' });
   try {
     return await body({ ...browser, appUrl: server.url + SUB_PATH, app, server });
@@ -121,9 +124,8 @@ const classify = (page, i) => page.evaluate((pixels) => window.convpad.classify(
 // [SECTION] Tests
 
 test('the site runs from a sub-folder of a plain static host: single-thread engine, every URL relative', async () => {
-  await withSubFolderSite({ isolation: false }, async ({ page, problems, appUrl }) => {
-    const requested = [];
-    page.context().on('request', (request) => requested.push(request.url()));
+  await withSubFolderSite({ isolation: false }, async ({ page, problems, appUrl, server }) => {
+    const requested = server.requests;
     await page.goto(appUrl);
     await waitReady(page);
     const status = await waitStatus(page, (s) => s.dataset.ready || s.dataset.error, { what: 'the data set' });
@@ -132,12 +134,16 @@ test('the site runs from a sub-folder of a plain static host: single-thread engi
     assert.equal(status.engine, 'worker', 'a page without COOP/COEP runs the single-thread engine');
     assert.equal((await classify(page, 0)).label, testSet.labels[0]);
     assert.equal(await serviceWorkerScope(page), appUrl, 'the service worker\'s scope is the app\'s folder');
-    const outside = requested.filter((url) => !url.startsWith(appUrl));
+    const outside = requested.filter((p) => !p.startsWith(`/${SUB_PATH}`));
     assert.deepEqual(outside, [], 'requests outside the app\'s folder');
-    assert.ok(requested.some((url) => url.endsWith('/convpad_engine.wasm')), 'the engine worker\'s requests were not seen');
+    assert.ok(requested.some((p) => p.endsWith('/convpad_engine.wasm')), 'the engine worker\'s requests were not seen');
     assert.deepEqual(problems, []);
   });
 });
+
+// WebKitGTK goes to the network for only-if-cached, so its service worker does not copy the first visit's data
+// (web/page/sw.js): there the data is kept from the second visit, which the service worker serves.
+const KEEPS_FIRST_VISIT = BROWSER !== 'webkit';
 
 test('after one visit the page, its models and its data work offline (threaded engine: headers kept)', async (t) => {
   await withSubFolderSite({ isolation: true }, async ({ page, problems, appUrl, server }) => {
@@ -145,12 +151,19 @@ test('after one visit the page, its models and its data work offline (threaded e
     await waitReady(page);
     await waitStatus(page, (s) => s.dataset.ready || s.dataset.error, { what: 'the data set' });
     await serviceWorkerScope(page);
+    if (!KEEPS_FIRST_VISIT) {
+      t.diagnostic('a second visit keeps the data: this browser does not honour only-if-cached');
+      await page.reload();
+      await waitReady(page);
+      await waitStatus(page, (s) => s.dataset.ready || s.dataset.error, { what: 'the data set' });
+    }
     // The first visit ran from the network; its data is copied into the data cache from the HTTP cache.
     const kept = await waitCaches(page, dataCacheHolds(FASHION_FILES), 'the data set in the data cache');
     t.diagnostic(`caches after the first visit: ${Object.entries(kept).map(([n, p]) => `${n}: ${p.length} files`).join('; ')}`);
     const appCache = Object.entries(kept).find(([name]) => name.startsWith('convpad app '));
     assert.ok(appCache, 'no app cache');
-    for (const file of ['index.html', 'boot.js', 'convpad_web.wasm', 'convpad_engine.wasm', 'convpad_engine_mt.wasm',
+    const threadedFiles = THREADED ? ['convpad_engine_mt.wasm'] : [];   // only where the page can run it
+    for (const file of ['index.html', 'boot.js', 'convpad_web.wasm', 'convpad_engine.wasm', ...threadedFiles,
       'fashion-cnn.cpm', 'digits-cnn.cpm']) {
       assert.ok(appCache[1].includes(file), `${file} was not precached`);
     }
@@ -160,8 +173,8 @@ test('after one visit the page, its models and its data work offline (threaded e
     await page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active.postMessage({ type: 'convpad-keep-data' })));
     await waitCaches(page, dataCacheHolds(['fashion-best.cpm']), 'the best model in the data cache');
 
-    // Offline for real: the browser's network and the server are gone.
-    await page.context().setOffline(true);
+    // Offline for real: the browser's network (where the driver can take it away) and the server are gone.
+    if (BROWSER === 'chromium') await page.context().setOffline(true);
     server.proc.kill('SIGTERM');
     await page.reload();
     await waitReady(page);
@@ -169,7 +182,7 @@ test('after one visit the page, its models and its data work offline (threaded e
     assert.equal(status.dataset.error, null);
     assert.equal(status.dataset.ready, true, 'the data set did not come from the cache');
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'COOP/COEP were lost in the cache');
-    assert.equal(status.engine, 'pthreads');
+    assert.equal(status.engine, THREADED ? 'pthreads' : 'worker');
     assert.ok(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), 'the page is not controlled');
     assert.equal((await classify(page, 1)).label, testSet.labels[1]);
     const evaluation = await page.evaluate(() => window.convpad.evaluate());
@@ -183,7 +196,9 @@ test('after one visit the page, its models and its data work offline (threaded e
   });
 });
 
-test('a new build replaces the old cache whole, once no page of the app is open', async (t) => {
+test('a new build replaces the old cache whole, once no page of the app is open', {
+  skip: BROWSER !== 'chromium' && 'needs a second tab, which the Firefox and WebKit adapters do not open yet',
+}, async (t) => {
   await withSubFolderSite({ isolation: false }, async ({ page, problems, appUrl, app, server }) => {
     await page.goto(appUrl);
     await waitReady(page);
@@ -249,8 +264,8 @@ test('a data or model file that is not this build\'s never reaches the page thro
     assert.equal(after.state ?? 'ready', 'ready');
     const contents = await cacheContents(page);
     assert.ok(!Object.values(contents).flat().some((p) => p.startsWith('fashion-best.cpm')), 'the wrong file was cached');
-    // What the page and the service worker reported about the refused download.
-    const unexpected = problems.filter((p) => !/fashion-best\.cpm|not this build/.test(p));
+    // What the page and the service worker reported about the refused download (Firefox names no file).
+    const unexpected = problems.filter((p) => !/fashion-best\.cpm|not this build|A ServiceWorker intercepted the request and encountered an unexpected error/.test(p));
     assert.deepEqual(unexpected, []);
   });
 });

@@ -16,6 +16,7 @@
 #include <imgui.h>
 #include <imgui_impl_sdl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstdio>
 
@@ -136,7 +137,11 @@ static bool frame() {
 
     g_last_frame_start = start;
     const double cpu = emscripten_get_now() - start;
-    g_cpu_ms = g_frames == 0 ? cpu : 0.95 * g_cpu_ms + 0.05 * cpu;
+    // The start-up frames (fonts, shaders, the first layout: seconds in some browsers) are not the figure.
+    if (g_frames >= kReadyAfterFrames) {
+        const double weight = std::max(0.05, 1.0 / double(g_frames - kReadyAfterFrames + 1));
+        g_cpu_ms += weight * (cpu - g_cpu_ms);
+    }
     if (++g_frames == kReadyAfterFrames) signal_ready();
 
     const ImGuiIO& io = ImGui::GetIO();
