@@ -136,8 +136,10 @@ test('showPanel opens the Inside tab; inspect() reports every convolution of the
 
     // The panel drew what inspect() reports (its tab is the one on screen).
     await waitFrames(page, 2);
-    const drawn = await inspect(page);
-    const frames = await page.evaluate(() => window.convpad.status().frames);
+    // One read of both: frames may come between two reads while the page settles.
+    const { drawn, frames } = await page.evaluate(() => ({
+      drawn: window.convpad.inspect(), frames: window.convpad.status().frames,
+    }));
     assert.equal(drawn.view.version, drawn.modelVersion);
     assert.ok(frames - drawn.view.frame <= 1, `the Inside view was last drawn in frame ${drawn.view.frame} of ${frames}`);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'inside-trousers.png') });
