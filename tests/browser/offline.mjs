@@ -2,8 +2,7 @@
 // COOP/COEP: the single-thread engine), offline use after one visit (web/page/sw.js, registered by
 // web/page/offline.js), a new build replacing the old one's cache, and the size of what a visitor downloads
 // (tools/bundle_size.mjs). Each test serves its own copy of the site at <tmp>/courses/cnn/convpad/ (data
-// sets linked, not copied) in a fresh browser with service workers allowed. CI runs it in Chromium; in
-// WebKit it passes by hand, and in Firefox the offline test fails for a reason still open (docs/browsers.md).
+// sets linked, not copied) in a fresh browser with service workers allowed. It runs in all three engines.
 //
 //   node --test tests/browser/offline.mjs      (environment: see helpers.mjs; needs cmake for the rebuild)
 import { test, before } from 'node:test';
@@ -94,6 +93,8 @@ async function waitCaches(page, check, what) {
   }
 }
 
+const appCacheHolds = (files) => (contents) => Object.entries(contents).some(([name, paths]) =>
+  name.startsWith('convpad app ') && files.every((f) => paths.includes(f)));
 const dataCacheHolds = (files) => (contents) => Object.entries(contents).some(([name, paths]) =>
   name.startsWith('convpad data ') && files.every((f) => paths.some((p) => p.startsWith(`${f}?sha256=`))));
 
@@ -157,12 +158,14 @@ test('after one visit the page, its models and its data work offline (threaded e
       await waitReady(page);
       await waitStatus(page, (s) => s.dataset.ready || s.dataset.error, { what: 'the data set' });
     }
-    // The first visit ran from the network; its data is copied into the data cache from the HTTP cache.
-    const kept = await waitCaches(page, dataCacheHolds(FASHION_FILES), 'the data set in the data cache');
+    // The first visit ran from the network; its data is copied into the data cache from the HTTP cache, and
+    // the threaded engine it ran is kept even where the service worker itself is not isolated (Firefox).
+    const threadedFiles = THREADED ? ['convpad_engine_mt.wasm'] : [];   // only where the page can run it
+    const kept = await waitCaches(page, (contents) => dataCacheHolds(FASHION_FILES)(contents)
+      && appCacheHolds(threadedFiles)(contents), 'the data set in the data cache and the engine in the app cache');
     t.diagnostic(`caches after the first visit: ${Object.entries(kept).map(([n, p]) => `${n}: ${p.length} files`).join('; ')}`);
     const appCache = Object.entries(kept).find(([name]) => name.startsWith('convpad app '));
     assert.ok(appCache, 'no app cache');
-    const threadedFiles = THREADED ? ['convpad_engine_mt.wasm'] : [];   // only where the page can run it
     for (const file of ['index.html', 'boot.js', 'convpad_web.wasm', 'convpad_engine.wasm', ...threadedFiles,
       'fashion-cnn.cpm', 'digits-cnn.cpm']) {
       assert.ok(appCache[1].includes(file), `${file} was not precached`);

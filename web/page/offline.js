@@ -25,10 +25,11 @@ function afterRegistration() {
   if (!navigator.serviceWorker.controller) keepDataOfThisVisit();
 }
 
-// This page's downloads did not go through the worker (the first visit): it copies them from the HTTP cache.
+// This page's downloads did not go through the worker (the first visit): it copies them from the HTTP cache,
+// and the threaded engine too where this page can run it (the worker may not be isolated when the page is).
 function keepDataOfThisVisit() {
   const keepData = () => navigator.serviceWorker.ready
-    .then((ready) => ready.active?.postMessage({ type: 'convpad-keep-data' }))
+    .then((ready) => ready.active?.postMessage({ type: 'convpad-keep-data', threaded: self.crossOriginIsolated === true }))
     .catch(() => {});
   window.convpad?.datasetReady?.then(keepData, () => {});
   document.addEventListener('visibilitychange', () => {

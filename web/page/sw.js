@@ -9,8 +9,9 @@
 // Caches (their names carry the scope, so two copies of ConvPad on one host keep apart):
 //   app   one per version: every listed file but the data, fetched past the HTTP cache and checked against
 //         its hash when the version installs (the threaded engine only when this worker is cross-origin
-//         isolated like its pages; otherwise when first asked for, checked the same way). A page gets
-//         only its version's files; a file that is not that version's is refused, never mixed in.
+//         isolated like its pages; otherwise when an isolated page asks for it or says it runs it, checked
+//         the same way). A page gets only its version's files; a file that is not that version's is
+//         refused, never mixed in.
 //   data  the *.gz data sets (tens of MB that rarely change) and the trained models a page loads only when
 //         asked (*-best.cpm, convpad.loadPretrained('best')), kept across versions, each entry keyed by
 //         the file's hash: checked as it is first downloaded (a file that is not this build's ends in a
@@ -204,9 +205,22 @@ async function honoursOnlyIfCached() {
 // [SECTION] Messages from web/page/offline.js
 
 self.addEventListener('message', (event) => {
-  const { type } = event.data ?? {};
-  if (type === 'convpad-keep-data') event.waitUntil(keepDataFromHttpCache());
+  const { type, threaded } = event.data ?? {};
+  if (type !== 'convpad-keep-data') return;
+  event.waitUntil(Promise.all([keepDataFromHttpCache(), threaded === true ? keepThreadedEngine() : null])
+    .catch((err) => tellPages(`offline copy incomplete: ${err.message}`)));
 });
+
+// A first visit's page ran the threaded engine, but this worker is not isolated (Firefox's service workers
+// never are), so the install left that engine out: it is kept now, checked like the rest, so that an
+// offline reload still runs it.
+async function keepThreadedEngine() {
+  if (!BUILT) return;
+  const cache = await caches.open(APP_CACHE);
+  for (const path of [...FILES.keys()].filter(isThreaded)) {
+    if (!await cache.match(siteUrl(path))) await cache.put(siteUrl(path), await fetchOfThisBuild(path));
+  }
+}
 
 // The first visit ran without this worker: the data it downloaded is copied from the browser's HTTP cache
 // (only-if-cached: never the network), so that visit's data works offline too. One file at a time: tens of MB.
