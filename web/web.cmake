@@ -234,9 +234,8 @@ if(NOT CONVPAD_THREADS)
   # The suites that also run in Firefox ESR and WebKitGTK (tests/browser/engines.mjs), suite:seconds per engine.
   # config runs in Firefox only: in WebKitGTK it takes about four minutes the budget does not have
   # (docs/browsers.md; it passes there when run by hand).
-  set(other_engine_suites api:65 embed:50 smoke:40)
-  set(firefox_suites ${other_engine_suites} config:110)
-  set(webkit_suites ${other_engine_suites})
+  set(firefox_suites engine:185 config:110 api:65 embed:55 smoke:40 offline:35)
+  set(webkit_suites engine:250 api:65 embed:55 smoke:40 offline:30)
   foreach(browser firefox webkit)
     foreach(entry ${${browser}_suites})
       string(REPLACE ":" ";" entry ${entry})

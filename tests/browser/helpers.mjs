@@ -138,6 +138,32 @@ export async function waitFrames(page, frames) {
   assert.ok(after - before >= frames, `redraw(${frames}) drew ${after - before} frames`);
 }
 
+// Starts fn(arg) in the page and returns a promise of its result, read by polling. A plain evaluate of a
+// whole training run would do in Chromium, but a WebDriver session runs one command at a time: there it
+// would hold up every status read until the run ended.
+let startedInPage = 0;
+export async function startInPage(page, fn, arg, { timeout = 30 * 60_000 } = {}) {
+  const id = `__convpadTestRun${++startedInPage}`;
+  // eslint-disable-next-line no-new-func -- the driver sends the function's text to the page either way
+  const starter = new Function('input', `
+    const [id, arg] = input;
+    window[id] = { done: false };
+    Promise.resolve().then(() => (${fn.toString()})(arg)).then(
+      (value) => { window[id] = { done: true, value }; },
+      (err) => { window[id] = { done: true, error: String((err && err.message) || err) }; });`);
+  await page.evaluate(starter, [id, arg ?? null]);
+  const start = Date.now();
+  for (;;) {
+    const outcome = await page.evaluate((name) => window[name], id);
+    if (outcome?.done) {
+      if ('error' in outcome) throw new Error(outcome.error);
+      return outcome.value;
+    }
+    if (Date.now() - start > timeout) throw new Error(`what was started in the page did not end within ${timeout / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 // Polls convpad.status() in the page until predicate(status) holds; returns that status.
 export async function waitStatus(page, predicate, { timeout = 120_000, what = 'status' } = {}) {
   const start = Date.now();
