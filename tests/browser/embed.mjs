@@ -35,6 +35,7 @@ const HOST_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <h1 style="margin:8px;font:16px sans-serif">A course page on another origin</h1>
 <iframe id="convpad" title="ConvPad" allow="clipboard-write" style="width:1000px;height:680px;border:2px solid #888"></iframe>
 <iframe id="sibling" title="another frame of the host" style="width:200px;height:40px"></iframe>
+<p style="height:1600px;margin:8px;font:16px sans-serif">The rest of the lesson (the page scrolls).</p>
 <script type="module">
   import { ConvPadFrame } from './embed.js';
   const iframe = document.getElementById('convpad');
@@ -243,6 +244,53 @@ test('calls: errors come back as Errors with the frame\'s message; config, statu
   assert.ok(layout.pad.width > 0 && layout.windows.length > 0);
   const settings = await call('settings');
   assert.equal(typeof settings.result.epochs, 'number');
+});
+
+// The wheel over the frame: a panel that scrolls takes it; over anything else the course page scrolls on,
+// as past any scrolled box (web/page/wheel.js). The Evaluation panel of a small frame has more to show than
+// fits.
+test('the wheel scrolls a panel of the frame that scrolls, and the host page everywhere else', async () => {
+  const frame = await openHost(`${site.url}index.html?panels=pad,evaluation`);
+  await page.evaluate(() => Object.assign(document.getElementById('convpad').style, { width: '700px', height: '400px' }));
+  await waitReady(frame);
+  await frame.evaluate(() => window.convpad.evaluate());
+  // A scroll set in one frame is laid out in the next: a few frames first.
+  const scroller = async () => (await frame.evaluate(() => {
+    window.convpad.redraw(3);
+    return window.convpad.layout();
+  })).scrolling.reduce((most, w) => (!most || w.scrollMaxY > most.scrollMaxY ? w : most), null);
+  const inFrame = await scroller();
+  assert.ok(inFrame, `no panel scrolls: ${JSON.stringify(await frame.evaluate(() => window.convpad.layout()))}`);
+  const box = await page.evaluate(() => {
+    const el = document.getElementById('convpad');
+    const r = el.getBoundingClientRect();
+    return { x: r.left + el.clientLeft, y: r.top + el.clientTop };
+  });
+  const hostScroll = () => page.evaluate(() => window.scrollY);
+  assert.equal(await hostScroll(), 0);
+
+  await withAppFrame(frame, () => page.mouse.move(box.x + inFrame.x + inFrame.width / 2, box.y + inFrame.y + inFrame.height / 2));
+  await withAppFrame(frame, () => page.mouse.wheel(0, 100));
+  const scrolled = await scroller();
+  assert.ok(scrolled.scrollY > inFrame.scrollY, `the panel did not scroll: ${JSON.stringify(scrolled)}`);
+  await watchQuietly(QUIET_MS);
+  assert.equal(await hostScroll(), 0, 'the host page scrolled too');
+
+  // Over the status bar, which does not scroll: the turn is not cancelled, so the host page scrolls (where
+  // the driver's wheel scrolls pages at all: WebKitWebDriver's never does, not even a plain long page),
+  // and the panel stays.
+  await frame.evaluate(() => {
+    window.wheelsSeen = [];
+    window.addEventListener('wheel', (e) => setTimeout(() => window.wheelsSeen.push({ cancelled: e.defaultPrevented })),
+      { capture: true });
+  });
+  const bar = (await frame.evaluate(() => window.convpad.layout())).windows.find((w) => w.name === '##status');
+  await withAppFrame(frame, () => page.mouse.move(box.x + bar.x + bar.width / 2, box.y + bar.y + bar.height / 2));
+  await page.mouse.wheel(0, 100);
+  await frame.waitForFunction(() => window.wheelsSeen.length > 0, null, { timeout: 10_000 });
+  assert.deepEqual(await frame.evaluate(() => window.wheelsSeen.filter((w) => w.cancelled)), [], 'the page cancelled the turn');
+  if (BROWSER !== 'webkit') await page.waitForFunction(() => window.scrollY > 0, null, { timeout: 10_000 });
+  assert.equal((await scroller()).scrollY, scrolled.scrollY, 'the panel scrolled under the status bar');
 });
 
 test('malformed messages: an error reply when they carry an id, nothing otherwise; the page goes on', async () => {

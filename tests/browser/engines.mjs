@@ -1,8 +1,9 @@
-// One launch function per browser engine. Each returns {page, problems, close, profile, engine}: `page` is
+// One launch function per browser engine. Each returns {page, problems, close, profile, roots, engine}: `page` is
 // Playwright's Page in Chromium, and in Firefox and WebKit an object with the part of that API the suites
 // use (goto, reload, evaluate, waitForFunction, mouse, keyboard, screenshot, setViewportSize, textContent,
 // isVisible, click, waitForSelector, frame, on). `problems` collects console errors and page errors (and in
-// Chromium also failed requests and HTTP errors).
+// Chromium also failed requests and HTTP errors). `roots` are the process ids whose trees are the browser
+// (its own and, where it needs one, its X server's), for CPU readings; Chromium's is found by its profile.
 //
 // - Chromium: Debian's, headless, through playwright-core (CDP).
 // - Firefox: Debian's firefox-esr through puppeteer-core over WebDriver BiDi, headful under its own Xvfb
@@ -75,7 +76,7 @@ export async function launchChromium({ width, height, deviceScaleFactor = 1, ser
     await context.close();
     await rm(profile, { recursive: true, force: true });
   };
-  return { page, problems, close, profile, engine: 'chromium' };
+  return { page, problems, close, profile, roots: [], engine: 'chromium' };
 }
 
 // [SECTION] A display for the headful engines
@@ -89,7 +90,7 @@ function startXvfb({ width = 1920, height = 1200 } = {}) {
     let out = '', err = '';
     proc.stdio[3].on('data', (chunk) => {
       out += chunk;
-      if (out.includes('\n')) resolve({ display: `:${out.trim()}`, stop: () => proc.kill('SIGTERM') });
+      if (out.includes('\n')) resolve({ display: `:${out.trim()}`, pid: proc.pid, stop: () => proc.kill('SIGTERM') });
     });
     proc.stderr.on('data', (chunk) => { err += chunk; });
     proc.on('error', (e) => reject(new Error(`Xvfb could not start (${e.message}): run tools/deps.sh browser`)));
@@ -147,7 +148,7 @@ export async function launchFirefox({ width, height, deviceScaleFactor = 1, serv
     xvfb.stop();
     await rm(profile, { recursive: true, force: true });
   };
-  return { page, problems, close, profile, engine: 'firefox' };
+  return { page, problems, close, profile, roots: [browser.process()?.pid, xvfb.pid].filter(Boolean), engine: 'firefox' };
 }
 
 // Playwright's (fn, arg) calls on a puppeteer Frame, whose calls take (fn, ...args).
@@ -178,6 +179,21 @@ class PuppeteerFrame {
   name() { return this.inner.name(); }
 }
 
+// Playwright's page.mouse on puppeteer's, whose wheel takes an object.
+class PuppeteerMouse {
+  constructor(mouse) { this.inner = mouse; }
+
+  move(x, y, options) { return this.inner.move(x, y, options); }
+
+  down(options) { return this.inner.down(options); }
+
+  up(options) { return this.inner.up(options); }
+
+  click(x, y, options) { return this.inner.click(x, y, options); }
+
+  wheel(deltaX, deltaY) { return this.inner.wheel({ deltaX, deltaY }); }
+}
+
 class PuppeteerPage extends PuppeteerFrame {
   // downloadDir: where Firefox saves downloads without asking (its profile's prefs say so).
   constructor(page, viewport, downloadDir) {
@@ -185,7 +201,7 @@ class PuppeteerPage extends PuppeteerFrame {
     this.page = page;
     this.viewport = viewport;
     this.downloadDir = downloadDir;
-    this.mouse = page.mouse;
+    this.mouse = new PuppeteerMouse(page.mouse);
     this.keyboard = page.keyboard;
     this.touchscreen = page.touchscreen;
   }
@@ -196,7 +212,7 @@ class PuppeteerPage extends PuppeteerFrame {
 
   reload() { return this.page.reload(); }
 
-  screenshot({ path: file }) { return this.page.screenshot({ path: file }); }
+  screenshot({ path: file, clip }) { return this.page.screenshot({ path: file, ...(clip ? { clip } : {}) }); }
 
   setViewportSize({ width, height }) {
     this.viewport = { ...this.viewport, width, height };
@@ -288,7 +304,7 @@ export async function launchWebKit({ width, height, deviceScaleFactor = 1, color
     await driver.quit().catch(() => {});
     stop();
   };
-  return { page, problems, close, profile: null, engine: 'webkit' };
+  return { page, problems, close, profile: null, roots: [driverProc.pid, xvfb.pid], engine: 'webkit' };
 }
 
 // WebKitWebDriver listens a moment after it starts: the session is asked again until it answers.
@@ -536,6 +552,13 @@ class WebDriverMouse {
   down() { return this.perform((actions) => actions.press()); }
 
   up() { return this.perform((actions) => actions.release()); }
+
+  // A wheel turn where the pointer is (Playwright's page.mouse.wheel).
+  // WebKitWebDriver delivers a session's later wheel actions only once the input state is released.
+  async wheel(deltaX, deltaY) {
+    await this.perform((actions, origin) => actions.scroll(Math.round(this.x), Math.round(this.y), Math.round(deltaX), Math.round(deltaY), origin));
+    await this.page.queue.run(() => this.page.driver.actions({ async: true }).clear());
+  }
 
   async click(x, y) {
     await this.move(x, y);

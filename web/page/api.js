@@ -99,17 +99,19 @@ export function inspect(options = {}) {
   return reply;
 }
 
-// Rectangles in CSS pixels of the page: the drawing surface (pad; null when not on screen) and every
-// panel window; mode 'columns' or 'tabs' (one panel at a time, `tab` names it).
+// Rectangles in CSS pixels of the page: the drawing surface (pad; null when not on screen), every panel
+// window, and the windows the wheel scrolls (scrolling, with scrollY of scrollMaxY); mode 'columns' or
+// 'tabs' (one panel at a time, `tab` names it).
 export function layout() {
   requireReady('layout');
-  const { pad: padRect, windows, mode, tab, keyboard } = uiCall('layout', 'convpad_ui_layout');
+  const { pad: padRect, windows, scrolling, mode, tab, keyboard } = uiCall('layout', 'convpad_ui_layout');
   const canvas = ui.canvas.getBoundingClientRect();
   const toPage = (r) => ({ x: canvas.left + r.x, y: canvas.top + r.y, width: r.width, height: r.height });
   return {
     canvas: { x: canvas.left, y: canvas.top, width: canvas.width, height: canvas.height },
     pad: padRect && toPage(padRect),
     windows: windows.map((w) => ({ name: w.name, ...toPage(w) })),
+    scrolling: scrolling.map((w) => ({ name: w.name, ...toPage(w), scrollY: w.scrollY, scrollMaxY: w.scrollMaxY })),
     mode,
     tab,
     keyboard,

@@ -23,6 +23,7 @@ import {
 import { emit, notify, on } from './events.js';
 import { scheduleFrame, stopFrames, wakeOnInput } from './frames.js';
 import { passMergedPointerMoves } from './pointer_samples.js';
+import { leaveUnusedWheelToBrowser } from './wheel.js';
 import {
   datasetFailed, datasetReady, datasets, engineInfo, onEngineEvent, requestDataset, startNews, status,
 } from './news.js';
@@ -327,9 +328,13 @@ setupKeeping();
 offerLastModel(models.saveLastModel);
 wakeOnInput();
 passMergedPointerMoves(ui.canvas);
+leaveUnusedWheelToBrowser(ui.canvas);
 // Keys go to the canvas (SDL's keyboard element), and an app frame without focus loses pad strokes: a
 // press anywhere on the canvas gives it the focus, also inside an iframe that did not have it.
 ui.canvas.addEventListener('pointerdown', () => ui.canvas.focus());
+// Safari's pinch comes as gesture events besides the touches that touch-action covers: on the pad it would
+// zoom the page under the finger that draws.
+for (const type of ['gesturestart', 'gesturechange']) ui.canvas.addEventListener(type, (event) => event.preventDefault());
 mirrorToLiveRegions(convpad, { prediction: ui.livePrediction, training: ui.liveTraining });
 
 datasets.first = urlConfig.dataset;

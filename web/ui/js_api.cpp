@@ -35,6 +35,7 @@
 #include "web/ui/pad.h"
 #include "web/ui/shell.h"
 #include "web/ui/theme.h"
+#include "web/ui/wheel_target.h"
 #include "session/protocol.h"
 #include "train/run_options.h"
 #include "web/js_reply.h"
@@ -97,20 +98,33 @@ EMSCRIPTEN_KEEPALIVE void convpad_ui_notify(const char* text, int is_error) {
 // A pointer position the browser merged into a later move (web/page/pointer_samples.js): pad.h's pad_pointer_sample.
 EMSCRIPTEN_KEEPALIVE void convpad_ui_pointer_sample(float x, float y) { pad_pointer_sample(x, y); }
 
-// {pad: rect, windows: [{name, x, y, width, height}]} in CSS pixels of the canvas, as the last frame
-// laid them out. windows: the visible top-level ImGui windows (the panels), for screenshots and tests.
+// 1 when a wheel turn at (x, y) scrolls one of the UI's windows (web/page/wheel.js passes it on), else 0.
+EMSCRIPTEN_KEEPALIVE int convpad_ui_wheel_scrolls(float x, float y, float dx, float dy) {
+    return wheel_scrolls_ui(x, y, dx, dy) ? 1 : 0;
+}
+
+// {pad: rect, windows: [{name, x, y, width, height}], scrolling: [{name, x, y, width, height, scrollY,
+// scrollMaxY}]} in CSS pixels of the canvas, as the last frame laid them out. windows: the visible
+// top-level ImGui windows (the panels), for screenshots and tests; scrolling: the visible windows, child
+// windows too, whose content is taller than they are and which the wheel scrolls.
 EMSCRIPTEN_KEEPALIVE const char* convpad_ui_layout() {
     return guarded([] {
         const Rect pad = pad_canvas_rect();
-        json windows = json::array();
+        json windows = json::array(), scrolling = json::array();
         if (const ImGuiContext* context = ImGui::GetCurrentContext()) {
             for (const ImGuiWindow* w : context->Windows) {
                 const bool top_level = !(w->Flags & (ImGuiWindowFlags_ChildWindow | ImGuiWindowFlags_Tooltip |
                                                      ImGuiWindowFlags_Popup));
-                if (!top_level || !w->WasActive || w->Hidden) continue;
+                if (!w->WasActive || w->Hidden) continue;
                 json rect = rect_json(w->Pos.x, w->Pos.y, w->Size.x, w->Size.y);
                 rect["name"] = w->Name;
-                windows.push_back(rect);
+                if (w->ScrollMax.y > 0 && !(w->Flags & ImGuiWindowFlags_NoScrollWithMouse)) {
+                    json scroller = rect;
+                    scroller["scrollY"] = w->Scroll.y;
+                    scroller["scrollMaxY"] = w->ScrollMax.y;
+                    scrolling.push_back(scroller);
+                }
+                if (top_level) windows.push_back(rect);
             }
         }
         const LayoutState& state = layout_state();
@@ -120,6 +134,7 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_ui_layout() {
             keyboard = {{"window", context->NavWindow->RootWindow->Name}, {"item", context->NavId != 0}};
         return json{{"pad", pad.w > 0 ? rect_json(pad.x, pad.y, pad.w, pad.h) : json(nullptr)},
                     {"windows", windows},
+                    {"scrolling", scrolling},
                     {"mode", layout_mode_name(state.mode)},
                     {"keyboard", keyboard},
                     {"tab", state.mode == LayoutMode::Columns ? json(nullptr) : json(panel_name(state.selected))}};
