@@ -5,6 +5,9 @@
 #   tools/bench.sh --quick         short measurements, no epochs (a smoke check, ~2 minutes after the build)
 #   tools/bench.sh --port 8090     serve the site on this port (default: any free port)
 #   tools/bench.sh --site DIR      use an already built site instead of building one
+#   tools/bench.sh --browsers [LIST]  instead: the served page in each browser engine (tools/bench/browsers.mjs:
+#                                  ready, idle CPU, seed CNN training, TF.js wasm in the same engine; LIST
+#                                  default chromium,firefox,webkit,webkit-sab; three rounds, ~25 minutes)
 # Builds the site with tools/serve.sh --no-serve (CONVPAD_WEB_BUILD, default build/bench-web), copies TF.js
 # 4.22 (npm ci in tools/bench) into <site>/tfjs/, runs the native CLI's benchmark (CONVPAD_CLI, default
 # build/native/convpad, else built into build/bench-native), then drives <site>/bench.html through
@@ -13,11 +16,14 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 die() { echo "bench: $*" >&2; exit 1; }
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-quick=0 port=0 site="" seeds=""
+quick=0 port=0 site="" seeds="" browsers=""
 while [ $# -gt 0 ]; do
   case "$1" in
+    --browsers)
+      browsers=chromium,firefox,webkit,webkit-sab
+      if [ $# -ge 2 ] && [[ "$2" != --* ]]; then browsers=$2; shift; fi ;;
     --quick) quick=1 ;;
     --seeds) [ $# -ge 2 ] || usage; seeds=$2; shift ;;
     --port) [ $# -ge 2 ] || usage; port=$2; shift ;;
@@ -60,6 +66,10 @@ cp "$tfdir/node_modules/@tensorflow/tfjs/dist/tf.min.js" \
    "$tfdir/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js" \
    "$tfdir"/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm*.wasm "$site/tfjs/" \
   || die "could not copy TF.js into $site/tfjs"
+
+if [ -n "$browsers" ]; then
+  exec node "$ROOT/tools/bench/browsers.mjs" --site "$site" --browsers "$browsers"
+fi
 
 # [SECTION] Native CLI (for native vs wasm)
 cli=${CONVPAD_CLI:-$ROOT/build/native/convpad}

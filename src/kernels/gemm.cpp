@@ -215,7 +215,8 @@ void pack_b(Trans tb, const float* B, int ldb, int p0, int kc, int j0, int nc, f
 // [SECTION] F32x4 micro-kernel (wasm SIMD128 / SSE2 / scalar)
 
 // MR x (4*NV) tile held in MR*NV F32x4 accumulators; per k: NV loads of B, MR broadcasts of A
-// (v128.load32_splat -> one vbroadcastss in V8), MR*NV mul + add pairs (no FMA in baseline SIMD128).
+// (v128.load32_splat -> one vbroadcastss in V8, and in JavaScriptCore when it has no offset: simd.h), MR*NV
+// mul + add pairs (no FMA in baseline SIMD128).
 //
 // 4x8 it is. V8 allocates only 15 xmm registers on x64 (xmm15 is its scratch), and a mul-then-add needs a
 // temporary that an FMA would not: 4x8 uses 8 accumulators + 2 B + 1 A + 1 product. Measured under node 20

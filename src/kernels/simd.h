@@ -36,7 +36,14 @@ using F32x4 = v128_t;
 static inline F32x4 f32x4_load(const float* p) { return wasm_v128_load(p); }
 static inline void f32x4_store(float* p, F32x4 v) { wasm_v128_store(p, v); }
 static inline F32x4 f32x4_splat(float x) { return wasm_f32x4_splat(x); }
-static inline F32x4 f32x4_load_splat(const float* p) { return wasm_v128_load32_splat(p); }  // one vbroadcastss in V8
+// JavaScriptCore makes one vbroadcastss of a load32_splat only when the load has no constant offset; with
+// one (LLVM folds Ap + i into it) it loads into a general register, moves it over and shuffles, which made
+// the GEMM micro-kernel's inner loop half as long again in Safari's engine. The empty asm hides the
+// offset: an i32.add instead, which costs V8 and SpiderMonkey nothing.
+static inline F32x4 f32x4_load_splat(const float* p) {
+    __asm__("" : "+r"(p));
+    return wasm_v128_load32_splat(p);
+}
 static inline F32x4 f32x4_zero() { return wasm_f32x4_const_splat(0.0f); }
 static inline F32x4 f32x4_add(F32x4 a, F32x4 b) { return wasm_f32x4_add(a, b); }
 static inline F32x4 f32x4_mul(F32x4 a, F32x4 b) { return wasm_f32x4_mul(a, b); }

@@ -1,11 +1,13 @@
-// What a visitor gets: the real app page (index.html, its UI drawn at 1280x800), measured in headless
-// Chromium. Prints numbers, asserts nothing. Used by tools/bench/run.mjs for the "in the page" rows, and
+// What a visitor gets: the real app page (index.html, its UI drawn at 1280x800), measured in the browser
+// engine CONVPAD_BROWSER names (tests/browser/engines.mjs; headless Chromium by default). Prints numbers,
+// asserts nothing. Used by tools/bench/run.mjs for the "in the page" rows, and
 // on its own:
 //
 //   node tools/bench/in_page.mjs --site DIR [--plain] [--seconds 20] [--epoch]
 //   node tools/bench/in_page.mjs --site DIR --best-run
 //
-// Figures: the whole browser's CPU while the page sits idle (10 s, starting 10 s after the data set
+// Figures: the time from navigation to `ready` (convpad.timings.readyMs, a fresh profile: nothing cached),
+// the whole browser's CPU while the page sits idle (10 s, starting 10 s after the data set
 // arrived, nothing touched), training images/s from status().stepsDone over `seconds` after 5 s of
 // warm-up (default CNN, batch 64), the gaps between requestAnimationFrame callbacks meanwhile, the time
 // of a classification on the main thread meanwhile (the pad's model call), and with --epoch one 60k-image
@@ -38,10 +40,12 @@ function processTable() {
   return table;
 }
 
-// Seconds of CPU used so far by the browser started with profile folder `profile` and all its descendants.
-export function browserCpuSeconds(profile) {
+// Seconds of CPU used so far by a browser (tests/browser/engines.mjs): the processes whose command line names
+// its profile folder, the root processes it lists (Firefox's and WebKit's own, and their X server), and all
+// their descendants.
+export function browserCpuSeconds({ profile, roots = [] }) {
   const table = processTable();
-  const inTree = new Set(table.filter((p) => p.cmdline.includes(profile)).map((p) => p.pid));
+  const inTree = new Set(table.filter((p) => (profile && p.cmdline.includes(profile)) || roots.includes(p.pid)).map((p) => p.pid));
   for (let grew = true; grew;) {
     grew = false;
     for (const p of table) if (!inTree.has(p.pid) && inTree.has(p.ppid)) { inTree.add(p.pid); grew = true; }
@@ -103,20 +107,21 @@ export function measureInPage({ site, isolation = true, seconds = 20, epoch = fa
   return withApp({ site, isolation, width, height }, async (page, browser) => {
     const status = () => page.evaluate(() => window.convpad.status());
     const engine = await status();
+    const { readyMs } = await page.evaluate(() => window.convpad.timings);
 
     await sleep(IDLE_SETTLE_S * 1000);
-    const cpu0 = browserCpuSeconds(browser.profile), t0 = Date.now();
+    const cpu0 = browserCpuSeconds(browser), t0 = Date.now();
     await sleep(IDLE_MEASURE_S * 1000);
-    const idleCores = (browserCpuSeconds(browser.profile) - cpu0) / ((Date.now() - t0) / 1000);
+    const idleCores = (browserCpuSeconds(browser) - cpu0) / ((Date.now() - t0) / 1000);
 
     // Two epochs planned so the measured window never reaches the end of the run.
     await page.evaluate(() => { window.convpad.train({ epochs: 2, validation: 5000, batchSize: 64 }).catch(() => {}); });
     await sleep(WARMUP_S * 1000);
     const before = await page.evaluate(() => ({ s: window.convpad.status(), t: performance.now() }));
-    const cpu1 = browserCpuSeconds(browser.profile);
+    const cpu1 = browserCpuSeconds(browser);
     const main = await page.evaluate(sampleMainThread, seconds);
     const after = await page.evaluate(() => ({ s: window.convpad.status(), t: performance.now() }));
-    const trainingCores = (browserCpuSeconds(browser.profile) - cpu1) / ((after.t - before.t) / 1000);
+    const trainingCores = (browserCpuSeconds(browser) - cpu1) / ((after.t - before.t) / 1000);
     const frames = after.s.frames - before.s.frames;
     await page.evaluate(() => window.convpad.reset());
 
@@ -130,6 +135,8 @@ export function measureInPage({ site, isolation = true, seconds = 20, epoch = fa
     }
     return {
       isolation,
+      browser: browser.engine,
+      readyMs,
       engine: engine.engine,
       threads: engine.threads,
       idleCores,
@@ -169,7 +176,8 @@ export function measureBestRun({ site, width = 1280, height = 800 }) {
 
 export function describeInPage(r) {
   const f = (x, d = 0) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
-  return `${r.isolation ? 'isolated' : 'not isolated'} (${r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}): `
+  return `${r.browser}, ${r.isolation ? 'isolated' : 'not isolated'} (${r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}): `
+    + `ready in ${f(r.readyMs)} ms, `
     + `training ${f(r.trainImagesPerSecond)} images/s, rAF gap median ${f(r.rafGapMedianMs, 1)} ms (p95 ${f(r.rafGapP95Ms, 1)}), `
     + `classify on the main thread ${f(r.classifyMedianMs, 2)} ms median (p95 ${f(r.classifyP95Ms, 2)}), `
     + `UI ${f(r.appFramesPerSecond, 1)} frames/s, browser CPU ${f(r.trainingCores, 2)} cores while training, `
