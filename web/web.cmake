@@ -234,8 +234,8 @@ if(NOT CONVPAD_THREADS)
   # The suites that also run in Firefox ESR and WebKitGTK (tests/browser/engines.mjs), suite:seconds per engine.
   # config runs in Firefox only: in WebKitGTK it takes about four minutes the budget does not have
   # (docs/browsers.md; it passes there when run by hand).
-  set(firefox_suites engine:185 config:110 api:65 embed:55 smoke:40 offline:35)
-  set(webkit_suites engine:250 api:65 embed:55 smoke:40 offline:30)
+  set(firefox_suites engine:275 config:185 api:65 embed:50 offline:45 smoke:35)
+  set(webkit_suites engine:255 api:95 embed:70 offline:40 smoke:20)
   foreach(browser firefox webkit)
     foreach(entry ${${browser}_suites})
       string(REPLACE ":" ";" entry ${entry})

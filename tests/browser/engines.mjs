@@ -17,7 +17,7 @@
 // CONVPAD_FIREFOX, CONVPAD_MINIBROWSER (the binaries).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -115,6 +115,9 @@ export async function launchFirefox({ width, height, deviceScaleFactor = 1, serv
   });
   const xvfb = await startXvfb();
   const profile = await mkdtemp(path.join(tmpdir(), 'convpad-firefox-'));
+  // A folder of its own: Firefox also writes into the profile's top level (sessionstore-backups, ...).
+  const downloads = path.join(profile, 'downloads');
+  await mkdir(downloads);
   let browser;
   try {
     browser = await puppeteer.launch({
@@ -126,7 +129,7 @@ export async function launchFirefox({ width, height, deviceScaleFactor = 1, serv
       env: { ...process.env, DISPLAY: xvfb.display, MOZ_CRASHREPORTER_DISABLE: '1' },
       extraPrefsFirefox: {
         'dom.serviceWorkers.enabled': serviceWorkers !== 'block',
-        'browser.download.dir': profile,
+        'browser.download.dir': downloads,
         'browser.download.folderList': 2,
         'browser.download.useDownloadDir': true,
         ...(colorScheme ? { 'layout.css.prefers-color-scheme.content-override': colorScheme === 'dark' ? 0 : 1 } : {}),
@@ -141,7 +144,7 @@ export async function launchFirefox({ width, height, deviceScaleFactor = 1, serv
   const problems = [];
   inner.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
   inner.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  const page = new PuppeteerPage(inner, { width, height, deviceScaleFactor }, profile);
+  const page = new PuppeteerPage(inner, { width, height, deviceScaleFactor }, downloads);
   await page.setViewportSize({ width, height });   // defaultViewport alone leaves the window's height
   const close = async () => {
     await browser.close().catch(() => {});

@@ -70,12 +70,13 @@ async function nativeBench(threads) {
 async function runPage(url, options) {
   const browser = await openBrowser({ width: 1200, height: 900 });
   const { page, problems } = browser;
-  page.on('console', (msg) => {
-    const text = msg.text();
-    if (text.startsWith('[bench] ')) console.log(`  ${text.slice(8)}`);
-  });
   let timer = null;
   try {
+    // The page's progress comes as console lines (WebKitWebDriver reports none: there, use browsers.mjs).
+    page.on('console', (msg) => {
+      const text = msg.text();
+      if (text.startsWith('[bench] ')) console.log(`  ${text.slice(8)}`);
+    });
     await page.goto(`${url}bench.html`);
     await page.waitForFunction(() => window.convpadBench, null, { timeout: 60_000 });  // the page's scripts load
     // page.evaluate has no timeout of its own: a hung run would hang the runner.
