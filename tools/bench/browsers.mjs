@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { openBrowser, startServer } from '../../tests/browser/helpers.mjs';
-import { describeInPage, measureInPage } from './in_page.mjs';
+import { describeInPage, measureInPage, textTable } from './in_page.mjs';
 
 const ENGINES = {
   chromium: { browser: 'chromium', env: {} },
@@ -122,11 +122,6 @@ const spread = (values, digits = 0) => {
   return `${fmt(median(v), digits)} (${fmt(Math.min(...v), digits)}–${fmt(Math.max(...v), digits)})`;
 };
 
-function table(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  const line = (r) => r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
 
 // One row per engine and host over all rounds; rates against Chromium's on the same kind of host, each
 // round's against the same round's (they ran minutes apart), then the median of those.
@@ -159,7 +154,7 @@ function report(summary) {
       !r.tfjs ? '–' : r.tfjs.error ? 'failed' : `${fmt(r.tfjs.imagesPerSecond)} (${r.tfjs.threads}t)`,
       fmt(r.vsTfjs, 1), spread(r.trainingCores, 2)]);
   }
-  return table(out);
+  return textTable(out);
 }
 
 if (args.includes('--only')) {

@@ -174,6 +174,13 @@ export function measureBestRun({ site, width = 1280, height = 800 }) {
   });
 }
 
+// Rows of cells as aligned text columns: the first left-aligned, the others right-aligned.
+export function textTable(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  const line = (r) => r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
 export function describeInPage(r) {
   const f = (x, d = 0) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
   return `${r.browser}, ${r.isolation ? 'isolated' : 'not isolated'} (${r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}): `

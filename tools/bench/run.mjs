@@ -13,7 +13,7 @@ import { loadavg, cpus } from 'node:os';
 import path from 'node:path';
 
 import { openBrowser, run, startServer } from '../../tests/browser/helpers.mjs';
-import { describeInPage, measureInPage } from './in_page.mjs';
+import { describeInPage, measureInPage, textTable } from './in_page.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -98,11 +98,6 @@ async function runPage(url, options) {
 const fmt = (x, digits = 0) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(digits));
 const ratio = (a, b) => (a != null && b != null && b > 0 ? Number((a / b).toFixed(2)) : null);
 
-function table(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  const line = (r) => r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
 
 function report(main, tfjsSingle, native, inPage) {
   const cp1 = main.convpad.single, cpT = main.convpad.threaded, tfT = main.tfjs.wasm, tf1 = tfjsSingle?.tfjs.wasm;
@@ -236,7 +231,7 @@ console.log(`FLOPs per image: training ${fmt(((main.convpad.single ?? main.convp
             `inference ${fmt(((main.convpad.single ?? main.convpad.threaded)?.flopsForward ?? 0) / 1e6, 2)} M (2 per multiply-add); ` +
             'peak 18 GFLOP/s per core (TOOLCHAIN.md). GFLOP/s count direct-convolution FLOPs: an engine doing fewer ' +
             '(Winograd) can pass 100% of peak');
-console.log(table(rows));
+console.log(textTable(rows));
 console.log('');
 for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(30)} ${v ?? '–'}`);
 const accuracy = main.accuracy ?? null;
@@ -244,7 +239,7 @@ if (accuracy) {
   console.log('');
   console.log('Test accuracy (%) after one 60k epoch from fresh weights, per seed (the same seeds on both sides):');
   const [head, ...body] = accuracyRows(accuracy);
-  console.log(table([head, ...body]).split('\n').map((l) => `  ${l}`).join('\n'));
+  console.log(textTable([head, ...body]).split('\n').map((l) => `  ${l}`).join('\n'));
   console.log(`  difference of means (ConvPad - TF.js): ${fmt(accuracy.difference, 2)} points, standard error ${fmt(accuracy.standardError, 2)}` +
               ' (sqrt(sd_c^2/n_c + sd_t^2/n_t); rough with few seeds)');
 }
