@@ -198,9 +198,10 @@ test('a host on another origin: ready, classify, pad.clear, drawing sends predic
   assert.equal(empty.result.empty, true);
   const before = (await page.evaluate(() => window.eventsOf('prediction'))).length;
   await drawStroke(frame, '#convpad');
+  // Events come while the stroke is drawn too (strokes: 0, not empty); the last is the finished stroke's.
   const predictions = await page.waitForFunction((n) => {
     const events = window.eventsOf('prediction').slice(n);
-    return events.length && !events.at(-1).empty && events.at(-1);
+    return events.length && events.at(-1).strokes === 1 && events.at(-1);
   }, before, { timeout: 30_000 }).then((h) => h.jsonValue());
   assert.equal(predictions.probs.length, 10);
   const drawn = await frame.evaluate(() => window.convpad.pad.prediction());
@@ -216,6 +217,35 @@ test('a host on another origin: ready, classify, pad.clear, drawing sends predic
   await page.evaluate(() => window.callFrame('pad.clear'));
   const afterClear = await waitEvents('prediction', count + 1);
   assert.equal(afterClear.at(-1).empty, true);
+  assert.deepEqual(browser.problems, []);
+});
+
+// A host page may keep the keyboard focus for itself (a chat box, a quiz's answer field): the frame's pad must
+// still take strokes, whole, without ever having the focus.
+test('a host page that takes the focus back at once: strokes on the pad are still drawn whole', async () => {
+  const frame = await openHost(`${site.url}index.html?panels=pad`);
+  await waitReady(frame);
+  await page.evaluate(() => {
+    const answer = document.createElement('input');
+    answer.id = 'answer';
+    document.body.prepend(answer);
+    window.addEventListener('blur', () => setTimeout(() => answer.focus(), 0));
+    answer.focus();
+  });
+  await frame.evaluate(() => window.convpad.pad.clear());
+  await drawStroke(frame, '#convpad');
+  const drawn = await frame.evaluate(() => {
+    const pixels = window.convpad.pad.pixels();
+    const column = Array.from({ length: 28 }, (_, row) => pixels[row * 28 + 14]);
+    return { strokes: window.convpad.pad.prediction().strokes, column, corner: pixels[0] };
+  });
+  await page.waitForFunction(() => document.activeElement.id === 'answer', null, { timeout: 5_000 })
+    .catch(() => assert.fail('the host did not keep the focus'));
+  assert.equal(drawn.strokes, 1, 'the stroke did not reach the pad');
+  // The stroke runs down the middle from a fifth to four fifths of the pad, and nowhere near a corner (a
+  // pointer read as lost in mid-stroke draws a line to one).
+  assert.ok(drawn.column.slice(8, 20).every((v) => v > 0), `the middle column: ${drawn.column.map((v) => v.toFixed(1))}`);
+  assert.equal(drawn.corner, 0);
   assert.deepEqual(browser.problems, []);
 });
 

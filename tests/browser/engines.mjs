@@ -244,20 +244,38 @@ class PuppeteerPage extends PuppeteerFrame {
   }
 
   // Playwright's 'download' event: the next file that appears, complete, in the download folder.
-  // Resolves {suggestedFilename(), path()}.
-  async waitForEvent(event, { timeout = 30_000 } = {}) {
+  async waitForEvent(event, options) {
     if (event !== 'download') throw new Error(`waitForEvent('${event}') is not available in Firefox's driver`);
-    const before = new Set(await readdir(this.downloadDir));
-    const start = Date.now();
-    for (;;) {
-      const done = (await readdir(this.downloadDir)).filter((f) => !before.has(f) && !f.endsWith('.part'));
-      const file = done.length ? path.join(this.downloadDir, done[0]) : null;
-      if (file && (await stat(file)).size > 0 && !(await readdir(this.downloadDir)).includes(`${done[0]}.part`)) {
-        return { suggestedFilename: () => done[0], path: async () => file };
+    const watch = await this.watchDownloads();
+    return (await watch.files(1, options))[0];
+  }
+
+  // Downloads from now on: files(count) resolves once `count` new files are complete in the download folder
+  // (Firefox writes <name>.part beside a file in progress), all of them, as Playwright's
+  // [{suggestedFilename(), path()}].
+  async watchDownloads() {
+    const dir = this.downloadDir;
+    const before = new Set(await readdir(dir));
+    const complete = async () => {
+      const names = await readdir(dir);
+      const done = [];
+      for (const name of names.filter((f) => !before.has(f) && !f.endsWith('.part')).sort()) {
+        if (!names.includes(`${name}.part`) && (await stat(path.join(dir, name))).size > 0) done.push(name);
       }
-      if (Date.now() - start > timeout) throw new Error(`no download within ${timeout} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      return done;
+    };
+    return {
+      async files(count, { timeout = 30_000 } = {}) {
+        for (const start = Date.now(); ;) {
+          const done = await complete();
+          if (done.length >= count) {
+            return done.map((name) => ({ suggestedFilename: () => name, path: async () => path.join(dir, name) }));
+          }
+          if (Date.now() - start > timeout) throw new Error(`${done.length} of ${count} downloads within ${timeout} ms`);
+          await new Promise((resolve) => { setTimeout(resolve, 100); });
+        }
+      },
+    };
   }
 
   isClosed() { return this.page.isClosed(); }
@@ -342,7 +360,8 @@ const runInPage = (source) => `
   const problems = () => (window.__convpadProblems ? window.__convpadProblems.splice(0) : []);
   const given = (${source});
   const fn = typeof given === 'function' ? given : () => given;
-  Promise.resolve().then(() => fn(arguments[0])).then(
+  const box = arguments[0];   // [arg], or [] for undefined (which WebDriver would send as null)
+  Promise.resolve().then(() => fn(box.length ? box[0] : undefined)).then(
     (value) => done({ value: value === undefined ? null : value, problems: problems() }),
     (err) => done({ error: String(err && err.message !== undefined ? err.message : err), problems: problems() }));`;
 
@@ -422,7 +441,7 @@ class WebDriverPage extends WebDriverFrame {
       if (enter) await enter(this.driver);
       let outcome;
       try {
-        outcome = await this.driver.executeAsyncScript(runInPage(fn.toString()), arg === undefined ? null : arg);
+        outcome = await this.driver.executeAsyncScript(runInPage(fn.toString()), arg === undefined ? [] : [arg]);
       } finally {
         if (enter) await this.driver.switchTo().defaultContent();
       }

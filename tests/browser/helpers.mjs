@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +84,41 @@ export function startServer({ isolation = true, dir = SITE_DIR, port = 0, logReq
 // deletes the profile. problems collects console errors and page errors (in Chromium also failed requests and
 // HTTP errors).
 export const openBrowser = (options) => launchBrowser(options);
+
+// Runs action() and resolves the files it downloads as [{name, bytes}] sorted by name: the first `count`, and
+// any that follow within half a second (so that one too many shows). In WebKit only runs action() and
+// resolves null: WebKitWebDriver reports no downloads.
+export async function downloadsOf(page, count, action, { timeout = 30_000 } = {}) {
+  if (BROWSER === 'webkit') {
+    await action();
+    return null;
+  }
+  const settle = () => new Promise((resolve) => { setTimeout(resolve, 500); });
+  let downloads;
+  if (BROWSER === 'firefox') {
+    const watch = await page.watchDownloads();
+    await action();
+    await watch.files(count, { timeout });
+    await settle();
+    downloads = await watch.files(count, { timeout });
+  } else {
+    downloads = [];
+    const collect = (d) => downloads.push(d);
+    page.on('download', collect);
+    try {
+      await action();
+      for (const start = Date.now(); downloads.length < count;) {
+        if (Date.now() - start > timeout) throw new Error(`${downloads.length} of ${count} downloads within ${timeout} ms`);
+        await new Promise((resolve) => { setTimeout(resolve, 100); });
+      }
+      await settle();
+    } finally {
+      page.off('download', collect);
+    }
+  }
+  const files = await Promise.all(downloads.map(async (d) => ({ name: d.suggestedFilename(), bytes: await readFile(await d.path()) })));
+  return files.sort((a, b) => a.name.localeCompare(b.name));
+}
 
 // Waits for the app's ready signal (window.convpad.ready settles), never a fixed sleep.
 export async function waitReady(page) {

@@ -13,7 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import {
-  ARTIFACTS_DIR, ROOT, assertSiteBuilt, openBrowser, readTestSet, startServer, testImagePixels, waitFrames, waitReady,
+  ARTIFACTS_DIR, NO_PHONE_WINDOW, ROOT, assertSiteBuilt, openBrowser, readTestSet, startServer, testImagePixels, waitFrames, waitReady,
 } from './helpers.mjs';
 
 let server, baseUrl, testSet;
@@ -29,11 +29,10 @@ after(() => {
   server?.kill('SIGTERM');
 });
 
-// Opens a browser at the given size and colour scheme, runs body(browser), closes it.
+// Opens a browser at the given size whose system prefers the colour scheme, runs body(browser), closes it.
 async function withPage(query, body, { width = 1280, height = 800, colorScheme = 'dark' } = {}) {
-  const browser = await openBrowser({ width, height, deviceScaleFactor: 1 });
+  const browser = await openBrowser({ width, height, deviceScaleFactor: 1, colorScheme });
   try {
-    await browser.page.emulateMedia({ colorScheme });
     await browser.page.goto(baseUrl + query);
     await waitReady(browser.page);
     return await body(browser);
@@ -278,7 +277,9 @@ const SCREENS = [
 
 for (const { width, height } of SCREENS) {
   for (const theme of ['dark', 'light']) {
-    test(`screenshots at ${width}x${height}, ${theme}: a drawing and a test image`, async () => {
+    test(`screenshots at ${width}x${height}, ${theme}: a drawing and a test image`, {
+      skip: width < 720 && NO_PHONE_WINDOW,
+    }, async () => {
       await withPage(`?theme=${theme}`, async ({ page, problems }) => {
         const shot = (what) => page.screenshot({ path: path.join(ARTIFACTS_DIR, `inside-${width}x${height}-${theme}-${what}.png`) });
         await showPanel(page, 'pad');   // on a phone the pad has a tab of its own

@@ -103,6 +103,17 @@ static void signal_ready() {
     EM_ASM({ if (Module['onShellReady']) Module['onShellReady'](); });
 }
 
+// The SDL backend reads the pointer only while the canvas's page has the keyboard focus (its Emscripten
+// branch). A page's pointer needs no focus: over an embed that was never clicked the panels still respond
+// to hover, and a host page that keeps the focus for itself cannot make the pad ignore strokes.
+static void read_pointer_without_focus() {
+    ImGuiIO& io = ImGui::GetIO();
+    if (ImGui::IsMousePosValid(&io.MousePos) || SDL_GetMouseFocus() != g_window) return;
+    int x = 0, y = 0;
+    SDL_GetMouseState(&x, &y);
+    io.MousePos = ImVec2(float(x), float(y));
+}
+
 // Draws one frame; returns whether another is wanted without new input.
 static bool frame() {
     const double start = emscripten_get_now();
@@ -115,6 +126,7 @@ static bool frame() {
 
     rebuild_fonts_if_needed(sync_pixel_ratio());
     ImGui_ImplSDL2_NewFrame();                 // sets DisplaySize (CSS px) and the framebuffer scale
+    read_pointer_without_focus();
     ImGui::NewFrame();
 
     FrameInfo info;
