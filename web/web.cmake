@@ -232,10 +232,8 @@ if(NOT CONVPAD_THREADS)
   # (docs/tests.md has the long runs, with new seeds).
   set_property(TEST convpad_web_chaos APPEND PROPERTY ENVIRONMENT CONVPAD_CHAOS_SECONDS=20 CONVPAD_CHAOS_REGRESSIONS_ONLY=1)
   # The suites that also run in Firefox ESR and WebKitGTK (tests/browser/engines.mjs), suite:seconds per engine.
-  # config runs in Firefox only: in WebKitGTK it takes about four minutes the budget does not have
-  # (docs/browsers.md; it passes there when run by hand).
-  set(firefox_suites engine:275 config:185 api:65 embed:50 offline:45 smoke:35)
-  set(webkit_suites engine:255 api:95 embed:70 offline:40 smoke:20)
+  set(firefox_suites engine:240 config:185 api:65 embed:50 offline:45 smoke:35)
+  set(webkit_suites engine:185 config:135 api:95 embed:70 offline:40 smoke:20)
   foreach(browser firefox webkit)
     foreach(entry ${${browser}_suites})
       string(REPLACE ":" ";" entry ${entry})

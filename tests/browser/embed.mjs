@@ -472,14 +472,13 @@ test('a browser without WebGL 2: ready rejects naming what is missing and the br
   }
 });
 
-// A stroke on course.html's pad frame, which must reach the pad even when the focus is elsewhere (in the
-// host page after a click on its button, or in the training frame).
+// A stroke on course.html's pad frame, which must reach the pad wherever the focus is (in the host page after a
+// click on its button, or in the training frame).
 async function drawOnPad(padFrame) {
-  const focusedBefore = await padFrame.evaluate(() => document.hasFocus());
+  const focused = await padFrame.evaluate(() => document.hasFocus());
   await drawStroke(padFrame, '#pad-frame');
   const { empty } = await padFrame.evaluate(() => window.convpad.pad.prediction());
-  assert.ok(!empty, `the stroke did not reach the pad${focusedBefore ? ''
-    : ' (the pad frame did not have the focus, and the click into it did not give it)'}`);
+  assert.ok(!empty, `the stroke did not reach the pad (the pad frame ${focused ? 'had' : 'did not have'} the focus)`);
 }
 
 test('course.html: both frames start, the pad\'s prediction shows in the page, screenshots', async (t) => {
