@@ -1,10 +1,12 @@
-// A ReLU fused into the convolution before it (Conv2D::set_fused_relu, set up by Model) must give
-// exactly what the two layers give one after the other, forward and backward.
+// A ReLU fused into the convolution or batch norm before it (Conv2D::set_fused_relu,
+// BatchNorm::set_fused_relu, set up by Model) must give exactly what the two layers give one after the
+// other, forward and backward.
 #include <catch2/catch.hpp>
 
 #include <vector>
 
 #include "engine/activations.h"
+#include "engine/batch_norm.h"
 #include "engine/conv2d.h"
 #include "engine/model.h"
 #include "gradcheck.h"
@@ -47,6 +49,45 @@ TEST_CASE("conv2d with a fused relu equals conv2d then relu, bit for bit", "[lay
         }
 }
 
+TEST_CASE("batch norm with a fused relu equals batch norm then relu, bit for bit", "[layers][bn][fusion]") {
+    Rng rng(32);
+    const Shape3 in{5, 6, 7};  // planes of 42: the SIMD loops and their tails
+    const int n = 3;
+    for (bool training : {true, false}) {
+        BatchNorm plain(in), fused(in);
+        for (BatchNorm* bn : {&plain, &fused}) {
+            for (std::size_t c = 0; c < 5; ++c) {
+                bn->gamma[c] = 0.5f + 0.2f * float(c);
+                bn->beta[c] = 0.3f - 0.15f * float(c);  // some outputs on each side of zero
+                bn->running_mean[c] = 0.1f * float(c);
+                bn->running_var[c] = 0.5f + 0.1f * float(c);
+            }
+        }
+        fused.set_fused_relu(true);
+        ReLU relu(in);
+        const auto x = random_vector(in.size() * n, rng);
+        const std::size_t size = x.size();
+        std::vector<float> bn_y(size), relu_y(size), fused_y(size);
+        plain.forward(x.data(), bn_y.data(), n, training);
+        relu.forward(bn_y.data(), relu_y.data(), n, training);
+        fused.forward(x.data(), fused_y.data(), n, training);
+        INFO((training ? "training" : "inference"));
+        CHECK(fused_y == relu_y);
+        const bool same_running = plain.running_mean == fused.running_mean && plain.running_var == fused.running_var;
+        CHECK(same_running);
+
+        const auto dy = random_vector(size, rng);
+        std::vector<float> drelu(size), dx_plain(size), dx_fused(size);
+        relu.backward(bn_y.data(), relu_y.data(), dy.data(), drelu.data(), n);
+        plain.backward(x.data(), bn_y.data(), drelu.data(), dx_plain.data(), n);
+        fused.backward(x.data(), fused_y.data(), dy.data(), dx_fused.data(), n);
+        CHECK(dx_fused == dx_plain);
+        const bool same_dgamma = fused.dgamma == plain.dgamma, same_dbeta = fused.dbeta == plain.dbeta;
+        CHECK(same_dgamma);
+        CHECK(same_dbeta);
+    }
+}
+
 TEST_CASE("the model fuses every relu that follows a convolution, and only those", "[model][fusion]") {
     Model model("conv4k3-relu-pool2-conv6k3-relu-relu-flatten-dense8-relu-dense10", 2);
     const auto& layers = model.layers();
@@ -67,4 +108,25 @@ TEST_CASE("the model fuses every relu that follows a convolution, and only those
     for (float v : model.activation(2)) rectified &= v >= 0.0f;
     CHECK(rectified);
     CHECK(model.activation(5).size() == 3u * 6 * 11 * 11);
+}
+
+TEST_CASE("the model fuses a relu that follows a batch norm; its output is the batch norm's buffer, rectified",
+          "[model][fusion][bn]") {
+    Model model("conv4k3same-bn-relu-pool2-flatten-dense8-bn-relu-dense10", 3);
+    const auto& layers = model.layers();
+    REQUIRE(layers.size() == 9);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const bool expected = i == 2 || i == 7;  // the relus after each bn
+        INFO("layer " << i << " " << layers[i]->token());
+        CHECK(model.fused_into_previous(i) == expected);
+        if (auto* bn = dynamic_cast<const BatchNorm*>(layers[i].get())) CHECK(bn->fused_relu());
+    }
+    Rng rng(5);
+    std::vector<float> x(4 * 28 * 28);
+    for (float& v : x) v = rng.uniform();
+    model.forward(x.data(), 4, true);
+    CHECK(&model.activation(3) == &model.activation(2));
+    bool rectified = true;
+    for (float v : model.activation(3)) rectified &= v >= 0.0f;
+    CHECK(rectified);
 }

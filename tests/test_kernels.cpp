@@ -1,4 +1,4 @@
-// Element-wise, pooling and im2col kernels against their scalar *_generic references, on random data
+// Element-wise, batch-norm, pooling and im2col kernels against their scalar *_generic references, on random data
 // with sizes that hit every tail of the 4- and 8-wide SIMD loops. In the wasm build this is what runs
 // the SIMD128 paths; natively it runs the SSE2 ones.
 #include <catch2/catch.hpp>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/rng.h"
+#include "kernels/channel_norm.h"
 #include "kernels/elementwise.h"
 #include "kernels/im2col.h"
 #include "kernels/pool.h"
@@ -147,6 +148,71 @@ TEST_CASE("adam and sgd updates match the reference bit for bit over several ste
 }
 
 // [SECTION] Max pooling
+
+// [SECTION] Batch normalisation
+
+TEST_CASE("batch-norm plane kernels: element-wise ones bit for bit, sums within float rounding", "[kernels][bn]") {
+    Rng rng(7);
+    for (std::size_t n : kSizes) {
+        INFO("n = " << n);
+        // Activations with an offset, as a channel's are, so that the mean matters.
+        const auto x = random_floats(n, rng, -0.5f, 2.0f), dy = random_floats(n, rng);
+        const auto y = nasty_floats(n, rng);   // a fused ReLU's output: its sign picks the gradients
+        const float mean = 0.7f, scale = 1.3f, shift = -0.4f;
+        double magnitude = 0.0, squares = 0.0;
+        for (float v : x) {
+            magnitude += std::fabs(v);
+            squares += (v - mean) * (v - mean);
+        }
+        CHECK(close(plane_sum(x.data(), n), plane_sum_generic(x.data(), n), 1e-6 * magnitude + 1e-7, 0.0));
+        CHECK(close(plane_squared_deviations(x.data(), n, mean), plane_squared_deviations_generic(x.data(), n, mean),
+                    1e-6 * squares + 1e-7, 0.0));
+
+        std::vector<float> out(n), ref(n);
+        scale_shift(x.data(), out.data(), n, scale, shift);
+        scale_shift_generic(x.data(), ref.data(), n, scale, shift);
+        CHECK(same_bits(out, ref));
+        scale_shift_relu(x.data(), out.data(), n, scale, shift);
+        scale_shift_relu_generic(x.data(), ref.data(), n, scale, shift);
+        CHECK(same_bits(out, ref));
+
+        double weight = 0.0;
+        for (std::size_t i = 0; i < n; ++i) weight += std::fabs(dy[i]) * (1.0 + std::fabs(x[i] - mean));
+        const double atol = 1e-6 * weight + 1e-7;
+        const PlaneGradSums s = plane_grad_sums(x.data(), dy.data(), n, mean),
+                            s_ref = plane_grad_sums_generic(x.data(), dy.data(), n, mean);
+        CHECK(close(s.dy, s_ref.dy, atol, 0.0));
+        CHECK(close(s.centered, s_ref.centered, atol, 0.0));
+        const PlaneGradSums r = plane_grad_sums_relu(x.data(), y.data(), dy.data(), n, mean),
+                            r_ref = plane_grad_sums_relu_generic(x.data(), y.data(), dy.data(), n, mean);
+        CHECK(close(r.dy, r_ref.dy, atol, 0.0));
+        CHECK(close(r.centered, r_ref.centered, atol, 0.0));
+
+        plane_input_grad(x.data(), dy.data(), out.data(), n, mean, 0.8f, 0.05f, 0.3f);
+        plane_input_grad_generic(x.data(), dy.data(), ref.data(), n, mean, 0.8f, 0.05f, 0.3f);
+        CHECK(same_bits(out, ref));
+        plane_input_grad_relu(x.data(), y.data(), dy.data(), out.data(), n, mean, 0.8f, 0.05f, 0.3f);
+        plane_input_grad_relu_generic(x.data(), y.data(), dy.data(), ref.data(), n, mean, 0.8f, 0.05f, 0.3f);
+        CHECK(same_bits(out, ref));
+    }
+}
+
+TEST_CASE("batch-norm sums with the ReLU's mask equal the sums of relu_backward's output, bit for bit", "[kernels][bn]") {
+    Rng rng(8);
+    for (std::size_t n : kSizes) {
+        INFO("n = " << n);
+        const auto x = random_floats(n, rng), y = nasty_floats(n, rng), dy = random_floats(n, rng);
+        std::vector<float> masked(n);
+        relu_backward(y.data(), dy.data(), masked.data(), n);
+        const PlaneGradSums fused = plane_grad_sums_relu(x.data(), y.data(), dy.data(), n, 0.1f),
+                            apart = plane_grad_sums(x.data(), masked.data(), n, 0.1f);
+        CHECK(std::memcmp(&fused, &apart, sizeof fused) == 0);
+        std::vector<float> dx_fused(n), dx_apart(n);
+        plane_input_grad_relu(x.data(), y.data(), dy.data(), dx_fused.data(), n, 0.1f, 1.5f, 0.02f, 0.4f);
+        plane_input_grad(x.data(), masked.data(), dx_apart.data(), n, 0.1f, 1.5f, 0.02f, 0.4f);
+        CHECK(same_bits(dx_fused, dx_apart));
+    }
+}
 
 TEST_CASE("maxpool kernels match the reference: sizes, ragged edges, ties and NaN", "[kernels][pool]") {
     Rng rng(5);

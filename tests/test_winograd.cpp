@@ -269,18 +269,33 @@ TEST_CASE("winograd_backward_data matches weight^T x dy folded back with col2im"
     SUCCEED("winograd_backward_data: worst |error| / sum|w*dy| = " << worst);
 }
 
+namespace {
+
+// A 3x3 Conv2D that runs Winograd, with random weights and biases.
+Conv2D random_winograd_conv(Shape3 in, int filters, Padding padding, bool fused_relu, Rng& rng) {
+    Conv2D conv(in, filters, 3, padding);
+    conv.init_params(rng);
+    for (float& b : conv.bias) b = 0.1f * rng.normal();
+    conv.set_fused_relu(fused_relu);
+    REQUIRE(conv.uses_winograd());
+    return conv;
+}
+
+std::vector<float> random_inputs(const Layer& layer, int n, Rng& rng) {
+    std::vector<float> x(std::size_t(n) * layer.input_shape().size());
+    for (float& v : x) v = rng.uniform();
+    return x;
+}
+
+}  // namespace
+
 TEST_CASE("Conv2D's Winograd forward matches its im2col forward, also after the weights change", "[winograd][conv]") {
     Rng rng(21);
     for (Padding padding : {Padding::Valid, Padding::Same})
         for (bool relu : {false, true}) {
-            Conv2D conv({32, 13, 13}, 64, 3, padding);
-            conv.init_params(rng);
-            for (float& b : conv.bias) b = 0.1f * rng.normal();
-            conv.set_fused_relu(relu);
-            REQUIRE(conv.uses_winograd());
+            Conv2D conv = random_winograd_conv({32, 13, 13}, 64, padding, relu, rng);
             const int n = 11;  // more than one block of images, and a ragged last one
-            std::vector<float> x(std::size_t(n) * conv.input_shape().size());
-            for (float& v : x) v = rng.uniform();
+            const std::vector<float> x = random_inputs(conv, n, rng);
             const std::size_t out = std::size_t(n) * conv.output_shape().size();
             std::vector<float> y_wino(out), y_im2col(out);
             for (int round = 0; round < 2; ++round) {
@@ -299,4 +314,32 @@ TEST_CASE("Conv2D's Winograd forward matches its im2col forward, also after the 
         }
     // The 1-channel first layer keeps im2col, where Winograd loses.
     CHECK_FALSE(Conv2D({1, 28, 28}, 32, 3, Padding::Valid).uses_winograd());
+}
+
+TEST_CASE("Conv2D's Winograd input gradient matches its im2col one; the weight gradients are the same",
+          "[winograd][conv]") {
+    Rng rng(22);
+    for (Padding padding : {Padding::Valid, Padding::Same})
+        for (bool relu : {false, true}) {
+            Conv2D conv = random_winograd_conv({24, 9, 9}, 40, padding, relu, rng);
+            const int n = 11;  // more than one block of images, and a ragged last one
+            const std::vector<float> x = random_inputs(conv, n, rng);
+            const std::size_t out = std::size_t(n) * conv.output_shape().size();
+            std::vector<float> y(out), dy(out), dx_wino(x.size()), dx_im2col(x.size());
+            for (float& v : dy) v = rng.normal();
+            conv.forward(x.data(), y.data(), n, true);
+            conv.set_winograd(true);
+            conv.backward(x.data(), y.data(), dy.data(), dx_wino.data(), n);
+            const auto dweight_wino = conv.dweight;
+            const auto dbias_wino = conv.dbias;
+            conv.set_winograd(false);
+            conv.backward(x.data(), y.data(), dy.data(), dx_im2col.data(), n);
+            float worst = 0.0f;
+            for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(dx_wino[i] - dx_im2col[i]));
+            INFO("padding " << (padding == Padding::Same ? "same" : "valid") << ", relu " << relu);
+            CHECK(worst < 2e-5f * std::sqrt(40.0f * 9.0f));  // sums of 360 products of O(1) values
+            const bool same_dweight = dweight_wino == conv.dweight, same_dbias = dbias_wino == conv.dbias;
+            CHECK(same_dweight);
+            CHECK(same_dbias);
+        }
 }

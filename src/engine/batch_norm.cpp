@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kernels/channel_norm.h"
 #include "kernels/parallel.h"
 
 namespace convpad {
@@ -34,42 +35,21 @@ void BatchNorm::init_params(Rng&) {
     running_var.fill(1.0f);
 }
 
-namespace {
-
-// Channel c of image i is the plane x + (i * C + c) * plane. Sums in double, plane by plane in order.
-double channel_sum(const float* x, int n, int channels, int plane, int c) {
-    double total = 0.0;
-    for (int i = 0; i < n; ++i) {
-        const float* p = x + (std::size_t(i) * channels + c) * plane;
-        float part = 0.0f;
-        for (int k = 0; k < plane; ++k) part += p[k];
-        total += part;
-    }
-    return total;
-}
-
-}  // namespace
-
 void BatchNorm::forward(const float* x, float* y, int n, bool training) {
     last_training_ = training && n > 0;
     const double count = double(n) * plane_;
+    const std::size_t plane = std::size_t(plane_);
+    auto at = [&](int image, int c) { return (std::size_t(image) * channels_ + c) * plane; };
     parallel_for(channels_, [&](int first, int last) {
         for (int c = first; c < last; ++c) {
             float mean, inv_std;
             if (last_training_) {
-                const double m = channel_sum(x, n, channels_, plane_, c) / count;
+                double sum = 0.0;
+                for (int i = 0; i < n; ++i) sum += plane_sum(x + at(i, c), plane);
+                mean = float(sum / count);
                 double squares = 0.0;
-                for (int i = 0; i < n; ++i) {
-                    const float* p = x + (std::size_t(i) * channels_ + c) * plane_;
-                    float part = 0.0f;
-                    for (int k = 0; k < plane_; ++k) {
-                        const float d = p[k] - float(m);
-                        part += d * d;
-                    }
-                    squares += part;
-                }
+                for (int i = 0; i < n; ++i) squares += plane_squared_deviations(x + at(i, c), plane, mean);
                 const double var = squares / count;
-                mean = float(m);
                 inv_std = float(1.0 / std::sqrt(var + double(kEpsilon)));
                 // The running variance is the unbiased estimate, as TensorFlow and PyTorch keep it.
                 const double unbiased = count > 1 ? var * count / (count - 1) : var;
@@ -83,45 +63,44 @@ void BatchNorm::forward(const float* x, float* y, int n, bool training) {
             inv_std_[c] = inv_std;
             const float scale = gamma[c] * inv_std, shift = beta[c] - mean * scale;
             for (int i = 0; i < n; ++i) {
-                const std::size_t at = (std::size_t(i) * channels_ + c) * plane_;
-                for (int k = 0; k < plane_; ++k) y[at + k] = x[at + k] * scale + shift;
+                if (fused_relu_) scale_shift_relu(x + at(i, c), y + at(i, c), plane, scale, shift);
+                else scale_shift(x + at(i, c), y + at(i, c), plane, scale, shift);
             }
         }
     });
 }
 
-// With xhat = (x - mean) * inv_std over the m = n*H*W values of a channel:
-//   dbeta = sum(dy)   dgamma = sum(dy * xhat)
-//   training:  dx = gamma * inv_std / m * (m * dy - dbeta - xhat * dgamma)   (the batch statistics depend on x)
+// With xhat = (x - mean) * inv_std over the m = n*H*W values of a channel, and dy masked by the fused
+// ReLU's output where there is one:
+//   dbeta = sum(dy)   dgamma = sum(dy * xhat) = inv_std * sum(dy * (x - mean))
+//   training:  dx = gamma * inv_std * (dy - dbeta / m - xhat * dgamma / m)   (the batch statistics depend on x)
 //   inference: dx = gamma * inv_std * dy
 void BatchNorm::backward(const float* x, const float* y, const float* dy, float* dx, int n) {
     const double count = double(n) * plane_;
+    const std::size_t plane = std::size_t(plane_);
+    auto at = [&](int image, int c) { return (std::size_t(image) * channels_ + c) * plane; };
     parallel_for(channels_, [&](int first, int last) {
         for (int c = first; c < last; ++c) {
             const float mean = mean_[c], inv_std = inv_std_[c];
-            double sum_dy = 0.0, sum_dy_xhat = 0.0;
+            double sum_dy = 0.0, sum_centered = 0.0;
             for (int i = 0; i < n; ++i) {
-                const std::size_t at = (std::size_t(i) * channels_ + c) * plane_;
-                float part_dy = 0.0f, part_dy_xhat = 0.0f;
-                for (int k = 0; k < plane_; ++k) {
-                    part_dy += dy[at + k];
-                    part_dy_xhat += dy[at + k] * (x[at + k] - mean) * inv_std;
-                }
-                sum_dy += part_dy;
-                sum_dy_xhat += part_dy_xhat;
+                const std::size_t a = at(i, c);
+                const PlaneGradSums s = fused_relu_ ? plane_grad_sums_relu(x + a, y + a, dy + a, plane, mean)
+                                                    : plane_grad_sums(x + a, dy + a, plane, mean);
+                sum_dy += s.dy;
+                sum_centered += s.centered;
             }
+            const double sum_dy_xhat = sum_centered * inv_std;
             dbeta[c] = float(sum_dy);
             dgamma[c] = float(sum_dy_xhat);
             if (!dx) continue;
-            const float g = gamma[c] * inv_std;
+            const float gain = gamma[c] * inv_std;
             const float mean_dy = last_training_ ? float(sum_dy / count) : 0.0f;
-            const float mean_dy_xhat = last_training_ ? float(sum_dy_xhat / count) : 0.0f;
+            const float slope = last_training_ ? float(double(gain) * inv_std * sum_dy_xhat / count) : 0.0f;
             for (int i = 0; i < n; ++i) {
-                const std::size_t at = (std::size_t(i) * channels_ + c) * plane_;
-                for (int k = 0; k < plane_; ++k) {
-                    const float xhat = (x[at + k] - mean) * inv_std;
-                    dx[at + k] = g * (dy[at + k] - mean_dy - xhat * mean_dy_xhat);
-                }
+                const std::size_t a = at(i, c);
+                if (fused_relu_) plane_input_grad_relu(x + a, y + a, dy + a, dx + a, plane, mean, gain, mean_dy, slope);
+                else plane_input_grad(x + a, dy + a, dx + a, plane, mean, gain, mean_dy, slope);
             }
         }
     });

@@ -123,6 +123,8 @@ void Conv2D::forward_winograd(const float* x, float* y, int n) {
 // The images fall into kGradGroups fixed groups (whatever the thread count); each group sums its own
 // weight and bias gradients image by image, and the groups' sums are added in group order, so every
 // thread count adds the same numbers in the same order.
+// With Winograd for the input's gradient, the masked dy of every image is kept (masked_dy_) for that pass,
+// which runs after the weight gradient, over blocks of images as the forward pass does.
 void Conv2D::backward(const float* x, const float* y, const float* dy, float* dx, int n) {
     constexpr int kGradGroups = 8;
     const int patch = geom_.patch(), opix = geom_.out_pixels();
@@ -133,12 +135,15 @@ void Conv2D::backward(const float* x, const float* y, const float* dy, float* dx
         dbias.fill(0.0f);
         return;
     }
-    ImageScratch* scratch = grow_scratch(true, dx != nullptr);
+    const bool winograd_dx = dx && uses_winograd();
+    const bool im2col_dx = dx && !winograd_dx;
+    if (winograd_dx && fused_relu_) masked_dy_.resize(std::size_t(n) * out_size);
+    ImageScratch* scratch = grow_scratch(true, im2col_dx);
     const int groups = std::min(n, kGradGroups);
     dweight_groups_.resize(std::size_t(groups) * wsize);
     dbias_groups_.resize(std::size_t(groups) * bsize);
     sgemm_reserve_parts(Trans::No, Trans::Yes, filters_, patch, opix);
-    if (dx) sgemm_reserve_parts(Trans::Yes, Trans::No, patch, opix, filters_);
+    if (im2col_dx) sgemm_reserve_parts(Trans::Yes, Trans::No, patch, opix, filters_);
     parallel_for_parts(groups, groups, [&](int first_group, int last_group) {
         ImageScratch& s = scratch[parallel_thread_index()];
         for (int g = first_group; g < last_group; ++g) {
@@ -149,14 +154,15 @@ void Conv2D::backward(const float* x, const float* y, const float* dy, float* dx
             for (int img = first; img < last; ++img) {
                 const float* dy_img = dy + img * out_size;
                 if (fused_relu_) {
-                    relu_backward(y + img * out_size, dy_img, s.dy_relu.data(), out_size);
-                    dy_img = s.dy_relu.data();
+                    float* masked = winograd_dx ? masked_dy_.data() + img * out_size : s.dy_relu.data();
+                    relu_backward(y + img * out_size, dy_img, masked, out_size);
+                    dy_img = masked;
                 }
                 accumulate_row_sums(dy_img, filters_, opix, dbias_g);
                 im2col(geom_, x + img * in_size, 1, s.col.data());
                 sgemm(Trans::No, Trans::Yes, filters_, patch, opix, 1.0f, dy_img, opix, s.col.data(), opix,
                       img == first ? 0.0f : 1.0f, dweight_g, patch);
-                if (!dx) continue;
+                if (!im2col_dx) continue;
                 sgemm(Trans::Yes, Trans::No, patch, opix, filters_, 1.0f, weight.data(), patch, dy_img, opix, 0.0f,
                       s.dcol.data(), opix);
                 col2im(geom_, s.dcol.data(), 1, dx + img * in_size);
@@ -165,6 +171,24 @@ void Conv2D::backward(const float* x, const float* y, const float* dy, float* dx
     });
     column_sums(dweight_groups_.data(), groups, int(wsize), dweight.data());
     column_sums(dbias_groups_.data(), groups, int(bsize), dbias.data());
+    if (winograd_dx) backward_data_winograd(fused_relu_ ? masked_dy_.data() : dy, dx, n);
+}
+
+// dx = the full convolution of dy with the rotated, transposed filters (winograd_backward_data), remade from
+// the weights at every call: backward comes once per weight update.
+void Conv2D::backward_data_winograd(const float* dy, float* dx, int n) {
+    const int C = in_.c;
+    winograd_backward_filters_.resize(winograd_filter_floats(C, filters_));
+    winograd_transform_filters_backward_data(weight.data(), filters_, C, winograd_backward_filters_.data());
+    const ConvGeometry back = winograd_backward_data_geometry(geom_, filters_);
+    const std::size_t in_size = in_.size(), out_size = out_.size();
+    const int block = winograd_block_images(back, C);
+    winograd_reserve_parts(back, C, winograd_scratch_);
+    parallel_for_parts(n, (n + block - 1) / block, [&](int first, int last) {
+        winograd_backward_data(geom_, filters_, winograd_backward_filters_.data(), dy + first * out_size,
+                               last - first, dx + first * in_size,
+                               winograd_scratch_[std::size_t(parallel_thread_index())]);
+    });
 }
 
 }  // namespace convpad

@@ -33,18 +33,18 @@ Model::Model(const std::string& arch, std::uint64_t seed, Shape3 input, int clas
         }
     }
 
-    // A ReLU right after a convolution is computed by the convolution, while each image's output is in
-    // cache; the ReLU layer's output is then the convolution's buffer and the layer itself is skipped.
+    // A ReLU right after a convolution or a batch norm is computed by that layer, while each image's output
+    // is in cache; the ReLU layer's output is then that layer's buffer and the layer itself is skipped.
     fused_.assign(layers_.size(), 0);
     slot_.resize(layers_.size() + 1);
     for (std::size_t i = 0; i <= layers_.size(); ++i) slot_[i] = i;
     for (std::size_t i = 1; i < layers_.size(); ++i) {
-        auto* conv = dynamic_cast<Conv2D*>(layers_[i - 1].get());
-        if (conv && dynamic_cast<ReLU*>(layers_[i].get())) {
-            conv->set_fused_relu(true);
-            fused_[i] = 1;
-            slot_[i + 1] = slot_[i];
-        }
+        if (!dynamic_cast<ReLU*>(layers_[i].get())) continue;
+        if (auto* conv = dynamic_cast<Conv2D*>(layers_[i - 1].get())) conv->set_fused_relu(true);
+        else if (auto* bn = dynamic_cast<BatchNorm*>(layers_[i - 1].get())) bn->set_fused_relu(true);
+        else continue;
+        fused_[i] = 1;
+        slot_[i + 1] = slot_[i];
     }
     acts_.resize(layers_.size() + 1);
 
@@ -74,7 +74,7 @@ const float* Model::forward(const float* x, int n, bool training) {
     batch_ = n;
     input_ = x;  // read in place, not copied: backward() needs it unchanged (the first layer's input)
     for (std::size_t i = 0; i < layers_.size(); ++i) {
-        if (fused_[i]) continue;  // done by the convolution before it, in the same buffer
+        if (fused_[i]) continue;  // done by the layer before it, in the same buffer
         std::vector<float>& out = acts_[slot_[i + 1]];
         out.resize(std::size_t(n) * layers_[i]->output_shape().size());  // no allocation once grown
         layers_[i]->forward(i == 0 ? x : acts_[slot_[i]].data(), out.data(), n, training);
@@ -93,7 +93,7 @@ void Model::backward_to(const float* dlogits, int n, float* input_dx) {
     grad_b_.resize(widest);
     const float* dy = dlogits;  // (n, output of layer i); then grad_a_ and grad_b_ take turns
     for (std::size_t i = layers_.size(); i-- > 0;) {
-        if (fused_[i]) continue;  // the convolution before it takes dy with respect to the ReLU's output
+        if (fused_[i]) continue;  // the layer before it takes dy with respect to the ReLU's output
         float* dx = dy == grad_a_.data() ? grad_b_.data() : grad_a_.data();
         if (i == 0) dx = input_dx;  // the input image's gradient only when asked for
         layers_[i]->backward(i == 0 ? input_ : acts_[slot_[i]].data(), acts_[slot_[i + 1]].data(), dy, dx, n);

@@ -39,11 +39,11 @@ public:
     void predict(const float* x, int n, float* probs);
 
     // Input of layer i from the last forward(), for i >= 1 (the input image is not copied: activation(0)
-    // is empty); activation(layers().size()) is the logits. A convolution followed by a ReLU runs the
-    // ReLU itself (Conv2D::set_fused_relu), so its output already has the ReLU applied and the ReLU's
-    // output is the same buffer.
+    // is empty); activation(layers().size()) is the logits. A convolution or batch norm followed by a ReLU
+    // runs the ReLU itself (Conv2D::set_fused_relu, BatchNorm::set_fused_relu), so its output already has
+    // the ReLU applied and the ReLU's output is the same buffer.
     const std::vector<float>& activation(std::size_t i) const { return acts_.at(slot_.at(i)); }
-    // True when layer i is a ReLU that the convolution before it computes (the model skips the layer).
+    // True when layer i is a ReLU that the layer before it computes (the model skips the layer).
     bool fused_into_previous(std::size_t i) const { return fused_.at(i) != 0; }
 
     // Every stored value, layer by layer: the layer's params(), then its state() (batch norm's running
@@ -60,7 +60,7 @@ private:
     const float* input_ = nullptr;          // x of the last forward(), the first layer's input
     std::vector<std::vector<float>> acts_;  // acts_[slot_[i]]: input of layer i (i >= 1); logits last
     std::vector<std::size_t> slot_;         // (layers + 1): a fused ReLU's output shares its input's slot
-    std::vector<char> fused_;               // (layers): 1 for a ReLU computed by the convolution before it
+    std::vector<char> fused_;               // (layers): 1 for a ReLU computed by the layer before it
     std::vector<float> grad_a_, grad_b_;    // ping-pong buffers for backward
     std::vector<float> chunk_logits_;
     void backward_to(const float* dlogits, int n, float* input_dx);  // input_dx: the first layer's dx, or nullptr

@@ -60,7 +60,7 @@ StepProfile profile_step(Model& model, Optimizer* optimizer, const float* x, con
     for (std::size_t i = 0; i < count; ++i) {
         if (model.fused_into_previous(i)) {
             out[i] = out[i - 1];
-            profile.layers[i].token += " (in conv)";
+            profile.layers[i].token += " (fused)";
             profile.layers[i].forward_ms = profile.layers[i].backward_ms = 0.0;
             continue;
         }

@@ -16,9 +16,9 @@ constexpr std::uint64_t kFloat = sizeof(float);
 constexpr int kInferenceBatch = 32;  // validation runs in chunks of this many images (train/evaluator.cpp)
 // Copies of a value held for each trained parameter: the weight, its gradient, Adam's two moments and
 // early stopping's best weights; a convolution adds its eight gradient groups (engine/conv2d.cpp: the
-// sums that keep runs equal for any thread count) and its Winograd filters (16/9 of the weights) with the
-// weights they were made from.
-constexpr std::uint64_t kCopiesPerWeight = 5, kCopiesPerConvWeight = 5 + 8 + 3;
+// sums that keep runs equal for any thread count), its Winograd filters (16/9 of the weights) with the
+// weights they were made from, and the filters of the input's gradient (16/9 again).
+constexpr std::uint64_t kCopiesPerWeight = 5, kCopiesPerConvWeight = 5 + 8 + 3 + 2;
 constexpr std::uint64_t kOverhead = std::uint64_t(1) << 20;  // the model's and trainer's own bookkeeping
 constexpr std::uint64_t kGemmPerThread = std::uint64_t(1) << 20;  // sgemm's packed panels (kernels/gemm.cpp)
 
@@ -40,19 +40,26 @@ MemoryEstimate estimate_training_memory(const RunSettings& settings, const Datas
                             layer.state;
         const std::uint64_t out = layer.output.size();
         widest = std::max({widest, out, std::uint64_t(layer.input.size())});
-        per_image += out;  // the output, kept for backward
+        per_image += out;  // the output, kept for backward (a fused ReLU's is its layer's: room to spare)
         switch (layer.kind) {
             case LayerKind::BatchNorm: per_image += 2 * out; break;            // normalised values, their gradient
             case LayerKind::Pool: case LayerKind::Dropout: per_image += out; break;  // winners, mask
             case LayerKind::Conv: {
                 // Each convolution keeps its own buffers for each thread: one image's patches, their
-                // gradient and dy through the ReLU; with Winograd, a block's transformed tiles in and out.
+                // gradient and dy through the ReLU; with Winograd, a block's transformed tiles in and out
+                // (forward, or the input's gradient, whose tiles cover the input), and the batch's dy
+                // through the ReLU for the input's gradient.
                 const ConvGeometry g = conv_geometry(layer);
                 per_thread += 2 * std::uint64_t(g.patch()) * g.out_pixels() + out;
                 if (layer.input.c >= Conv2D::kWinogradMinChannels && winograd_applies(g)) {
-                    const std::uint64_t tiles = std::uint64_t((g.out_h + 1) / 2) * ((g.out_w + 1) / 2);
-                    const std::uint64_t block_tiles = tiles * std::uint64_t(winograd_block_images(g, layer.size)) + 16;
-                    per_thread += 16 * std::uint64_t(layer.input.c + layer.size) * block_tiles;
+                    auto block_tiles = [](const ConvGeometry& geometry, int outputs) {
+                        const std::uint64_t tiles = std::uint64_t((geometry.out_h + 1) / 2) * ((geometry.out_w + 1) / 2);
+                        return tiles * std::uint64_t(winograd_block_images(geometry, outputs)) + 16;
+                    };
+                    const ConvGeometry back = winograd_backward_data_geometry(g, layer.size);
+                    per_thread += 16 * std::uint64_t(layer.input.c + layer.size) *
+                                  std::max(block_tiles(g, layer.size), block_tiles(back, layer.input.c));
+                    per_image += out;
                 }
                 break;
             }
