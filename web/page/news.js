@@ -21,8 +21,8 @@ export const datasets = {
 };
 
 // The engine build that runs: kind 'worker' | 'pthreads', threads, mode 'single-thread' | 'multi-thread';
-// wasmBytes: its memory, from the last update.
-export const engineInfo = { kind: null, threads: 1, mode: null, modeReason: null, wasmBytes: 0 };
+// wasmBytes: its memory, inUseBytes: what its allocations hold of it, from the last update.
+export const engineInfo = { kind: null, threads: 1, mode: null, modeReason: null, wasmBytes: 0, inUseBytes: 0 };
 
 // convpad.datasetReady exists from the start, so a page can await it at any time.
 const datasetLoaded = {};
@@ -51,6 +51,7 @@ export function onEngineEvent(message) {
   switch (message.event) {
     case 'update':
       engineInfo.wasmBytes = message.wasmBytes;
+      engineInfo.inUseBytes = message.inUseBytes;
       applyUpdate(message.text);
       break;
     case 'snapshot': applySnapshot(message); break;
@@ -158,7 +159,7 @@ export function status() {
     mode: engineInfo.mode,
     modeReason: engineInfo.modeReason,   // why single-thread, or null
     threads: engineInfo.threads,
-    memory: { engineWasm: engineInfo.wasmBytes, uiWasm: heapU8(uiModule).byteLength },   // bytes
+    memory: { engineWasm: engineInfo.wasmBytes, engineInUse: engineInfo.inUseBytes, uiWasm: heapU8(uiModule).byteLength },   // bytes
   };
 }
 

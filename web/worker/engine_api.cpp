@@ -197,6 +197,10 @@ EMSCRIPTEN_KEEPALIVE const char* convpad_engine_work(double budget_ms) {
 // {status, restart, losses, epochs, evaluation?}: the status, the log entries the page has not had yet
 // (restart: the logs begin again, a new run or a reset), and a newly finished evaluation with every
 // test image's predicted class.
+// Bytes the engine's allocations hold now. The heap's size (wasmBytes) is their peak plus what fragmentation
+// and the growth steps added, and never shrinks: a leak shows here first.
+EMSCRIPTEN_KEEPALIVE double convpad_engine_memory_in_use() { return double(mallinfo().uordblks); }
+
 EMSCRIPTEN_KEEPALIVE const char* convpad_engine_update() {
     return guarded([] {
         Session& s = session();

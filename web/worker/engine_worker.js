@@ -4,8 +4,8 @@
 // as messages (web/worker/engine_api.cpp, src/session/protocol.h).
 //
 // Page -> worker: {id, call, args}. Worker -> page: {id, result} or {id, error}, and events
-// {event: 'update', text, wasmBytes} (JSON: status and new log entries, after every slice and command;
-// the engine's wasm memory),
+// {event: 'update', text, wasmBytes, inUseBytes} (JSON: status and new log entries, after every slice and
+// command; the engine's wasm memory and what its allocations hold of it),
 // {event: 'snapshot', version, arch, weights, samples} (at most every SNAPSHOT_MS while training),
 // {event: 'dataset', name, loaded, total}, {event: 'datasetReady', name, testImages, testLabels},
 // {event: 'datasetError', name, message}, {event: 'starting', step} (the threaded build's start-up) and
@@ -80,7 +80,12 @@ function runSlice() {
 // Posts the status and new log entries, and with `snapshot` the weights and sample predictions when
 // they changed since the last snapshot.
 function publish(snapshot) {
-  post({ event: 'update', text: engine.ccall('convpad_engine_update', 'string', [], []), wasmBytes: heapU8().byteLength });
+  post({
+    event: 'update',
+    text: engine.ccall('convpad_engine_update', 'string', [], []),
+    wasmBytes: heapU8().byteLength,
+    inUseBytes: engine.ccall('convpad_engine_memory_in_use', 'number', [], []),
+  });
   if (!snapshot) return;
   lastSnapshot = performance.now();
   let snap;
