@@ -114,19 +114,18 @@ void Conv2D::forward_winograd(const float* x, float* y, int n) {
     });
 }
 
+// The images fall into kGradGroups fixed groups (whatever the thread count); each group sums its own
+// weight and bias gradients, and the groups' sums are added in group order, so every thread count adds the
+// same numbers in the same order.
+constexpr int kGradGroups = 8;
+
 // Per image as well: the columns are rebuilt from x rather than kept from the forward pass (im2col is a
 // copy within L2; keeping (n, C*k*k, H'W') would stream 9 MB through memory for conv64 at batch 64).
 // With the ReLU fused, dy_img is first masked where y_img (the ReLU's output) is not positive.
 //   dbias (K)            += row sums of dy_img (K, H'W')
 //   dweight (K, C*k*k)   += dy_img (K, H'W') x col^T (H'W', C*k*k)
 //   dcol (C*k*k, H'W')    = weight^T (C*k*k, K) x dy_img (K, H'W'), folded back onto dx_img
-// The images fall into kGradGroups fixed groups (whatever the thread count); each group sums its own
-// weight and bias gradients image by image, and the groups' sums are added in group order, so every
-// thread count adds the same numbers in the same order.
-// With Winograd for the input's gradient, the masked dy of every image is kept (masked_dy_) for that pass,
-// which runs after the weight gradient, over blocks of images as the forward pass does.
 void Conv2D::backward(const float* x, const float* y, const float* dy, float* dx, int n) {
-    constexpr int kGradGroups = 8;
     const int patch = geom_.patch(), opix = geom_.out_pixels();
     const std::size_t in_size = in_.size(), out_size = out_.size();
     const std::size_t wsize = weight.size(), bsize = bias.size();
@@ -135,15 +134,16 @@ void Conv2D::backward(const float* x, const float* y, const float* dy, float* dx
         dbias.fill(0.0f);
         return;
     }
-    const bool winograd_dx = dx && uses_winograd();
-    const bool im2col_dx = dx && !winograd_dx;
-    if (winograd_dx && fused_relu_) masked_dy_.resize(std::size_t(n) * out_size);
-    ImageScratch* scratch = grow_scratch(true, im2col_dx);
+    if (uses_winograd()) {
+        backward_winograd(x, y, dy, dx, n);
+        return;
+    }
+    ImageScratch* scratch = grow_scratch(true, dx != nullptr);
     const int groups = std::min(n, kGradGroups);
     dweight_groups_.resize(std::size_t(groups) * wsize);
     dbias_groups_.resize(std::size_t(groups) * bsize);
     sgemm_reserve_parts(Trans::No, Trans::Yes, filters_, patch, opix);
-    if (im2col_dx) sgemm_reserve_parts(Trans::Yes, Trans::No, patch, opix, filters_);
+    if (dx) sgemm_reserve_parts(Trans::Yes, Trans::No, patch, opix, filters_);
     parallel_for_parts(groups, groups, [&](int first_group, int last_group) {
         ImageScratch& s = scratch[parallel_thread_index()];
         for (int g = first_group; g < last_group; ++g) {
@@ -154,15 +154,14 @@ void Conv2D::backward(const float* x, const float* y, const float* dy, float* dx
             for (int img = first; img < last; ++img) {
                 const float* dy_img = dy + img * out_size;
                 if (fused_relu_) {
-                    float* masked = winograd_dx ? masked_dy_.data() + img * out_size : s.dy_relu.data();
-                    relu_backward(y + img * out_size, dy_img, masked, out_size);
-                    dy_img = masked;
+                    relu_backward(y + img * out_size, dy_img, s.dy_relu.data(), out_size);
+                    dy_img = s.dy_relu.data();
                 }
                 accumulate_row_sums(dy_img, filters_, opix, dbias_g);
                 im2col(geom_, x + img * in_size, 1, s.col.data());
                 sgemm(Trans::No, Trans::Yes, filters_, patch, opix, 1.0f, dy_img, opix, s.col.data(), opix,
                       img == first ? 0.0f : 1.0f, dweight_g, patch);
-                if (!im2col_dx) continue;
+                if (!dx) continue;
                 sgemm(Trans::Yes, Trans::No, patch, opix, filters_, 1.0f, weight.data(), patch, dy_img, opix, 0.0f,
                       s.dcol.data(), opix);
                 col2im(geom_, s.dcol.data(), 1, dx + img * in_size);
@@ -171,7 +170,41 @@ void Conv2D::backward(const float* x, const float* y, const float* dy, float* dx
     });
     column_sums(dweight_groups_.data(), groups, int(wsize), dweight.data());
     column_sums(dbias_groups_.data(), groups, int(bsize), dbias.data());
-    if (winograd_dx) backward_data_winograd(fused_relu_ ? masked_dy_.data() : dy, dx, n);
+}
+
+// Winograd: dy is masked by the fused ReLU for the whole batch first (both gradients read it in blocks of
+// images); each group's weight gradient sums its tiles block by block (winograd_backward_filter); the input's
+// gradient runs over blocks of images as the forward pass does.
+void Conv2D::backward_winograd(const float* x, const float* y, const float* dy, float* dx, int n) {
+    const int opix = geom_.out_pixels();
+    const std::size_t in_size = in_.size(), out_size = out_.size();
+    const std::size_t wsize = weight.size(), bsize = bias.size();
+    if (fused_relu_) {
+        masked_dy_.resize(std::size_t(n) * out_size);
+        parallel_for_parts(n, n, [&](int first, int last) {
+            relu_backward(y + first * out_size, dy + first * out_size, masked_dy_.data() + first * out_size,
+                          std::size_t(last - first) * out_size);
+        });
+        dy = masked_dy_.data();
+    }
+    const int groups = std::min(n, kGradGroups);
+    dweight_groups_.resize(std::size_t(groups) * wsize);
+    dbias_groups_.resize(std::size_t(groups) * bsize);
+    winograd_reserve_filter_parts(geom_, filters_, winograd_scratch_);
+    parallel_for_parts(groups, groups, [&](int first_group, int last_group) {
+        for (int g = first_group; g < last_group; ++g) {
+            float* dbias_g = dbias_groups_.data() + g * bsize;
+            std::fill(dbias_g, dbias_g + bsize, 0.0f);
+            const int first = part_begin(n, groups, g), last = part_begin(n, groups, g + 1);
+            for (int img = first; img < last; ++img) accumulate_row_sums(dy + img * out_size, filters_, opix, dbias_g);
+            winograd_backward_filter(geom_, filters_, x + first * in_size, dy + first * out_size, last - first,
+                                     dweight_groups_.data() + g * wsize,
+                                     winograd_scratch_[std::size_t(parallel_thread_index())]);
+        }
+    });
+    column_sums(dweight_groups_.data(), groups, int(wsize), dweight.data());
+    column_sums(dbias_groups_.data(), groups, int(bsize), dbias.data());
+    if (dx) backward_data_winograd(dy, dx, n);
 }
 
 // dx = the full convolution of dy with the rotated, transposed filters (winograd_backward_data), remade from

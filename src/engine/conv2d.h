@@ -26,10 +26,9 @@ public:
     // masks it with y > 0: the ReLU layer then does no work of its own (Model skips it).
     void set_fused_relu(bool fused) { fused_relu_ = fused; }
     bool fused_relu() const { return fused_relu_; }
-    // Forward and the input's gradient by Winograd F(2x2,3x3) (kernels/winograd.h) where it wins: 3x3
-    // kernels on inputs of at least kWinogradMinChannels channels (conv64 of the seed CNN, 1.6x forward; on
-    // 1 channel it is 3x slower). The weight gradient stays on im2col. Tests turn it off to compare with
-    // the im2col path.
+    // Forward and both gradients by Winograd (kernels/winograd.h: F(2x2,3x3) and, for the weights, F(3x3,2x2))
+    // where it wins: 3x3 kernels on inputs of at least kWinogradMinChannels channels (conv64 of the seed CNN,
+    // 1.6x forward; on 1 channel it is 3x slower). Tests turn it off to compare with the im2col path.
     static constexpr int kWinogradMinChannels = 16;
     void set_winograd(bool allowed) { winograd_allowed_ = allowed; }
     bool uses_winograd() const;
@@ -55,13 +54,14 @@ private:
 
     // Winograd: the transformed filters, the weights they were made from (so they are remade only after
     // the weights change), and one scratch per thread. Backward: the filters of the input's gradient, and
-    // the whole batch's dy masked by the fused ReLU.
+    // the whole batch's dy masked by the fused ReLU (both gradients read it block by block).
     std::vector<float> winograd_filters_, winograd_source_;
     std::vector<WinogradScratch> winograd_scratch_;
     std::vector<float> winograd_backward_filters_, masked_dy_;
 
     ImageScratch* grow_scratch(bool backward, bool with_dx);
     void forward_winograd(const float* x, float* y, int n);
+    void backward_winograd(const float* x, const float* y, const float* dy, float* dx, int n);
     void backward_data_winograd(const float* dy, float* dx, int n);
 };
 

@@ -276,6 +276,20 @@ void grow_scratch(const ConvGeometry& g, const TileGeometry& t, int K, WinogradS
     grow(s.plane, std::size_t(t.plane_h) * t.plane_w, s.grows);
     grow(s.rows, std::size_t(4) * t.plane_w, s.grows);
 }
+
+// V (16 x (C, ldt)) of a block of nb images: tile j of image img in column img * tiles + j. s.plane's margins
+// must be zero (zero_plane once per call).
+void transform_input_block(const ConvGeometry& g, const TileGeometry& t, const float* x, int nb, int ldt,
+                           WinogradScratch& s) {
+    const int C = g.channels;
+    const std::size_t in_size = std::size_t(C) * g.height * g.width, v_xi = matrix_stride(C, ldt);
+    for (int img = 0; img < nb; ++img)
+        for (int c = 0; c < C; ++c) {
+            copy_plane(g, t, x + img * in_size + std::size_t(c) * g.height * g.width, s.plane.data());
+            input_transform_plane(t, s.plane.data(), s.rows.data(),
+                                  s.V.data() + std::size_t(c) * ldt + std::size_t(img) * t.tiles, v_xi);
+        }
+}
 }  // namespace
 
 void winograd_reserve_parts(const ConvGeometry& g, int K, std::vector<WinogradScratch>& scratch) {
@@ -302,12 +316,7 @@ void winograd_forward(const ConvGeometry& g, int K, const float* U, const float*
         const int ldt = block_stride(tiles);
         const std::size_t v_xi = matrix_stride(C, ldt), m_xi = matrix_stride(K, ldt);
 
-        for (int img = 0; img < nb; ++img)
-            for (int c = 0; c < C; ++c) {
-                copy_plane(g, t, x + (i0 + img) * in_size + std::size_t(c) * g.height * g.width, s.plane.data());
-                input_transform_plane(t, s.plane.data(), s.rows.data(),
-                                      s.V.data() + std::size_t(c) * ldt + std::size_t(img) * t.tiles, v_xi);
-            }
+        transform_input_block(g, t, x + i0 * in_size, nb, ldt, s);
 
         // N >= 2 even for a single tile (the junk column next to it is there): sgemm sends N == 1 to a
         // matrix-vector loop that sums in another order, and results must not depend on the grouping.
@@ -403,6 +412,198 @@ ConvGeometry winograd_backward_data_geometry(const ConvGeometry& g, int K) {
 void winograd_backward_data(const ConvGeometry& g, int K, const float* Ub, const float* dy, int n, float* dx,
                             WinogradScratch& scratch) {
     winograd_forward(winograd_backward_data_geometry(g, K), g.channels, Ub, dy, n, dx, scratch);
+}
+
+// [SECTION] Backward with respect to the weights
+
+namespace {
+
+// dy's plane: out_w columns padded with zeros to 8 * groups_w (the groups of 4 tiles read 8 columns each),
+// 2 * tiles_h rows (an odd out_h gets a zero row).
+int dy_plane_width(const TileGeometry& t) { return 8 * t.groups_w; }
+
+void copy_dy_plane(const ConvGeometry& g, const TileGeometry& t, const float* dy, float* plane) {
+    const int w = dy_plane_width(t), cols = g.out_w;
+    for (int r = 0; r < g.out_h; ++r) {
+        const float* src = dy + std::size_t(r) * cols;
+        float* dst = plane + std::size_t(r) * w;
+        if (cols >= 4) {
+            for (int i = 0; i + 4 < cols; i += 4) f32x4_store(dst + i, f32x4_load(src + i));
+            f32x4_store(dst + cols - 4, f32x4_load(src + cols - 4));
+        } else {
+            for (int i = 0; i < cols; ++i) dst[i] = src[i];
+        }
+    }
+}
+
+// Tiles of one filter's dy of one image, W = A e A^T: W[xi * xi_stride + ty * tiles_w + tx], xi = 4 * i + j.
+// Scalar equivalent per tile (e = the 2x2 dy block):
+//   r[0] = e[0]   r[1] = e[0] + e[1]   r[2] = e[0] - e[1]   r[3] = -e[1]                  (rows, A e)
+//   W[i][0] = r[i][0]   W[i][1] = r[i][0] + r[i][1]   W[i][2] = r[i][0] - r[i][1]   W[i][3] = -r[i][1]
+// Junk lanes past tiles_w land as in input_transform_plane.
+void gradient_transform_plane(const TileGeometry& t, const float* plane, float* W, std::size_t xi_stride) {
+    const int w = dy_plane_width(t);
+    const F32x4 zero = f32x4_zero();
+    for (int ty = 0; ty < t.tiles_h; ++ty) {
+        const float* e0 = plane + std::size_t(2 * ty) * w;
+        const float* e1 = e0 + w;
+        float* w_row = W + std::size_t(ty) * t.tiles_w;
+        for (int gx = 0; gx < t.groups_w; ++gx) {
+            F32x4 a0, a1, b0, b1;  // e[0][0], e[0][1], e[1][0], e[1][1] of 4 tiles
+            f32x4_unzip(f32x4_load(e0 + 8 * gx), f32x4_load(e0 + 8 * gx + 4), a0, a1);
+            f32x4_unzip(f32x4_load(e1 + 8 * gx), f32x4_load(e1 + 8 * gx + 4), b0, b1);
+            const F32x4 r[4][2] = {{a0, a1},
+                                   {f32x4_add(a0, b0), f32x4_add(a1, b1)},
+                                   {f32x4_sub(a0, b0), f32x4_sub(a1, b1)},
+                                   {f32x4_sub(zero, b0), f32x4_sub(zero, b1)}};
+            float* out = w_row + 4 * gx;
+            for (int i = 0; i < 4; ++i) {
+                const F32x4 p = r[i][0], q = r[i][1];
+                f32x4_store(out + (4 * i + 0) * xi_stride, p);
+                f32x4_store(out + (4 * i + 1) * xi_stride, f32x4_add(p, q));
+                f32x4_store(out + (4 * i + 2) * xi_stride, f32x4_sub(p, q));
+                f32x4_store(out + (4 * i + 3) * xi_stride, f32x4_sub(zero, q));
+            }
+        }
+    }
+}
+
+// S (16, K, C) -> dweight (K, C, 3, 3) = G^T S G per (k, c), G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1].
+void filter_gradient_output(const float* S, int K, int C, float* dweight) {
+    const std::size_t xi_stride = std::size_t(K) * C;
+    for (std::size_t kc = 0; kc < xi_stride; ++kc) {
+        float t[3][4];  // G^T S
+        for (int j = 0; j < 4; ++j) {
+            const float s0 = S[(0 + j) * xi_stride + kc], s1 = S[(4 + j) * xi_stride + kc];
+            const float s2 = S[(8 + j) * xi_stride + kc], s3 = S[(12 + j) * xi_stride + kc];
+            t[0][j] = s0 + 0.5f * (s1 + s2);
+            t[1][j] = 0.5f * (s1 - s2);
+            t[2][j] = 0.5f * (s1 + s2) + s3;
+        }
+        float* d = dweight + kc * 9;
+        for (int i = 0; i < 3; ++i) {
+            d[3 * i + 0] = t[i][0] + 0.5f * (t[i][1] + t[i][2]);
+            d[3 * i + 1] = 0.5f * (t[i][1] - t[i][2]);
+            d[3 * i + 2] = 0.5f * (t[i][1] + t[i][2]) + t[i][3];
+        }
+    }
+}
+
+void grow_filter_scratch(const ConvGeometry& g, const TileGeometry& t, int K, WinogradScratch& s) {
+    grow_scratch(g, t, K, s);
+    grow(s.dy_plane, std::size_t(2 * t.tiles_h) * dy_plane_width(t), s.grows);
+    grow(s.sums, std::size_t(16) * K * g.channels, s.grows);
+}
+
+}  // namespace
+
+std::size_t winograd_filter_gradient_floats(const ConvGeometry& g, int K) {
+    const TileGeometry t = tile_geometry(g);
+    return std::size_t(2 * t.tiles_h) * dy_plane_width(t) + std::size_t(16) * K * g.channels;
+}
+
+void winograd_reserve_filter_parts(const ConvGeometry& g, int K, std::vector<WinogradScratch>& scratch) {
+    const TileGeometry t = tile_geometry(g);
+    if (scratch.size() < std::size_t(num_threads())) scratch.resize(std::size_t(num_threads()));
+    for (WinogradScratch& s : scratch) grow_filter_scratch(g, t, K, s);
+    sgemm_reserve_parts(Trans::No, Trans::Yes, K, g.channels, block_images_for(t) * t.tiles);
+}
+
+void winograd_backward_filter(const ConvGeometry& g, int K, const float* x, const float* dy, int n, float* dweight,
+                              WinogradScratch& s) {
+    assert(winograd_applies(g));
+    const int C = g.channels;
+    if (K <= 0) return;
+    if (n <= 0) {
+        std::fill(dweight, dweight + std::size_t(K) * C * 9, 0.0f);
+        return;
+    }
+    const TileGeometry t = tile_geometry(g);
+    const std::size_t in_size = std::size_t(C) * g.height * g.width, out_plane = std::size_t(g.out_h) * g.out_w;
+    const std::size_t s_xi = std::size_t(K) * C;
+    const int block = block_images_for(t);
+    grow_filter_scratch(g, t, K, s);
+
+    zero_plane(t, s.plane.data());
+    std::fill(s.dy_plane.begin(), s.dy_plane.end(), 0.0f);
+    for (int i0 = 0; i0 < n; i0 += block) {
+        const int nb = std::min(block, n - i0);
+        const int tiles = nb * t.tiles;
+        const int ldt = block_stride(tiles);
+        const std::size_t w_xi = matrix_stride(K, ldt);
+
+        transform_input_block(g, t, x + i0 * in_size, nb, ldt, s);
+        for (int img = 0; img < nb; ++img)
+            for (int k = 0; k < K; ++k) {
+                copy_dy_plane(g, t, dy + (std::size_t(i0 + img) * K + k) * out_plane, s.dy_plane.data());
+                gradient_transform_plane(t, s.dy_plane.data(), s.M.data() + std::size_t(k) * ldt + std::size_t(img) * t.tiles,
+                                         w_xi);
+            }
+        const std::size_t v_xi = matrix_stride(C, ldt);
+        for (int xi = 0; xi < 16; ++xi)
+            sgemm(Trans::No, Trans::Yes, K, C, tiles, 1.0f, s.M.data() + xi * w_xi, ldt, s.V.data() + xi * v_xi, ldt,
+                  i0 == 0 ? 0.0f : 1.0f, s.sums.data() + xi * s_xi, C);
+    }
+    filter_gradient_output(s.sums.data(), K, C, dweight);
+}
+
+void winograd_backward_filter_reference(const ConvGeometry& g, int K, const float* x, const float* dy, int n,
+                                        float* dweight) {
+    static const double GT[3][4] = {{1, 0.5, 0.5, 0}, {0, 0.5, -0.5, 0}, {0, 0.5, 0.5, 1}};
+    static const double BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+    static const double A[4][2] = {{1, 0}, {1, 1}, {1, -1}, {0, -1}};
+    const int C = g.channels, tiles_h = (g.out_h + 1) / 2, tiles_w = (g.out_w + 1) / 2;
+    std::vector<double> S(std::size_t(K) * C * 16, 0.0);
+    std::vector<double> V(std::size_t(C) * 16), W(std::size_t(K) * 16);
+    for (int img = 0; img < n; ++img)
+        for (int ty = 0; ty < tiles_h; ++ty)
+            for (int tx = 0; tx < tiles_w; ++tx) {
+                for (int c = 0; c < C; ++c) {
+                    double d[4][4];
+                    for (int i = 0; i < 4; ++i)
+                        for (int j = 0; j < 4; ++j) {
+                            const int iy = 2 * ty + i - g.pad_top, ix = 2 * tx + j - g.pad_left;
+                            const bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
+                            d[i][j] = inside ? x[((std::size_t(img) * C + c) * g.height + iy) * g.width + ix] : 0.0;
+                        }
+                    for (int i = 0; i < 4; ++i)
+                        for (int j = 0; j < 4; ++j) {
+                            double sum = 0.0;  // (B^T d B)[i][j]
+                            for (int a = 0; a < 4; ++a)
+                                for (int b = 0; b < 4; ++b) sum += BT[i][a] * d[a][b] * BT[j][b];
+                            V[std::size_t(c) * 16 + i * 4 + j] = sum;
+                        }
+                }
+                for (int k = 0; k < K; ++k) {
+                    double e[2][2];
+                    for (int i = 0; i < 2; ++i)
+                        for (int j = 0; j < 2; ++j) {
+                            const int oy = 2 * ty + i, ox = 2 * tx + j;
+                            const bool inside = oy < g.out_h && ox < g.out_w;
+                            e[i][j] = inside ? dy[((std::size_t(img) * K + k) * g.out_h + oy) * g.out_w + ox] : 0.0;
+                        }
+                    for (int i = 0; i < 4; ++i)
+                        for (int j = 0; j < 4; ++j) {
+                            double sum = 0.0;  // (A e A^T)[i][j]
+                            for (int a = 0; a < 2; ++a)
+                                for (int b = 0; b < 2; ++b) sum += A[i][a] * e[a][b] * A[j][b];
+                            W[std::size_t(k) * 16 + i * 4 + j] = sum;
+                        }
+                }
+                for (int k = 0; k < K; ++k)
+                    for (int c = 0; c < C; ++c)
+                        for (int xi = 0; xi < 16; ++xi)
+                            S[(std::size_t(k) * C + c) * 16 + xi] += W[std::size_t(k) * 16 + xi] * V[std::size_t(c) * 16 + xi];
+            }
+    for (int k = 0; k < K; ++k)
+        for (int c = 0; c < C; ++c)
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b) {
+                    double sum = 0.0;  // (G^T S G)[a][b]
+                    for (int i = 0; i < 4; ++i)
+                        for (int j = 0; j < 4; ++j) sum += GT[a][i] * S[(std::size_t(k) * C + c) * 16 + i * 4 + j] * GT[b][j];
+                    dweight[(std::size_t(k) * C + c) * 9 + a * 3 + b] = float(sum);
+                }
 }
 
 }  // namespace convpad

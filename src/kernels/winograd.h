@@ -35,6 +35,8 @@ struct WinogradScratch {
     std::vector<float> M;      // 16 x (K, ldt): the GEMM products of that block
     std::vector<float> plane;  // one zero-padded input plane, (2*tiles_h + 2, row) floats
     std::vector<float> rows;   // 4 vertically transformed rows of `plane`
+    std::vector<float> dy_plane;  // winograd_backward_filter: one zero-padded plane of dy, (2*tiles_h, row)
+    std::vector<float> sums;      // winograd_backward_filter: (16, K, C), the products summed over tiles
     long grows = 0;            // how often a buffer had to grow (tests check it stays put)
 };
 
@@ -71,5 +73,27 @@ ConvGeometry winograd_backward_data_geometry(const ConvGeometry& g, int K);
 // dy: (n, K, out_h, out_w)  Ub: (16, C, K)  dx: (n, C, H, W), overwritten (not accumulated).
 void winograd_backward_data(const ConvGeometry& g, int K, const float* Ub, const float* dy, int n, float* dx,
                             WinogradScratch& scratch);
+
+// [SECTION] Backward with respect to the weights
+// The weights' gradient is a correlation of the input with dy, 3x3 outputs from 2x2 "filters": the transpose
+// of F(2x2, 3x3), F(3x3, 2x2), with the same input tiles V = B^T d B as the forward pass:
+//   W = A dy A^T                  (4x4 from the tile's 2x2 dy, per filter k; A = (A^T)^T, 4x2)
+//   S[xi] = sum over tiles of W[xi][k][tile] * V[xi][c][tile]      16 GEMMs (K, C), summing over tiles
+//   dW = G^T S G                  (3x3, per filter k and channel c)
+// 16 multiplications per tile and (k, c) instead of 36 per 2x2 outputs. dy past out_h or out_w counts as 0.
+// The tiles are summed block by block (winograd_block_images), so the result depends only on the images
+// and n, never on threads.
+//   x: (n, C, H, W)  dy: (n, K, out_h, out_w)  dweight: (K, C, 3, 3), overwritten (not accumulated).
+void winograd_backward_filter(const ConvGeometry& g, int K, const float* x, const float* dy, int n, float* dweight,
+                              WinogradScratch& scratch);
+// As winograd_reserve_parts, for parallel parts that call winograd_backward_filter.
+void winograd_reserve_filter_parts(const ConvGeometry& g, int K, std::vector<WinogradScratch>& scratch);
+// Floats a scratch grows to for winograd_backward_filter beyond what winograd_forward needs (memory estimates).
+std::size_t winograd_filter_gradient_floats(const ConvGeometry& g, int K);
+
+// Definitional reference: every tile's W = A dy A^T, V = B^T d B, their products summed and dW = G^T S G,
+// all in double, rounded once.
+void winograd_backward_filter_reference(const ConvGeometry& g, int K, const float* x, const float* dy, int n,
+                                        float* dweight);
 
 }  // namespace convpad

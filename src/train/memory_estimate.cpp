@@ -45,12 +45,11 @@ MemoryEstimate estimate_training_memory(const RunSettings& settings, const Datas
             case LayerKind::BatchNorm: per_image += 2 * out; break;            // normalised values, their gradient
             case LayerKind::Pool: case LayerKind::Dropout: per_image += out; break;  // winners, mask
             case LayerKind::Conv: {
-                // Each convolution keeps its own buffers for each thread: one image's patches, their
-                // gradient and dy through the ReLU; with Winograd, a block's transformed tiles in and out
-                // (forward, or the input's gradient, whose tiles cover the input), and the batch's dy
-                // through the ReLU for the input's gradient.
+                // Each convolution keeps its own buffers for each thread. im2col: one image's patches, their
+                // gradient and dy through the ReLU. Winograd: a block's transformed tiles in and out (forward,
+                // the weights' gradient, or the input's, whose tiles cover the input), the weight gradient's
+                // sums, and the batch's dy through the ReLU.
                 const ConvGeometry g = conv_geometry(layer);
-                per_thread += 2 * std::uint64_t(g.patch()) * g.out_pixels() + out;
                 if (layer.input.c >= Conv2D::kWinogradMinChannels && winograd_applies(g)) {
                     auto block_tiles = [](const ConvGeometry& geometry, int outputs) {
                         const std::uint64_t tiles = std::uint64_t((geometry.out_h + 1) / 2) * ((geometry.out_w + 1) / 2);
@@ -58,8 +57,11 @@ MemoryEstimate estimate_training_memory(const RunSettings& settings, const Datas
                     };
                     const ConvGeometry back = winograd_backward_data_geometry(g, layer.size);
                     per_thread += 16 * std::uint64_t(layer.input.c + layer.size) *
-                                  std::max(block_tiles(g, layer.size), block_tiles(back, layer.input.c));
+                                      std::max(block_tiles(g, layer.size), block_tiles(back, layer.input.c)) +
+                                  winograd_filter_gradient_floats(g, layer.size);
                     per_image += out;
+                } else {
+                    per_thread += 2 * std::uint64_t(g.patch()) * g.out_pixels() + out;
                 }
                 break;
             }
