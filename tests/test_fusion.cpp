@@ -1,8 +1,11 @@
 // A ReLU fused into the convolution or batch norm before it (Conv2D::set_fused_relu,
 // BatchNorm::set_fused_relu, set up by Model) must give exactly what the two layers give one after the
-// other, forward and backward.
+// other, forward and backward; a batch norm folded into its convolution for inference (Model::infer) the
+// same within float rounding.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "engine/activations.h"
@@ -129,4 +132,71 @@ TEST_CASE("the model fuses a relu that follows a batch norm; its output is the b
     bool rectified = true;
     for (float v : model.activation(3)) rectified &= v >= 0.0f;
     CHECK(rectified);
+}
+
+namespace {
+
+// Random batch norm parameters and statistics far from their initial 1, 0, 0, 1, so a fold that skipped
+// any of them would show.
+void randomise_batch_norms(Model& model, Rng& rng) {
+    for (const LayerPtr& layer : model.layers())
+        if (auto* bn = dynamic_cast<BatchNorm*>(layer.get()))
+            for (std::size_t c = 0; c < bn->gamma.size(); ++c) {
+                bn->gamma[c] = 0.5f + rng.uniform();
+                bn->beta[c] = rng.uniform() - 0.5f;
+                bn->running_mean[c] = 0.2f * (rng.uniform() - 0.5f);
+                bn->running_var[c] = 0.01f + 0.1f * rng.uniform();
+            }
+}
+
+float worst_logit_difference(Model& model, const std::vector<float>& x, int n) {
+    const float* folded = model.infer(x.data(), n);
+    const std::vector<float> got(folded, folded + std::size_t(n) * model.num_classes());
+    const float* layered = model.forward(x.data(), n, false);
+    float worst = 0.0f, largest = 0.0f;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        worst = std::max(worst, std::fabs(got[i] - layered[i]));
+        largest = std::max(largest, std::fabs(layered[i]));
+    }
+    return worst / std::max(largest, 1.0f);
+}
+
+}  // namespace
+
+TEST_CASE("inference folds each batch norm into its convolution: the layers' logits within rounding, also after "
+          "the weights change", "[model][fusion][bn]") {
+    // Winograd (32 channels in) and im2col convolutions, a batch norm with and without a ReLU after it,
+    // and one after a dense layer, which stays a layer of its own.
+    Model model("conv32k3same-bn-relu-conv32k3same-bn-pool2-conv16k3-bn-relu-flatten-dense8-bn-relu-dense10", 6);
+    Rng rng(6);
+    randomise_batch_norms(model, rng);
+    const int n = 5;
+    std::vector<float> x(std::size_t(n) * 28 * 28);
+    for (float& v : x) v = rng.uniform();
+    CHECK(worst_logit_difference(model, x, n) < 1e-5f);
+
+    // An optimizer step and new statistics: the fold is made again.
+    for (ParamRef p : model.params())
+        for (std::size_t i = 0; i < p.size; ++i) p.value[i] += 0.05f * rng.normal();
+    randomise_batch_norms(model, rng);
+    CHECK(worst_logit_difference(model, x, n) < 1e-5f);
+
+    // predict() takes the folded path: its probabilities are the softmax of infer()'s logits.
+    std::vector<float> probs(std::size_t(n) * 10);
+    model.predict(x.data(), n, probs.data());
+    const float* logits = model.infer(x.data(), n);
+    float sum = 0.0f;
+    for (int j = 0; j < 10; ++j) sum += std::exp(logits[j] - logits[0]);
+    CHECK(probs[0] == Approx(1.0f / sum).epsilon(1e-5));
+}
+
+TEST_CASE("inference without batch norms is forward(false), bit for bit", "[model][fusion]") {
+    Model model("conv32k3-relu-pool2-conv64k3-relu-pool2-flatten-dense128-relu-drop0.5-dense10", 7);
+    Rng rng(7);
+    std::vector<float> x(3 * 28 * 28);
+    for (float& v : x) v = rng.uniform();
+    const float* folded = model.infer(x.data(), 3);
+    const std::vector<float> got(folded, folded + 30);
+    const float* layered = model.forward(x.data(), 3, false);
+    CHECK(got == std::vector<float>(layered, layered + 30));
 }

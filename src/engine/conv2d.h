@@ -12,6 +12,9 @@ namespace convpad {
 class Conv2D : public Layer {
 public:
     Conv2D(Shape3 in, int filters, int kernel, Padding padding);
+    int filters() const { return filters_; }
+    int kernel() const { return kernel_; }
+    Padding padding() const { return padding_; }
 
     std::string token() const override;
     // x: (n, C, H, W)  weight: (K, C, k, k)  bias: (K)  y: (n, K, H', W')

@@ -110,9 +110,14 @@ void Model::predict(const float* x, int n, float* probs) {
     const int chunk = 32 * num_threads();  // with threads: 32 images per thread
     for (int start = 0; start < n; start += chunk) {
         int count = std::min(chunk, n - start);
-        const float* logits = forward(x + long(start) * input_size(), count, false);
+        const float* logits = infer(x + long(start) * input_size(), count);
         softmax(logits, count, num_classes_, probs + long(start) * num_classes_);
     }
+}
+
+const float* Model::infer(const float* x, int n) {
+    if (!folded_) folded_ = std::make_unique<FoldedInference>(layers_, fused_);
+    return folded_->run(layers_, x, n);
 }
 
 std::vector<float> Model::weights() const {

@@ -1,11 +1,13 @@
 // A sequential CNN built from an architecture string (engine/arch.h: the grammar and its parser).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "engine/arch.h"
+#include "engine/folded_inference.h"
 #include "engine/layer.h"
 
 namespace convpad {
@@ -35,7 +37,11 @@ public:
     // dlogits: as for backward()  dx: (n, input_size()), the gradient with respect to the last forward()'s input
     // (saliency maps). Runs the whole backward pass, so it overwrites every parameter gradient as backward() does.
     void input_gradient(const float* dlogits, int n, float* dx);
-    // probs: (n, num_classes()) softmax outputs, inference mode, processed in chunks of at most 32 images.
+    // Logits (n, num_classes()) in inference mode with every batch norm folded into the convolution before it
+    // (engine/folded_inference.h): forward(x, n, false)'s values up to float rounding, faster, and no
+    // activations kept. Valid until the next infer() or predict().
+    const float* infer(const float* x, int n);
+    // probs: (n, num_classes()) softmax outputs of infer(), processed in chunks of at most 32 images per thread.
     void predict(const float* x, int n, float* probs);
 
     // Input of layer i from the last forward(), for i >= 1 (the input image is not copied: activation(0)
@@ -63,6 +69,7 @@ private:
     std::vector<char> fused_;               // (layers): 1 for a ReLU computed by the layer before it
     std::vector<float> grad_a_, grad_b_;    // ping-pong buffers for backward
     std::vector<float> chunk_logits_;
+    std::unique_ptr<FoldedInference> folded_;  // made by the first infer()
     void backward_to(const float* dlogits, int n, float* input_dx);  // input_dx: the first layer's dx, or nullptr
     int batch_ = 0;
 };

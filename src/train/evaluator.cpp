@@ -25,7 +25,7 @@ bool Evaluator::advance(int max_images) {
     const int end = int(std::min<long>(data_.count(), at_ + long(passes) * kInferenceBatch));
     for (; at_ < end; at_ += kInferenceBatch) {
         const int n = std::min(kInferenceBatch, end - at_);
-        const float* logits = model_.forward(data_.image(at_), n, false);
+        const float* logits = model_.infer(data_.image(at_), n);
         loss_sum_ += softmax_cross_entropy_forward(logits, data_.labels + at_, n, classes, probs_.data()) * n;
         for (int i = 0; i < n; ++i) {
             const int guess = argmax_class(probs_.data() + std::size_t(i) * classes, classes);

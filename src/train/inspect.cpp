@@ -51,11 +51,12 @@ Inspection inspect(Model& model, const float* x) {
     Inspection r;
     r.filters = first_conv_filters(model);
     const int classes = model.num_classes();
-    const float* logits = model.forward(x, 1, false);
+    const float* logits = model.infer(x, 1);  // the prediction as predict() makes it
     r.logits.assign(logits, logits + classes);
     r.probs.resize(std::size_t(classes));
     softmax(r.logits.data(), 1, classes, r.probs.data());
     r.predicted = argmax_class(r.logits.data(), classes);
+    model.forward(x, 1, false);  // then layer by layer, for the maps and the saliency's backward pass
 
     const auto& layers = model.layers();
     int convs = 0;

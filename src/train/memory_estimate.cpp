@@ -19,6 +19,10 @@ constexpr int kInferenceBatch = 32;  // validation runs in chunks of this many i
 // sums that keep runs equal for any thread count), its Winograd filters (16/9 of the weights) with the
 // weights they were made from, and the filters of the input's gradient (16/9 again).
 constexpr std::uint64_t kCopiesPerWeight = 5, kCopiesPerConvWeight = 5 + 8 + 3 + 2;
+// A convolution with a batch norm after it is folded with it for inference (engine/folded_inference.h): a
+// second convolution (weights, their unused gradient, Winograd filters and their source) and the values the
+// fold was made from.
+constexpr std::uint64_t kCopiesPerFoldedWeight = 2 + 3 + 1;
 constexpr std::uint64_t kOverhead = std::uint64_t(1) << 20;  // the model's and trainer's own bookkeeping
 constexpr std::uint64_t kGemmPerThread = std::uint64_t(1) << 20;  // sgemm's packed panels (kernels/gemm.cpp)
 
@@ -35,9 +39,12 @@ MemoryEstimate estimate_training_memory(const RunSettings& settings, const Datas
     std::uint64_t per_image = std::uint64_t(kImagePixels) + 2 * kNumClasses;  // the batch's input, probabilities, dlogits
     std::uint64_t widest = std::uint64_t(kImagePixels);
     std::uint64_t per_thread = 0, parameter_copies = 0;
-    for (const LayerSpec& layer : spec.layers) {
+    for (std::size_t i = 0; i < spec.layers.size(); ++i) {
+        const LayerSpec& layer = spec.layers[i];
         parameter_copies += (layer.kind == LayerKind::Conv ? kCopiesPerConvWeight : kCopiesPerWeight) * layer.params +
                             layer.state;
+        if (layer.kind == LayerKind::Conv && i + 1 < spec.layers.size() && spec.layers[i + 1].kind == LayerKind::BatchNorm)
+            parameter_copies += kCopiesPerFoldedWeight * layer.params;
         const std::uint64_t out = layer.output.size();
         widest = std::max({widest, out, std::uint64_t(layer.input.size())});
         per_image += out;  // the output, kept for backward (a fused ReLU's is its layer's: room to spare)
@@ -68,7 +75,7 @@ MemoryEstimate estimate_training_memory(const RunSettings& settings, const Datas
             default: break;
         }
     }
-    per_image += 2 * widest;  // the backward pass's two gradient buffers
+    per_image += 2 * widest;  // the backward pass's two gradient buffers, and validation's two of the folded layers
 
     MemoryEstimate e;
     e.activations = batch * per_image * kFloat + kOverhead;
