@@ -3,7 +3,7 @@
 // asserts nothing. Used by tools/bench/run.mjs for the "in the page" rows, and
 // on its own:
 //
-//   node tools/bench/in_page.mjs --site DIR [--plain] [--seconds 20] [--epoch]
+//   node tools/bench/in_page.mjs --site DIR [--plain] [--seconds 20] [--epoch] [--recipe best]
 //   node tools/bench/in_page.mjs --site DIR --best-run
 //
 // Figures: the time from navigation to `ready` (convpad.timings.readyMs, a fresh profile: nothing cached),
@@ -11,7 +11,8 @@
 // arrived, nothing touched), training images/s from status().stepsDone over `seconds` after 5 s of
 // warm-up (default CNN, batch 64), the gaps between requestAnimationFrame callbacks meanwhile, the time
 // of a classification on the main thread meanwhile (the pad's model call), and with --epoch one 60k-image
-// epoch's wall time. --plain serves the site without COOP/COEP, as a plain static host would.
+// epoch's wall time. --plain serves the site without COOP/COEP, as a plain static host would. --recipe NAME
+// trains that recipe (convpad.recipe(NAME): its network, batch size and augmentation) instead of the default CNN.
 // --best-run trains the "best" preset's whole recipe in the page (convpad.recipe('best'), 20 epochs) and
 // prints its wall time, images/s and the test accuracy and macro F1 of convpad.evaluate() afterwards.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -89,7 +90,7 @@ const quantile = (values, q) => {
 };
 
 // Serves `site`, opens the app and waits until its data set is in; runs measure(page, browser), then cleans up.
-async function withApp({ site, isolation = true, width = 1280, height = 800 }, measure) {
+export async function withApp({ site, isolation = true, width = 1280, height = 800 }, measure) {
   const { proc, url } = await startServer({ dir: site, isolation });
   const browser = await openBrowser({ width, height });
   try {
@@ -103,7 +104,7 @@ async function withApp({ site, isolation = true, width = 1280, height = 800 }, m
   }
 }
 
-export function measureInPage({ site, isolation = true, seconds = 20, epoch = false, width = 1280, height = 800 }) {
+export function measureInPage({ site, isolation = true, seconds = 20, epoch = false, recipe = null, width = 1280, height = 800 }) {
   return withApp({ site, isolation, width, height }, async (page, browser) => {
     const status = () => page.evaluate(() => window.convpad.status());
     const engine = await status();
@@ -115,7 +116,11 @@ export function measureInPage({ site, isolation = true, seconds = 20, epoch = fa
     const idleCores = (browserCpuSeconds(browser) - cpu0) / ((Date.now() - t0) / 1000);
 
     // Two epochs planned so the measured window never reaches the end of the run.
-    await page.evaluate(() => { window.convpad.train({ epochs: 2, validation: 5000, batchSize: 64 }).catch(() => {}); });
+    const batchSize = await page.evaluate((name) => {
+      const options = name ? { ...window.convpad.recipe(name), epochs: 2 } : { epochs: 2, validation: 5000, batchSize: 64 };
+      window.convpad.train(options).catch(() => {});
+      return options.batchSize;
+    }, recipe);
     await sleep(WARMUP_S * 1000);
     const before = await page.evaluate(() => ({ s: window.convpad.status(), t: performance.now() }));
     const cpu1 = browserCpuSeconds(browser);
@@ -140,7 +145,8 @@ export function measureInPage({ site, isolation = true, seconds = 20, epoch = fa
       engine: engine.engine,
       threads: engine.threads,
       idleCores,
-      trainImagesPerSecond: ((after.s.stepsDone - before.s.stepsDone) * 64) / ((after.t - before.t) / 1000),
+      recipe,
+      trainImagesPerSecond: ((after.s.stepsDone - before.s.stepsDone) * batchSize) / ((after.t - before.t) / 1000),
       trainingCores,
       appFramesPerSecond: frames / ((after.t - before.t) / 1000),
       rafGapMedianMs: quantile(main.gaps, 0.5),
@@ -185,7 +191,7 @@ export function describeInPage(r) {
   const f = (x, d = 0) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
   return `${r.browser}, ${r.isolation ? 'isolated' : 'not isolated'} (${r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}): `
     + `ready in ${f(r.readyMs)} ms, `
-    + `training ${f(r.trainImagesPerSecond)} images/s, rAF gap median ${f(r.rafGapMedianMs, 1)} ms (p95 ${f(r.rafGapP95Ms, 1)}), `
+    + `training ${r.recipe ? `the ${r.recipe} recipe` : 'the default CNN'} at ${f(r.trainImagesPerSecond)} images/s, rAF gap median ${f(r.rafGapMedianMs, 1)} ms (p95 ${f(r.rafGapP95Ms, 1)}), `
     + `classify on the main thread ${f(r.classifyMedianMs, 2)} ms median (p95 ${f(r.classifyP95Ms, 2)}), `
     + `UI ${f(r.appFramesPerSecond, 1)} frames/s, browser CPU ${f(r.trainingCores, 2)} cores while training, `
     + `${f(r.idleCores, 3)} cores idle${r.epochSeconds ? `, 60k epoch ${f(r.epochSeconds, 1)} s` : ''}`;
@@ -201,7 +207,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   const site = value('--site', null);
   if (!site) {
-    console.error('usage: node tools/bench/in_page.mjs --site DIR [--plain] [--seconds 20] [--epoch]');
+    console.error('usage: node tools/bench/in_page.mjs --site DIR [--plain] [--seconds 20] [--epoch] [--recipe NAME]');
     process.exit(2);
   }
   if (args.includes('--best-run')) {
@@ -213,7 +219,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const result = await measureInPage({
     site: path.resolve(site), isolation: !args.includes('--plain'), seconds: Number(value('--seconds', 20)),
-    epoch: args.includes('--epoch'),
+    epoch: args.includes('--epoch'), recipe: value('--recipe', null),
   });
   console.log(describeInPage(result));
   console.log(JSON.stringify(result));
