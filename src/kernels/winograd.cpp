@@ -292,6 +292,12 @@ void transform_input_block(const ConvGeometry& g, const TileGeometry& t, const f
 }
 }  // namespace
 
+std::size_t winograd_scratch_floats(const ConvGeometry& g, int K) {
+    const TileGeometry t = tile_geometry(g);
+    const int ldt_max = block_stride(block_images_for(t) * t.tiles);
+    return 16 * (matrix_stride(g.channels, ldt_max) + matrix_stride(K, ldt_max)) + std::size_t(t.plane_h + 4) * t.plane_w;
+}
+
 void winograd_reserve_parts(const ConvGeometry& g, int K, std::vector<WinogradScratch>& scratch) {
     const TileGeometry t = tile_geometry(g);
     if (scratch.size() < std::size_t(num_threads())) scratch.resize(std::size_t(num_threads()));

@@ -53,6 +53,9 @@ void winograd_reserve_parts(const ConvGeometry& g, int K, std::vector<WinogradSc
 
 // Images per internal block for a geometry (tiles of a few images at a time, so V and M stay in cache).
 int winograd_block_images(const ConvGeometry& g, int K);
+// Floats a scratch grows to for winograd_forward with this geometry (memory estimates). One scratch serving
+// several geometries (a layer's forward pass and its input's gradient) grows to each vector's largest.
+std::size_t winograd_scratch_floats(const ConvGeometry& g, int K);
 // Benchmarks only: overrides the tiles-per-block target (0 restores the measured default). Returns the
 // previous value. Not to be changed while winograd_forward runs elsewhere.
 int winograd_set_block_tiles(int tiles);

@@ -43,8 +43,9 @@ MemoryEstimate estimate_training_memory(const RunSettings& settings, const Datas
         const LayerSpec& layer = spec.layers[i];
         parameter_copies += (layer.kind == LayerKind::Conv ? kCopiesPerConvWeight : kCopiesPerWeight) * layer.params +
                             layer.state;
-        if (layer.kind == LayerKind::Conv && i + 1 < spec.layers.size() && spec.layers[i + 1].kind == LayerKind::BatchNorm)
-            parameter_copies += kCopiesPerFoldedWeight * layer.params;
+        const bool folded = layer.kind == LayerKind::Conv && i + 1 < spec.layers.size() &&
+                            spec.layers[i + 1].kind == LayerKind::BatchNorm;
+        if (folded) parameter_copies += kCopiesPerFoldedWeight * layer.params;
         const std::uint64_t out = layer.output.size();
         widest = std::max({widest, out, std::uint64_t(layer.input.size())});
         per_image += out;  // the output, kept for backward (a fused ReLU's is its layer's: room to spare)
@@ -58,17 +59,15 @@ MemoryEstimate estimate_training_memory(const RunSettings& settings, const Datas
                 // sums, and the batch's dy through the ReLU.
                 const ConvGeometry g = conv_geometry(layer);
                 if (layer.input.c >= Conv2D::kWinogradMinChannels && winograd_applies(g)) {
-                    auto block_tiles = [](const ConvGeometry& geometry, int outputs) {
-                        const std::uint64_t tiles = std::uint64_t((geometry.out_h + 1) / 2) * ((geometry.out_w + 1) / 2);
-                        return tiles * std::uint64_t(winograd_block_images(geometry, outputs)) + 16;
-                    };
+                    // The forward and input-gradient geometries share one scratch (counted as if apart), and
+                    // the folded convolution of inference has its own.
                     const ConvGeometry back = winograd_backward_data_geometry(g, layer.size);
-                    per_thread += 16 * std::uint64_t(layer.input.c + layer.size) *
-                                      std::max(block_tiles(g, layer.size), block_tiles(back, layer.input.c)) +
+                    per_thread += winograd_scratch_floats(g, layer.size) * (folded ? 2 : 1) +
+                                  winograd_scratch_floats(back, layer.input.c) +
                                   winograd_filter_gradient_floats(g, layer.size);
                     per_image += out;
-                } else {
-                    per_thread += 2 * std::uint64_t(g.patch()) * g.out_pixels() + out;
+                } else {  // the folded convolution's patches besides
+                    per_thread += (folded ? 3 : 2) * std::uint64_t(g.patch()) * g.out_pixels() + out;
                 }
                 break;
             }
