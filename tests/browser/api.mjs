@@ -312,9 +312,13 @@ test('drawing with the mouse: pad.prediction() changes and pad.pixels() follow t
   const { pad } = await page.evaluate(() => window.convpad.layout());
   assert.ok(pad.width > 100 && pad.height > 100, `pad rectangle ${JSON.stringify(pad)}`);
   const x = pad.x + pad.width / 2;
+  // A frame after each input, as a hand gives: the UI reads the mouse once a frame, so a stroke that began
+  // and ended within one (a loaded WebKitGTK's) would be lost.
   await page.mouse.move(x, pad.y + pad.height * 0.15);
   await page.mouse.down();
+  await waitFrames(page, 1);
   await page.mouse.move(x, pad.y + pad.height * 0.85, { steps: 25 });
+  await waitFrames(page, 1);
   await page.mouse.up();
   await waitFrames(page, 3);
 

@@ -53,15 +53,24 @@ const config = (page) => page.evaluate(() => window.convpad.config());
 const dataRequests = (requested) => requested().filter((url) => url.endsWith('.gz'));
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS_DIR, `config-${name}.png`) });
 
-// Draws a stroke on the pad with the mouse: points in [0,1] of the pad's rectangle.
+// Draws a stroke on the pad with the mouse: points in [0,1] of the pad's rectangle. Each point gets a frame of
+// its own, as a hand's do: the UI reads the mouse once a frame, and a loaded WebKitGTK once drew a frame only
+// after a whole stroke had come and gone (CI: the pad stayed empty). Returns once the pad has the stroke.
 async function drawWithMouse(page, points) {
   const { pad } = await page.evaluate(() => window.convpad.layout());
   assert.ok(pad, 'the pad is not on screen');
+  const strokes = (await page.evaluate(() => window.convpad.pad.prediction())).strokes;
   const at = ([u, v]) => [pad.x + u * pad.width, pad.y + v * pad.height];
   await page.mouse.move(...at(points[0]));
   await page.mouse.down();
-  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
+  await waitFrames(page, 1);
+  for (const p of points.slice(1)) {
+    await page.mouse.move(...at(p), { steps: 4 });
+    await waitFrames(page, 1);
+  }
   await page.mouse.up();
+  await page.waitForFunction((before) => window.convpad.pad.prediction().strokes > before, strokes, { timeout: 10_000 })
+    .catch(() => assert.fail('the stroke did not reach the pad'));
 }
 
 // A finger on the page's touch screen: {start(point), move(point), end()}, points in CSS pixels. Chromium
