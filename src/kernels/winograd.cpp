@@ -340,10 +340,33 @@ void winograd_forward(const ConvGeometry& g, int K, const float* U, const float*
 
 // [SECTION] Reference
 
+namespace {
+// V (C, 16) = B^T d B in double for every channel of tile (ty, tx) of image img, d read from x with zero padding.
+void reference_input_tiles(const ConvGeometry& g, const float* x, int img, int ty, int tx, double* V) {
+    static const double BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+    const int C = g.channels;
+    for (int c = 0; c < C; ++c) {
+        double d[4][4];
+        for (int i = 0; i < 4; ++i)
+            for (int j = 0; j < 4; ++j) {
+                const int iy = 2 * ty + i - g.pad_top, ix = 2 * tx + j - g.pad_left;
+                const bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
+                d[i][j] = inside ? x[((std::size_t(img) * C + c) * g.height + iy) * g.width + ix] : 0.0;
+            }
+        for (int i = 0; i < 4; ++i)
+            for (int j = 0; j < 4; ++j) {
+                double sum = 0.0;  // (B^T d B)[i][j]
+                for (int a = 0; a < 4; ++a)
+                    for (int b = 0; b < 4; ++b) sum += BT[i][a] * d[a][b] * BT[j][b];
+                V[std::size_t(c) * 16 + i * 4 + j] = sum;
+            }
+    }
+}
+}  // namespace
+
 void winograd_forward_reference(const ConvGeometry& g, int K, const float* weight, const float* x, int n,
                                 float* y) {
     static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-    static const double BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
     static const double AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
     const int C = g.channels, tiles_h = (g.out_h + 1) / 2, tiles_w = (g.out_w + 1) / 2;
     std::vector<double> U(std::size_t(K) * C * 16);
@@ -363,22 +386,7 @@ void winograd_forward_reference(const ConvGeometry& g, int K, const float* weigh
     for (int img = 0; img < n; ++img)
         for (int ty = 0; ty < tiles_h; ++ty)
             for (int tx = 0; tx < tiles_w; ++tx) {
-                for (int c = 0; c < C; ++c) {
-                    double d[4][4];
-                    for (int i = 0; i < 4; ++i)
-                        for (int j = 0; j < 4; ++j) {
-                            const int iy = 2 * ty + i - g.pad_top, ix = 2 * tx + j - g.pad_left;
-                            const bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-                            d[i][j] = inside ? x[((std::size_t(img) * C + c) * g.height + iy) * g.width + ix] : 0.0;
-                        }
-                    for (int i = 0; i < 4; ++i)
-                        for (int j = 0; j < 4; ++j) {
-                            double sum = 0.0;  // (B^T d B)[i][j]
-                            for (int a = 0; a < 4; ++a)
-                                for (int b = 0; b < 4; ++b) sum += BT[i][a] * d[a][b] * BT[j][b];
-                            V[std::size_t(c) * 16 + i * 4 + j] = sum;
-                        }
-                }
+                reference_input_tiles(g, x, img, ty, tx, V.data());
                 for (int k = 0; k < K; ++k) {
                     double m[16] = {};
                     for (int c = 0; c < C; ++c)
@@ -556,7 +564,6 @@ void winograd_backward_filter(const ConvGeometry& g, int K, const float* x, cons
 void winograd_backward_filter_reference(const ConvGeometry& g, int K, const float* x, const float* dy, int n,
                                         float* dweight) {
     static const double GT[3][4] = {{1, 0.5, 0.5, 0}, {0, 0.5, -0.5, 0}, {0, 0.5, 0.5, 1}};
-    static const double BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
     static const double A[4][2] = {{1, 0}, {1, 1}, {1, -1}, {0, -1}};
     const int C = g.channels, tiles_h = (g.out_h + 1) / 2, tiles_w = (g.out_w + 1) / 2;
     std::vector<double> S(std::size_t(K) * C * 16, 0.0);
@@ -564,22 +571,7 @@ void winograd_backward_filter_reference(const ConvGeometry& g, int K, const floa
     for (int img = 0; img < n; ++img)
         for (int ty = 0; ty < tiles_h; ++ty)
             for (int tx = 0; tx < tiles_w; ++tx) {
-                for (int c = 0; c < C; ++c) {
-                    double d[4][4];
-                    for (int i = 0; i < 4; ++i)
-                        for (int j = 0; j < 4; ++j) {
-                            const int iy = 2 * ty + i - g.pad_top, ix = 2 * tx + j - g.pad_left;
-                            const bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-                            d[i][j] = inside ? x[((std::size_t(img) * C + c) * g.height + iy) * g.width + ix] : 0.0;
-                        }
-                    for (int i = 0; i < 4; ++i)
-                        for (int j = 0; j < 4; ++j) {
-                            double sum = 0.0;  // (B^T d B)[i][j]
-                            for (int a = 0; a < 4; ++a)
-                                for (int b = 0; b < 4; ++b) sum += BT[i][a] * d[a][b] * BT[j][b];
-                            V[std::size_t(c) * 16 + i * 4 + j] = sum;
-                        }
-                }
+                reference_input_tiles(g, x, img, ty, tx, V.data());
                 for (int k = 0; k < K; ++k) {
                     double e[2][2];
                     for (int i = 0; i < 2; ++i)
