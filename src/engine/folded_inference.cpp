@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <utility>
 
 #include "engine/batch_norm.h"
 
@@ -28,13 +30,19 @@ FoldedInference::FoldedInference(const std::vector<LayerPtr>& layers, const std:
 }
 
 void FoldedInference::refresh(const Conv2D& conv, const BatchNorm& bn, Fold& fold) {
-    std::vector<float> source;
-    source.reserve(conv.weight.size() + conv.bias.size() + 4 * bn.gamma.size());
-    append(source, conv.weight.data(), conv.weight.size());
-    append(source, conv.bias.data(), conv.bias.size());
-    for (const Tensor1* t : {&bn.gamma, &bn.beta, &bn.running_mean, &bn.running_var}) append(source, t->data(), t->size());
-    if (source == fold.source) return;
-    fold.source = std::move(source);
+    // Compared in place (every inference call comes here; a pad prediction is one image), copied on a change.
+    const std::pair<const float*, std::size_t> parts[] = {
+        {conv.weight.data(), conv.weight.size()}, {conv.bias.data(), conv.bias.size()},
+        {bn.gamma.data(), bn.gamma.size()},       {bn.beta.data(), bn.beta.size()},
+        {bn.running_mean.data(), bn.running_mean.size()}, {bn.running_var.data(), bn.running_var.size()}};
+    std::size_t total = 0;
+    for (const auto& [values, count] : parts) total += count;
+    bool same = fold.source.size() == total;
+    for (std::size_t at = 0, i = 0; same && i < std::size(parts); at += parts[i++].second)
+        same = std::equal(parts[i].first, parts[i].first + parts[i].second, fold.source.begin() + long(at));
+    if (same) return;
+    fold.source.clear();
+    for (const auto& [values, count] : parts) append(fold.source, values, count);
     Conv2D& folded = *fold.folded;
     const std::size_t per_filter = conv.weight.size() / std::size_t(conv.filters());
     for (int k = 0; k < conv.filters(); ++k) {
